@@ -1,0 +1,1 @@
+"""The Pulse service: HTTP API, tables, migrations and the command line."""

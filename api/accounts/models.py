@@ -1,0 +1,93 @@
+"""Accounts: the customer companies whose sentiment Pulse tracks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import ConfigDict
+from sqlalchemy import Column, Date, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from api.db import UTCDateTime, utcnow
+from api.suggestions.models import SuggestionPublic
+
+
+class AccountBase(SQLModel):
+    """Fields a client may set on an account."""
+
+    name: str = Field(min_length=1, max_length=200)
+    segment: str | None = Field(default=None, max_length=100)
+    owner_id: int | None = Field(default=None, foreign_key="users.id")
+    renewal_date: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
+    lifecycle_stage: str | None = Field(default=None, max_length=50)
+    arr: float | None = Field(default=None, ge=0)
+    external_id: str | None = Field(default=None, max_length=200)
+
+
+class AccountCreate(AccountBase):
+    """Body of POST /v1/accounts; team defaults to the caller's own."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    team: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class Account(AccountBase, table=True):
+    """A customer company, owned by one team."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("team", "external_id", name="uq_accounts_team_external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(max_length=100, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Pulse(SQLModel):
+    """An account's current sentiment: the latest human decision at account scope."""
+
+    label: str
+    decided_at: datetime
+    decided_by: int
+    decision_id: int
+    suggestion_id: int
+
+
+class AccountPublic(AccountBase):
+    """An account with its pulse, cadence and staleness."""
+
+    id: int
+    team: str
+    created_at: datetime
+    pulse: Pulse | None = None
+    cadence: str
+    pulse_due: date
+    stale: bool
+    latest_suggestion: SuggestionPublic | None = None
+
+
+class AccountsPublic(SQLModel):
+    """A list of accounts."""
+
+    data: list[AccountPublic]
+    count: int
+
+
+class TimelineEvent(SQLModel):
+    """One event in an account's history."""
+
+    at: datetime
+    type: str
+    id: int
+    summary: str
+    label: str | None = None
+    detail: dict[str, object] = Field(default_factory=dict)
+
+
+class Timeline(SQLModel):
+    """An account's events, oldest first."""
+
+    account_id: int
+    data: list[TimelineEvent]
+    count: int
+

@@ -1,0 +1,360 @@
+"""The `pulse` command line: one entry point for every job."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import Session
+
+from api.config import Settings, get_settings
+from api.db import make_engine, migrate
+from api.errors import PulseError
+from api.model_versions import service as model_versions
+from api.model_versions.models import ModelVersion
+from api.users import service as users
+from api.users.models import Role
+from models import registry
+from models.artifacts import ArtifactError
+from models.classifier import Classifier
+
+app = typer.Typer(help="Pulse: suggested account sentiment with every human decision recorded beside it.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+users_app = typer.Typer(help="Create users and their API keys.", no_args_is_help=True)
+models_app = typer.Typer(help="List, register and promote model versions.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(models_app, name="models")
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="database URL (default: PULSE_DATABASE_URL)")]
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its result."""
+
+    JSON = "json"
+    TEXT = "text"
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print an error for a person and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def settings_for(db: str | None) -> Settings:
+    """Settings, with --db overriding PULSE_DATABASE_URL for this process and the server workers it starts."""
+    if db:
+        os.environ["PULSE_DATABASE_URL"] = db
+        get_settings.cache_clear()
+    return get_settings()
+
+
+def model_directory(settings: Settings) -> Path:
+    """The artifact directory the service registers: PULSE_MODEL_DIR or the shipped default."""
+    return (settings.model_dir or registry.shipped_default()).resolve()
+
+
+def prepare_database(settings: Settings) -> None:
+    """Migrate the database and make sure a model version is active."""
+    try:
+        migrate(settings.database_url)
+        engine = make_engine(settings.database_url)
+        with Session(engine) as session:
+            active = model_versions.ensure_active(session=session, directory=model_directory(settings))
+        engine.dispose()
+    except ArtifactError as error:
+        raise fail(f"model artifact refused: {error}") from error
+    except OperationalError as error:
+        raise fail(f"cannot reach the database {safe_url(settings.database_url)}: {error.orig}") from error
+    err.print(f"database ready ({safe_url(settings.database_url)}); active model {active.version}", highlight=False)
+
+
+def safe_url(url: str) -> str:
+    """A database URL with its password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve the app with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level.lower(), access_log=False)
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+          workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1, db: DbOption = None) -> None:
+    """Migrate the database, then serve the API and web pages."""
+    settings = settings_for(db)
+    prepare_database(settings)
+    run_server(settings, host, port, workers)
+
+
+@app.command("migrate")
+def migrate_command(db: DbOption = None) -> None:
+    """Bring the database schema up to date and register the configured model."""
+    prepare_database(settings_for(db))
+
+
+@app.command()
+def demo(host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+         port: Annotated[int, typer.Option(help="port to listen on")] = 8000, db: DbOption = None,
+         serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True) -> None:
+    """Load demo accounts, messages and users into a local database, print their keys, and serve."""
+    from api.demo import load
+
+    settings = settings_for(db)
+    prepare_database(settings)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        classifier = model_versions.ModelHolder().active(session)
+        started = time.perf_counter()
+        with err.status("loading demo data (scoring 132 messages)..."):
+            people, loaded = load(session=session, classifier=classifier, settings=settings)
+    engine.dispose()
+    if loaded:
+        err.print(f"demo data loaded in {time.perf_counter() - started:.1f}s", highlight=False)
+    else:
+        err.print("demo data was already loaded; the demo users got fresh keys", highlight=False)
+    # Plain lines, not a table: a table narrows to the terminal and would cut the keys.
+    out.print("Demo users (keys are shown once):", style="bold")
+    for person in people:
+        print(f"  {person.name:<15} {person.role:<15} {person.team or '-':<9} {person.api_key}")
+    csm = next(p for p in people if p.role == Role.CSM)
+    out.print(f"\nTry: curl -H 'Authorization: Bearer {csm.api_key}' http://{host}:{port}/v1/suggestions\n"
+              f"API docs: http://{host}:{port}/docs", highlight=False, soft_wrap=True)
+    if serve_after:
+        run_server(settings, host, port, 1)
+
+
+@users_app.command("create")
+def users_create(name: Annotated[str, typer.Option(help="the person's or integration's name")],
+                 role: Annotated[Role, typer.Option(help="csm, lead, data_scientist or admin")],
+                 team: Annotated[str | None, typer.Option(help="team (required for csm and lead)")] = None,
+                 db: DbOption = None) -> None:
+    """Create a user and print its API key once: Pulse keeps only its hash."""
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            user, key = users.create(session=session, name=name, role=role, team=team)
+    except PulseError as error:
+        raise fail(error.message) from error
+    except (OperationalError, ProgrammingError) as error:
+        raise fail(f"the database is not ready ({error.orig}); run `pulse migrate` first") from error
+    finally:
+        engine.dispose()
+    err.print(f"created user {user.id} ({user.name}, {user.role}, team {user.team or '-'}); "
+              "the key below is shown once", highlight=False)
+    print(key)
+
+
+def load_model(spec: str | None, settings: Settings) -> Classifier:
+    """A classifier from an artifact directory, a registered version name, or (by default) the active one."""
+    try:
+        if spec and Path(spec).is_dir():
+            return registry.load(Path(spec))[0]
+        engine = make_engine(settings.database_url)
+        try:
+            with Session(engine) as session:
+                if spec is None:
+                    version = model_versions.get_active(session=session)
+                    if version is None:
+                        return registry.load(model_directory(settings))[0]
+                else:
+                    version = session.get(ModelVersion, spec)
+                    if version is None:
+                        raise fail(f"model {spec!r} is neither a directory nor a registered version")
+                return registry.load(Path(version.artifact_path))[0]
+        except (OperationalError, ProgrammingError):
+            if spec is not None:
+                raise fail(f"model {spec!r} is not a directory and the database has no registry to look it up in"
+                           ) from None
+            return registry.load(model_directory(settings))[0]
+        finally:
+            engine.dispose()
+    except ArtifactError as error:
+        raise fail(f"model artifact refused: {error}") from error
+
+
+def progress_bar() -> Progress:
+    """A progress bar on stderr."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=err)
+
+
+@app.command()
+def score(input: Annotated[Path, typer.Option("--input", help="CSV with a `text` column")],
+          output: Annotated[Path, typer.Option("--output", help="CSV to write")],
+          model: Annotated[str | None, typer.Option(help="artifact directory or version; default: active")] = None,
+          batch_size: Annotated[int, typer.Option(min=1, max=4096)] = 64, db: DbOption = None) -> None:
+    """Batch-score a CSV, adding label, p_red, p_yellow, p_green and model_version."""
+    from pipelines.score import ScoreInputError, count_rows, score_csv
+
+    settings = settings_for(db)
+    classifier = load_model(model, settings)
+    try:
+        total = count_rows(input) if input.is_file() else 0
+        with progress_bar() as bar:
+            task = bar.add_task(f"scoring {input.name}", total=total)
+            counts = score_csv(classifier, input, output, batch_size,
+                               progress=lambda n: bar.advance(task, n))
+    except ScoreInputError as error:
+        raise fail(str(error)) from error
+    err.print(f"wrote {output}: {counts['scored']} rows scored by {classifier.version}"
+              + (f", {counts['empty']} rows without text left blank" if counts["empty"] else ""), highlight=False)
+
+
+@app.command("eval")
+def evaluate_command(data: Annotated[Path, typer.Option("--data", help="CSV with `text,label`")],
+                     model: Annotated[str | None, typer.Option(help="artifact directory or version")] = None,
+                     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.JSON,
+                     db: DbOption = None) -> None:
+    """Evaluate a model version on labelled data and print accuracy, macro-F1, confusion and ECE."""
+    from training.datasets import DatasetError, read_csv
+    from training.evaluate import evaluate
+
+    settings = settings_for(db)
+    try:
+        dataset = read_csv(data)
+    except DatasetError as error:
+        raise fail(str(error)) from error
+    result = evaluate(load_model(model, settings), dataset)
+    if format == OutputFormat.JSON:
+        print(json.dumps(result))
+        return
+    out.print(f"{result['model_version']} on {data} (n={result['n']}): accuracy {result['accuracy']:.4f}, "
+              f"macro-F1 {result['macro_f1']:.4f}, ECE {result['ece']:.4f}", highlight=False)
+
+
+@app.command()
+def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,label` (and label_confidence)")],
+          out_dir: Annotated[Path, typer.Option("--out", help="artifact directory to write")],
+          dev: Annotated[Path | None, typer.Option("--dev", help="CSV to report metrics on")] = None,
+          from_db: Annotated[bool, typer.Option("--from-db", help="add human-confirmed labels")] = False,
+          register: Annotated[bool, typer.Option("--register", help="record the version as a candidate")] = False,
+          licence: Annotated[str, typer.Option(help="licence of the training data, for the model card")] = "",
+          db: DbOption = None) -> None:
+    """Train a model version (TF-IDF + logistic regression) into a sealed artifact directory."""
+    from training.datasets import DatasetError, concat, read_csv
+    from training.train import TrainingError, train_baseline
+
+    settings = settings_for(db)
+    try:
+        dataset = read_csv(data)
+        dev_set = read_csv(dev) if dev else None
+    except DatasetError as error:
+        raise fail(str(error)) from error
+    if from_db:
+        confirmed = confirmed_labels(settings)
+        err.print(f"adding {len(confirmed)} human-confirmed labels from the database", highlight=False)
+        if len(confirmed):
+            dataset = concat(dataset, confirmed)
+    command = "pulse " + shlex.join(sys.argv[1:]) if Path(sys.argv[0]).name == "pulse" else ""
+    try:
+        with err.status(f"training on {len(dataset)} rows..."):
+            manifest = train_baseline(dataset, out_dir, dev=dev_set, command=command, licence=licence)
+    except TrainingError as error:
+        raise fail(str(error)) from error
+    if register or from_db:
+        engine = make_engine(settings.database_url)
+        with Session(engine) as session:
+            model_versions.register(session=session, directory=out_dir.resolve())
+        engine.dispose()
+    summary: dict[str, Any] = {"version": manifest["version"], "out": str(out_dir)}
+    summary.update({split: {"macro_f1": m["macro_f1"], "ece": m["ece"]} for split, m in manifest["metrics"].items()})
+    print(json.dumps(summary))
+
+
+def confirmed_labels(settings: Settings) -> Any:
+    """Interaction texts with the label of their current human decision."""
+    from sqlalchemy import and_
+    from sqlmodel import col, select
+
+    from api.decisions.models import Decision
+    from api.interactions.models import Interaction
+    from api.suggestions.models import Suggestion
+    from api.suggestions.service import current_decisions
+    from training.datasets import from_rows
+
+    engine = make_engine(settings.database_url)
+    latest = current_decisions()
+    with Session(engine) as session:
+        rows = session.exec(select(Interaction.body, Decision.label)
+                            .join(latest, and_(col(Decision.suggestion_id) == latest.c.suggestion_id,
+                                               col(Decision.revision) == latest.c.revision))
+                            .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
+                            .join(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
+                            .order_by(col(Decision.id))).all()
+    engine.dispose()
+    return from_rows([(body, label) for body, label in rows], f"database:{safe_url(settings.database_url)}")
+
+
+@models_app.command("list")
+def models_list(db: DbOption = None) -> None:
+    """List model versions with status and metrics."""
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        versions = model_versions.get_all(session=session)
+    engine.dispose()
+    table = Table()
+    for column in ("version", "kind", "status", "dev macro-F1", "created"):
+        table.add_column(column)
+    for v in versions:
+        dev_f1 = (v.metrics.get("dev") or {}).get("macro_f1")
+        table.add_row(v.version, v.kind, v.status, "-" if dev_f1 is None else f"{dev_f1:.4f}",
+                      v.created_at.isoformat(timespec="seconds"))
+    out.print(table)
+
+
+@models_app.command("register")
+def models_register(directory: Annotated[Path, typer.Argument(help="artifact directory")],
+                    db: DbOption = None) -> None:
+    """Verify an artifact directory and record it as a candidate version."""
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            version = model_versions.register(session=session, directory=directory.resolve())
+    except ArtifactError as error:
+        raise fail(f"model artifact refused: {error}") from error
+    finally:
+        engine.dispose()
+    print(version.version)
+
+
+@models_app.command("promote")
+def models_promote(version: Annotated[str, typer.Argument(help="a registered version")], db: DbOption = None) -> None:
+    """Make a version the active one; running servers switch on their next request."""
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            promoted = model_versions.promote(session=session, version=version)
+    except (PulseError, ArtifactError) as error:
+        raise fail(str(error)) from error
+    finally:
+        engine.dispose()
+    err.print(f"{promoted.version} is now active", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

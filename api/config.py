@@ -1,0 +1,72 @@
+"""Settings from PULSE_* environment variables, with sensible defaults for a local install."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.labels import Label
+
+DEFAULT_SENTIMENT_REASONS: dict[Label, list[str]] = {
+    Label.RED: ["champion_left", "product_gaps", "support_escalations", "budget_cuts",
+                "competitor_evaluation", "low_adoption", "billing_dispute", "outage_impact"],
+    Label.YELLOW: ["slow_adoption", "open_support_issues", "executive_change", "pricing_concerns",
+                   "renewal_uncertain", "limited_engagement"],
+    Label.GREEN: ["strong_adoption", "expansion_interest", "positive_feedback", "engaged_champion",
+                  "renewal_confirmed", "quick_support_resolution"],
+}
+DEFAULT_OVERRIDE_REASONS: list[str] = [
+    "missed_context", "misread_tone", "outdated_information", "not_customer_sentiment",
+    "wrong_account_or_author", "other",
+]
+
+
+class Settings(BaseSettings):
+    """Every setting of a Pulse process; each is read from PULSE_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="PULSE_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///pulse.db"
+    environment: Literal["development", "production"] = "development"
+    model_dir: Path | None = Field(default=None, description="artifact directory; default: the shipped model")
+    max_body_bytes: int = 256 * 1024
+    max_texts_per_request: int = 64
+    queue_page_size: int = 50
+    queue_max_page_size: int = 500
+    sentiment_reasons: dict[Label, list[str]] = Field(default_factory=lambda: dict(DEFAULT_SENTIMENT_REASONS))
+    override_reasons: list[str] = Field(default_factory=lambda: list(DEFAULT_OVERRIDE_REASONS))
+    cadence_weekly_within_days: int = 60
+    cadence_monthly_within_days: int = 120
+    cadence_days: dict[str, int] = Field(default_factory=lambda: {"weekly": 7, "monthly": 30, "quarterly": 91})
+    rollup_window_days: int = 90
+    rollup_half_life_days: float = 14.0
+    audit_min_decisions: int = 20
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @field_validator("sentiment_reasons")
+    @classmethod
+    def _every_colour_has_reasons(cls, value: dict[Label, list[str]]) -> dict[Label, list[str]]:
+        missing = [label.value for label in Label if not value.get(label)]
+        if missing:
+            raise ValueError(f"sentiment_reasons needs a non-empty list for {', '.join(missing)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, value: str) -> str:
+        # "postgresql://" alone would pick psycopg2, which Pulse does not install.
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix):]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

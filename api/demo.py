@@ -1,0 +1,110 @@
+"""Demo data for `pulse demo`: two teams, a dozen accounts, their messages, people and history."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from api.accounts.models import Account
+from api.config import Settings
+from api.db import utcnow
+from api.decisions import service as decisions
+from api.decisions.models import DecisionCreate
+from api.demo_messages import ACCOUNTS, CONTACTS, MESSAGES
+from api.interactions import service as interactions
+from api.interactions.models import InteractionCreate, InteractionKind
+from api.suggestions import service as suggestions
+from api.users import service as users
+from api.users.models import Role, User
+from models.classifier import Classifier
+from models.labels import Label
+
+PEOPLE: list[tuple[str, Role, str | None]] = [
+    ("Alex Admin", Role.ADMIN, None),
+    ("Dana Data", Role.DATA_SCIENTIST, None),
+    ("Lena Lead", Role.LEAD, "emea"),
+    ("Chloé Martin", Role.CSM, "emea"),
+    ("Sam Okafor", Role.CSM, "emea"),
+    ("Luis Lead", Role.LEAD, "americas"),
+    ("Priya Raman", Role.CSM, "americas"),
+    ("Diego Alvarez", Role.CSM, "americas"),
+]
+INTERACTIONS_PER_ACCOUNT = 11
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo user with the key printed for it."""
+
+    name: str
+    role: str
+    team: str | None
+    api_key: str
+
+
+def _demo_users(session: Session) -> list[User]:
+    names = [name for name, _, _ in PEOPLE]
+    return list(session.exec(select(User).where(col(User.name).in_(names))).all())
+
+
+def load(*, session: Session, classifier: Classifier, settings: Settings, seed: int = 7) -> tuple[list[DemoUser], bool]:
+    """Load the demo once; on later runs give the demo users fresh keys. Returns (users, loaded_now)."""
+    existing = _demo_users(session)
+    if existing:
+        return [DemoUser(u.name, u.role, u.team, users.rotate_key(session=session, user=u)) for u in existing], False
+
+    rng = random.Random(seed)
+    now = utcnow()
+    people: dict[str, tuple[User, str]] = {}
+    for name, role, team in PEOPLE:
+        user, key = users.create(session=session, name=name, role=role, team=team)
+        people[name] = (user, key)
+    csms = {team: [people[n][0] for n, r, t in PEOPLE if r == Role.CSM and t == team] for team in ("emea", "americas")}
+    by_label = {label: [m for m in MESSAGES if m[0] == label.value] for label in Label}
+
+    for index, (name, team, segment, renewal_days, arr, stage, mix) in enumerate(ACCOUNTS):
+        owner = csms[team][index % 2]
+        account = Account(name=name, team=team, segment=segment, owner_id=owner.id, arr=arr,
+                          renewal_date=(now + timedelta(days=renewal_days)).date(), lifecycle_stage=stage,
+                          external_id=f"crm-{1000 + index}", created_at=now - timedelta(days=120))
+        session.add(account)
+        session.commit()
+        session.refresh(account)
+        assert account.id is not None
+        contact = CONTACTS[index]
+        pools = {label: rng.sample(pool, len(pool)) for label, pool in by_label.items()}
+        for j in range(INTERACTIONS_PER_ACCOUNT):
+            intended = rng.choices(list(Label), weights=mix)[0]
+            colour, kind, subject, body = pools[intended].pop()
+            occurred = now - timedelta(days=rng.uniform(0.5, 60), minutes=rng.randint(0, 600))
+            data = InteractionCreate(account_id=account.id, kind=InteractionKind(kind), subject=subject,
+                                     author=contact, external_id=f"demo-{index}-{j}", occurred_at=occurred,
+                                     body=body.format(contact=contact, company=name))
+            _, suggestion, _ = interactions.create(session=session, user=owner, data=data, classifier=classifier)
+            # The owner has worked through about half of the older items, choosing what a careful CSM would.
+            if occurred < now - timedelta(days=3) and rng.random() < 0.5:
+                _decide(session, owner, suggestion.id, Label(colour), Label(suggestion.label), settings, rng,
+                        at=occurred + timedelta(hours=rng.uniform(2, 48)))
+
+        rolled = suggestions.roll_up(session=session, account=account, classifier=classifier, settings=settings)
+        # Most accounts have a pulse; some are overdue for their cadence, so the stale list is not empty.
+        if index % 4 != 3:
+            truth = Label.RED if mix[0] >= 5 else Label.GREEN if mix[2] >= 5 else Label.YELLOW
+            _decide(session, owner, rolled.id, truth, Label(rolled.label), settings, rng,
+                    at=now - timedelta(days=rng.choice([2, 5, 12, 40])))
+    return [DemoUser(name, role.value, team, people[name][1]) for name, role, team in PEOPLE], True
+
+
+def _decide(session: Session, user: User, suggestion_id: int | None, chosen: Label, suggested: Label,
+            settings: Settings, rng: random.Random, at: datetime) -> None:
+    assert suggestion_id is not None
+    data = DecisionCreate(
+        label=chosen, sentiment_reason=rng.choice(settings.sentiment_reasons[chosen]),
+        override_reason=None if chosen == suggested else rng.choice(["missed_context", "misread_tone"]),
+        viewed_ms=rng.randint(4_000, 45_000),
+    )
+    decisions.decide(session=session, user=user, suggestion_id=suggestion_id, data=data, idempotency_key=None,
+                     settings=settings, at=at)

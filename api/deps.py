@@ -1,0 +1,76 @@
+"""Dependencies shared by the routes, as Annotated aliases that tests can override."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from api.config import Settings
+from api.db import session_scope
+from api.errors import ForbiddenError, UnauthorizedError
+from api.model_versions.service import ModelHolder
+from api.users import service as users
+from api.users.models import Role, User
+from models.classifier import Classifier
+
+_bearer = HTTPBearer(auto_error=False, description="a Pulse API key, from `pulse users create`")
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A database session for one request."""
+    yield from session_scope(request.app.state.engine)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(session: SessionDep,
+                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    """The user whose API key is in the Authorization header."""
+    if credentials is None:
+        raise UnauthorizedError("missing API key: send `Authorization: Bearer <key>`")
+    user = users.get_by_key(session=session, api_key=credentials.credentials)
+    if user is None:
+        raise UnauthorizedError("invalid or disabled API key")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_model_holder(request: Request) -> ModelHolder:
+    """The process's model holder, created at start-up."""
+    holder: ModelHolder = request.app.state.models
+    return holder
+
+
+def get_classifier(session: SessionDep, holder: Annotated[ModelHolder, Depends(get_model_holder)]) -> Classifier:
+    """The active classifier."""
+    return holder.active(session)
+
+
+ClassifierDep = Annotated[Classifier, Depends(get_classifier)]
+
+
+def require(*roles: Role, action: str) -> Callable[[User], User]:
+    """A dependency that lets only the given roles through, with a message naming the action."""
+    names = [r.value for r in roles]
+    allowed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise ForbiddenError(f"role {user.role} cannot {action}; it needs {allowed}")
+        return user
+
+    return check

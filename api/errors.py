@@ -1,0 +1,130 @@
+"""Domain errors raised below the HTTP layer, and the one place that maps them to responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("pulse.errors")
+
+
+class PulseError(Exception):
+    """Base of the errors a client can cause; `status` is the HTTP answer."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFoundError(PulseError):
+    """Missing, or belonging to another team: the two are indistinguishable on purpose."""
+
+    status = 404
+
+
+class ForbiddenError(PulseError):
+    """The caller's role may not do this."""
+
+    status = 403
+
+
+class UnauthorizedError(PulseError):
+    """No valid API key."""
+
+    status = 401
+
+
+class ConflictError(PulseError):
+    """The request clashes with the current state (a reused idempotency key, a concurrent write)."""
+
+    status = 409
+
+
+class UnprocessableError(PulseError):
+    """The request is well-formed but its values are not acceptable."""
+
+    status = 422
+
+
+def _body(message: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+_EXPECTED = {
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "date_type": "a date (YYYY-MM-DD)",
+    "datetime_parsing": "a date-time with a timezone (ISO 8601)",
+    "datetime_from_date_parsing": "a date-time with a timezone (ISO 8601)",
+    "datetime_type": "a date-time with a timezone (ISO 8601)",
+    "timezone_aware": "a date-time with a timezone (ISO 8601)",
+    "int_parsing": "an integer",
+    "int_type": "an integer",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "enum": "one of {expected}",
+}
+
+
+def describe_validation_error(error: dict[str, Any]) -> dict[str, Any]:
+    """Turn one pydantic error into `{field, message}` with a sentence a person can act on."""
+    field = _field_name(tuple(error.get("loc", ())))
+    kind = error.get("type", "")
+    given = error.get("input")
+    if kind == "missing":
+        message = f"{field} is required"
+    elif kind == "extra_forbidden":
+        message = f"{field} is not a field of this request (it is set by the server or unknown)"
+    elif kind in _EXPECTED:
+        expected = _EXPECTED[kind].format(**error.get("ctx", {}))
+        message = f"{field} must be {expected}, got {given!r}"
+        reason = (error.get("ctx") or {}).get("error")
+        if reason and kind != "enum":
+            message += f" ({reason})"
+    elif kind == "json_invalid":
+        field = "body"
+        message = f"the body is not valid JSON: {(error.get('ctx') or {}).get('error', 'parse error')}"
+    else:
+        message = f"{field}: {error.get('msg', 'invalid value')}"
+    return {"field": field, "message": message}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a JSON body without a traceback."""
+
+    @app.exception_handler(PulseError)
+    async def _pulse_error(_request: Request, exc: PulseError) -> JSONResponse:
+        errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(_body(exc.message, errors), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [describe_validation_error(dict(e)) for e in exc.errors()]
+        return JSONResponse(_body("; ".join(e["message"] for e in errors), errors), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
+        return JSONResponse(_body("internal error; it has been logged"), status_code=500)

@@ -1,0 +1,71 @@
+"""Interactions: one piece of customer text tied to an account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, ConfigDict
+from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from api.db import UTCDateTime, utcnow
+from api.suggestions.models import SuggestionPublic
+
+
+class InteractionKind(StrEnum):
+    """Where the text came from."""
+
+    EMAIL = "email"
+    TICKET = "ticket"
+    CALL_NOTE = "call_note"
+    CHAT = "chat"
+
+
+class InteractionBase(SQLModel):
+    """Fields a client may set on an interaction."""
+
+    account_id: int = Field(foreign_key="accounts.id", index=True)
+    kind: InteractionKind = Field(sa_type=String(16))
+    external_id: str | None = Field(default=None, max_length=300)
+    author: str | None = Field(default=None, max_length=300)
+    subject: str | None = Field(default=None, max_length=1000)
+
+
+class InteractionCreate(InteractionBase):
+    """Body of POST /v1/interactions; occurred_at defaults to now and must carry a timezone."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    body: str = Field(min_length=1, max_length=200_000)
+    occurred_at: AwareDatetime | None = None
+
+
+class Interaction(InteractionBase, table=True):
+    """A stored interaction; `body` is the cleaned text that was scored."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (UniqueConstraint("account_id", "external_id", name="uq_interactions_account_external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    created_by: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class InteractionPublic(InteractionBase):
+    """An interaction as the API shows it."""
+
+    id: int
+    body: str
+    occurred_at: datetime
+    created_by: int
+    created_at: datetime
+
+
+class InteractionScored(SQLModel):
+    """Answer of POST /v1/interactions: the interaction and the suggestion made for it."""
+
+    interaction: InteractionPublic
+    suggestion: SuggestionPublic

@@ -1,0 +1,77 @@
+"""The FastAPI application: routes, error handlers, limits, metrics and the model loaded at start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from api import errors
+from api.accounts.routes import router as accounts_router
+from api.audit.routes import router as audit_router
+from api.config import Settings, get_settings
+from api.db import make_engine
+from api.decisions.routes import router as decisions_router
+from api.interactions.routes import router as interactions_router
+from api.limits import BodySizeLimitMiddleware
+from api.model_versions.routes import router as models_router
+from api.model_versions.service import ModelHolder, get_active
+from api.observability import Metrics, RequestMetricsMiddleware, configure_logging
+from api.suggestions.routes import router as suggestions_router
+
+log = logging.getLogger("pulse.app")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the active model once, before the first request; dispose of the engine at the end."""
+    with Session(app.state.engine) as session:
+        classifier = app.state.models.active(session)
+    log.info("serving", extra={"model_version": classifier.version})
+    yield
+    app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. The database must already be migrated (`pulse serve` and `pulse demo` do it)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    app = FastAPI(title="Pulse", version="1.0", lifespan=lifespan,
+                  description="Suggested Red / Yellow / Green sentiment for customer accounts, "
+                              "with every human decision recorded beside the suggestion.")
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.models = ModelHolder()
+    app.state.metrics = Metrics()
+    errors.install(app)
+    for router in (accounts_router, interactions_router, suggestions_router, decisions_router, audit_router,
+                   models_router):
+        app.include_router(router)
+    app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
+    # Added last so it runs first: an oversized body is refused before anything else reads it.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(request: Request) -> dict[str, str | None]:
+        """Liveness: the database answers and a model version is active."""
+        with Session(request.app.state.engine) as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            active = get_active(session=session)
+        return {"status": "ok", "database": "ok", "model_version": active.version if active else None}
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus metrics."""
+        return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

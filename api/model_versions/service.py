@@ -1,0 +1,105 @@
+"""The model registry in the database, and the holder that keeps the active classifier loaded."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from api.db import utcnow
+from api.errors import NotFoundError
+from api.model_versions.models import ModelStatus, ModelVersion
+from models import registry
+from models.artifacts import ArtifactError, manifest_digest, verify
+from models.classifier import Classifier
+
+log = logging.getLogger("pulse.models")
+
+
+def register(*, session: Session, directory: Path) -> ModelVersion:
+    """Record an artifact directory as a model version (verifying it first); idempotent."""
+    manifest = verify(directory)
+    existing = session.get(ModelVersion, manifest["version"])
+    if existing is not None:
+        if existing.artifact_path != str(directory):
+            # The same immutable version found at a new place (a moved checkout): follow it.
+            existing.artifact_path = str(directory)
+            session.add(existing)
+            session.commit()
+        return existing
+    version = ModelVersion(
+        version=manifest["version"], kind=manifest["kind"], artifact_path=str(directory),
+        artifact_sha256=manifest_digest(directory), metrics=manifest.get("metrics", {}),
+        provenance={k: manifest.get(k) for k in ("data", "params", "command", "code_version", "licence")},
+    )
+    session.add(version)
+    session.commit()
+    return version
+
+
+def get_all(*, session: Session) -> list[ModelVersion]:
+    """Every model version, newest first."""
+    return list(session.exec(select(ModelVersion).order_by(col(ModelVersion.created_at).desc())))
+
+
+def get_active(*, session: Session) -> ModelVersion | None:
+    """The version that scores new text, if one is active."""
+    return session.exec(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE)).first()
+
+
+def promote(*, session: Session, version: str) -> ModelVersion:
+    """Make a version the active one; the previous active version is retired in the same commit."""
+    target = session.get(ModelVersion, version)
+    if target is None:
+        raise NotFoundError(f"model version {version!r} not found")
+    verify(Path(target.artifact_path))
+    session.execute(update(ModelVersion).where(col(ModelVersion.status) == ModelStatus.ACTIVE)
+                    .where(col(ModelVersion.version) != version).values(status=ModelStatus.RETIRED))
+    target.status = ModelStatus.ACTIVE
+    target.promoted_at = utcnow()
+    session.add(target)
+    session.commit()
+    session.refresh(target)
+    return target
+
+
+def ensure_active(*, session: Session, directory: Path) -> ModelVersion:
+    """Register the configured artifact and make it active when no version is active yet."""
+    version = register(session=session, directory=directory)
+    active = get_active(session=session)
+    if active is None:
+        return promote(session=session, version=version.version)
+    return active
+
+
+class ModelHolder:
+    """Loads each model version once and hands out the one the database says is active.
+
+    Every worker process asks the database which version is active, so a promotion reaches all
+    workers on their next request without a restart.
+    """
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Classifier] = {}
+        self._lock = threading.Lock()
+
+    def load(self, version: ModelVersion) -> Classifier:
+        """The classifier for a version, loading and verifying its artifact the first time."""
+        with self._lock:
+            if version.version not in self._loaded:
+                classifier, manifest = registry.load(Path(version.artifact_path))
+                if manifest["version"] != version.version:
+                    raise ArtifactError(f"{version.artifact_path} holds {manifest['version']}, not {version.version}")
+                self._loaded[version.version] = classifier
+                log.info("model loaded", extra={"model_version": version.version})
+            return self._loaded[version.version]
+
+    def active(self, session: Session) -> Classifier:
+        """The active classifier."""
+        version = get_active(session=session)
+        if version is None:
+            raise ArtifactError("no model version is active; run `pulse models promote VERSION`")
+        return self.load(version)

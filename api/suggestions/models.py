@@ -1,0 +1,98 @@
+"""Suggestions: what a model version said about an interaction or an account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from api.db import UTCDateTime, utcnow
+from api.decisions.models import DecisionPublic
+from models.labels import Label
+
+
+class Scope(StrEnum):
+    """What a suggestion is about."""
+
+    INTERACTION = "interaction"
+    ACCOUNT = "account"
+
+
+class Suggestion(SQLModel, table=True):
+    """A model's suggestion, stored with the version that made it and never changed afterwards."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint("interaction_id", "model_version", name="uq_suggestions_interaction_model_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: Scope = Field(sa_type=String(16), index=True)
+    account_id: int = Field(foreign_key="accounts.id", index=True)
+    interaction_id: int | None = Field(default=None, foreign_key="interactions.id", index=True)
+    label: Label = Field(sa_type=String(8))
+    p_red: float
+    p_yellow: float
+    p_green: float
+    confidence: float
+    margin: float
+    model_version: str = Field(foreign_key="model_versions.version", max_length=100, index=True)
+    explanation: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        """Probabilities by label string."""
+        return {Label.RED.value: self.p_red, Label.YELLOW.value: self.p_yellow, Label.GREEN.value: self.p_green}
+
+
+class SuggestionPublic(SQLModel):
+    """A suggestion with its text, its evidence and, once decided, the current decision."""
+
+    id: int
+    scope: Scope
+    account_id: int
+    interaction_id: int | None
+    label: Label
+    probabilities: dict[str, float]
+    confidence: float
+    model_version: str
+    explanation: list[dict[str, Any]]
+    created_at: datetime
+    text: str | None = None
+    status: str
+    decision: DecisionPublic | None = None
+    priority: float | None = Field(default=None, description="queue rank score: higher needs review sooner")
+
+
+class SuggestionsPublic(SQLModel):
+    """A page of the review queue."""
+
+    data: list[SuggestionPublic]
+    count: int
+    next_cursor: str | None
+
+
+class SuggestRequest(SQLModel):
+    """Body of POST /v1/suggest."""
+
+    texts: list[str] = Field(min_length=1)
+
+
+class TextSuggestion(SQLModel):
+    """Stateless scoring of one text."""
+
+    label: Label
+    probabilities: dict[str, float]
+    model_version: str
+    explanation: list[dict[str, Any]]
+
+
+class SuggestResponse(SQLModel):
+    """Answer of POST /v1/suggest, one item per text in order."""
+
+    data: list[TextSuggestion]
+    model_version: str

@@ -1,0 +1,1 @@
+"""The sentiment classifier: labels, the classifier interface, artifacts and their loading."""

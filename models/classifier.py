@@ -1,0 +1,63 @@
+"""The interface the service depends on: any model that turns texts into calibrated suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.labels import LABELS, Label
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence of the input and how much it pushed the prediction towards its label."""
+
+    text: str
+    start: int
+    end: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One text's suggestion: the label, calibrated probabilities and the evidence behind it."""
+
+    label: Label
+    probabilities: dict[Label, float]
+    model_version: str
+    explanation: list[Evidence] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        """Probability of the chosen label."""
+        return self.probabilities[self.label]
+
+    @property
+    def margin(self) -> float:
+        """Gap between the two most likely labels; small means the model is torn."""
+        top = sorted(self.probabilities.values(), reverse=True)
+        return top[0] - top[1]
+
+
+class Classifier(Protocol):
+    """A loaded model version. Implementations are loaded once and shared by every request."""
+
+    @property
+    def version(self) -> str:
+        """The immutable model version that produced every prediction."""
+        ...
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Calibrated probabilities, one row per text, columns in the order Red, Yellow, Green."""
+        ...
+
+
+def to_prediction(version: str, probs: NDArray[np.float64]) -> Prediction:
+    """Build a Prediction from one row of calibrated probabilities."""
+    probabilities = {label: float(p) for label, p in zip(LABELS, probs, strict=True)}
+    label = LABELS[int(np.argmax(probs))]
+    return Prediction(label=label, probabilities=probabilities, model_version=version)

@@ -1,0 +1,28 @@
+"""Finding and loading model versions from artifact directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from models import baseline
+from models.artifacts import ArtifactError, verify
+from models.classifier import Classifier
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+DEFAULT_POINTER = ARTIFACTS_DIR / "DEFAULT"
+
+
+def shipped_default() -> Path:
+    """The artifact directory of the model that ships with Pulse."""
+    name = DEFAULT_POINTER.read_text().strip()
+    return ARTIFACTS_DIR / name
+
+
+def load(directory: Path) -> tuple[Classifier, dict[str, Any]]:
+    """Verify an artifact directory against its manifest and load the classifier it holds."""
+    manifest = verify(directory)
+    kind = manifest["kind"]
+    if kind == baseline.KIND:
+        return baseline.TfidfClassifier.load(directory, manifest["version"]), manifest
+    raise ArtifactError(f"{directory}: unknown model kind {kind!r}")

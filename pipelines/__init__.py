@@ -1,0 +1,1 @@
+"""Getting customer text in and labels out: cleaning, batch scoring, exports."""
