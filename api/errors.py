@@ -98,6 +98,8 @@ def describe_validation_error(error: dict[str, Any]) -> dict[str, Any]:
         reason = (error.get("ctx") or {}).get("error")
         if reason and kind != "enum":
             message += f" ({reason})"
+    elif field == "body" and kind in ("model_attributes_type", "dict_type"):
+        message = "the body must be a JSON object, sent with Content-Type: application/json"
     elif kind == "json_invalid":
         field = "body"
         message = f"the body is not valid JSON: {(error.get('ctx') or {}).get('error', 'parse error')}"

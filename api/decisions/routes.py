@@ -28,7 +28,8 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-REPLAYED: dict[int | str, dict[str, Any]] = {200: {"model": DecisionPublic, "description": "Idempotency-Key replayed: the earlier decision"}}
+REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {"model": DecisionPublic, "description": "Idempotency-Key replayed: the earlier decision"}}
 
 
 @router.post("/suggestions/{suggestion_id}/decisions", status_code=201, response_model=DecisionPublic,

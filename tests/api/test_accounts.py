@@ -1,0 +1,129 @@
+"""Accounts: creation within a team, scoped reads, pulse, cadence and staleness, timeline."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from api.accounts.models import Account
+from api.users.models import Role
+from tests.conftest import UserFactory
+
+
+def count_accounts(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Account)).one()
+
+
+def test_csm_creates_an_account_in_their_team(client: TestClient, session: Session, emea_csm) -> None:
+    user, headers = emea_csm
+    response = client.post("/v1/accounts", headers=headers, json={
+        "name": "Harbor Health", "segment": "enterprise", "owner_id": user.id, "renewal_date": "2027-03-01",
+        "arr": 310000, "external_id": "crm-1", "lifecycle_stage": "expansion"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body | {"id": 0, "created_at": ""} == {
+        "id": 0, "created_at": "", "name": "Harbor Health", "segment": "enterprise", "owner_id": user.id,
+        "renewal_date": "2027-03-01", "lifecycle_stage": "expansion", "arr": 310000.0, "external_id": "crm-1",
+        "team": "emea", "pulse": None, "cadence": body["cadence"], "pulse_due": body["pulse_due"], "stale": True,
+        "latest_suggestion": None}
+    row = session.get(Account, body["id"])
+    assert row is not None and row.team == "emea" and row.renewal_date == date(2027, 3, 1)
+
+
+def test_bad_account_input_names_the_field(client: TestClient, session: Session, emea_csm) -> None:
+    _, headers = emea_csm
+    cases = [
+        ({"name": "A", "renewal_date": "2025-13-01"}, "renewal_date must be a date (YYYY-MM-DD), got '2025-13-01'"),
+        ({"renewal_date": "2026-01-01"}, "name is required"),
+        ({"name": "A", "arr": -5}, "arr: Input should be greater than or equal to 0"),
+        ({"name": "A", "team_id": 3}, "team_id is not a field of this request"),
+        ({"name": ""}, "name: String should have at least 1 character"),
+        ({"name": "A", "owner_id": 999}, "owner_id 999 is not a user of team emea"),
+    ]
+    for body, message in cases:
+        response = client.post("/v1/accounts", headers=headers, json=body)
+        assert response.status_code == 422, body
+        assert message in response.json()["detail"], response.json()
+    response = client.post("/v1/accounts", headers=headers | {"content-type": "application/json"},
+                           content=b"{not json")
+    assert response.status_code == 422 and "the body is not valid JSON" in response.json()["detail"]
+    response = client.post("/v1/accounts", headers=headers, content=b"name=A")
+    assert response.status_code == 422 and "must be a JSON object" in response.json()["detail"]
+    assert count_accounts(session) == 0
+
+
+def test_team_rules_for_creating(client: TestClient, session: Session, make_user: UserFactory) -> None:
+    _, csm = make_user(Role.CSM, "emea")
+    _, admin = make_user(Role.ADMIN, None)
+    _, scientist = make_user(Role.DATA_SCIENTIST, None)
+    assert client.post("/v1/accounts", headers=csm, json={"name": "X", "team": "americas"}).status_code == 403
+    assert client.post("/v1/accounts", headers=scientist, json={"name": "X"}).status_code == 403
+    response = client.post("/v1/accounts", headers=admin, json={"name": "X"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "team"
+    assert client.post("/v1/accounts", headers=admin, json={"name": "X", "team": "americas"}).status_code == 201
+    assert client.post("/v1/accounts", headers=csm, json={"name": "Y", "external_id": "e1"}).status_code == 201
+    duplicate = client.post("/v1/accounts", headers=csm, json={"name": "Y2", "external_id": "e1"})
+    assert duplicate.status_code == 409 and "external_id 'e1'" in duplicate.json()["detail"]
+    assert client.post("/v1/accounts", json={"name": "Z"}).status_code == 401
+    assert count_accounts(session) == 2
+
+
+def test_another_teams_account_is_404_like_a_missing_one(client: TestClient, make_user: UserFactory,
+                                                          make_account) -> None:
+    account = make_account()
+    _, other = make_user(Role.CSM, "americas")
+    _, lead = make_user(Role.LEAD, "emea")
+    foreign = client.get(f"/v1/accounts/{account['id']}", headers=other)
+    missing = client.get("/v1/accounts/99999", headers=other)
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == {"detail": f"account {account['id']} not found"}
+    assert missing.json() == {"detail": "account 99999 not found"}
+    assert client.get(f"/v1/accounts/{account['id']}/timeline", headers=other).status_code == 404
+    assert client.post(f"/v1/accounts/{account['id']}/suggestions", headers=other).status_code == 404
+    assert client.get(f"/v1/accounts/{account['id']}", headers=lead).status_code == 200
+    assert client.get("/v1/accounts", headers=other).json() == {"data": [], "count": 0}
+    assert client.get("/v1/accounts?team=emea", headers=other).status_code == 403
+
+
+def test_pulse_cadence_and_staleness(client: TestClient, make_account, post_message, emea_csm) -> None:
+    _, headers = emea_csm
+    soon = make_account(name="Soon", renewal_date=str(date.today() + timedelta(days=30)))
+    later = make_account(name="Later", renewal_date=str(date.today() + timedelta(days=90)))
+    far = make_account(name="Far", renewal_date=None)
+    assert [soon["cadence"], later["cadence"], far["cadence"]] == ["weekly", "monthly", "quarterly"]
+    assert soon["stale"] and soon["pulse"] is None
+
+    post_message(soon["id"], "We are furious, the export failed again and billing is wrong.")
+    rolled = client.post(f"/v1/accounts/{soon['id']}/suggestions", headers=headers)
+    assert rolled.status_code == 201, rolled.text
+    suggestion = rolled.json()
+    assert suggestion["scope"] == "account" and suggestion["explanation"][0]["interaction_id"] is not None
+    chosen = "Yellow" if suggestion["label"] != "Yellow" else "Red"
+    decided = client.post(f"/v1/suggestions/{suggestion['id']}/decisions", headers=headers,
+                          json={"label": chosen, "override_reason": "missed_context"})
+    assert decided.status_code == 201, decided.text
+
+    account = client.get(f"/v1/accounts/{soon['id']}", headers=headers).json()
+    assert account["pulse"]["label"] == chosen
+    assert account["pulse"]["decision_id"] == decided.json()["id"]
+    assert account["pulse_due"] == str(date.today() + timedelta(days=7))
+    assert account["stale"] is False
+    assert account["latest_suggestion"]["id"] == suggestion["id"]
+    stale = client.get("/v1/accounts?stale=true", headers=headers).json()
+    assert sorted(a["name"] for a in stale["data"]) == ["Far", "Later"] and stale["count"] == 2
+    fresh = client.get("/v1/accounts?stale=false", headers=headers).json()
+    assert [a["name"] for a in fresh["data"]] == ["Soon"]
+
+    timeline = client.get(f"/v1/accounts/{soon['id']}/timeline", headers=headers).json()
+    assert [e["type"] for e in timeline["data"]] == [
+        "interaction", "suggestion", "suggestion", "decision", "pulse_change"]
+    assert timeline["data"][-1]["detail"] == {"from": None, "to": chosen}
+
+
+def test_roll_up_needs_recent_interactions(client: TestClient, make_account, emea_csm) -> None:
+    account = make_account()
+    response = client.post(f"/v1/accounts/{account['id']}/suggestions", headers=emea_csm[1])
+    assert response.status_code == 422
+    assert "has no interactions in the last 90 days" in response.json()["detail"]

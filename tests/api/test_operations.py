@@ -1,0 +1,63 @@
+"""Health, metrics, body limits, authentication and model versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from api.model_versions.models import ModelStatus, ModelVersion
+from api.users.models import Role, User
+from tests.conftest import UserFactory
+
+
+def test_healthz_and_metrics(client: TestClient, emea_csm) -> None:
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["model_version"].startswith("tfidf-logreg-")
+    client.get("/v1/accounts", headers=emea_csm[1])
+    metrics = client.get("/metrics").text
+    assert 'pulse_http_requests_total{method="GET",route="/v1/accounts",status="200"} 1.0' in metrics
+    assert "pulse_http_request_seconds_bucket" in metrics
+
+
+def test_a_body_over_256_kb_is_refused_with_413(client: TestClient, emea_csm) -> None:
+    big = b'{"texts": ["' + b"a" * 300_000 + b'"]}'
+    response = client.post("/v1/suggest", headers=emea_csm[1] | {"content-type": "application/json"}, content=big)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "request body is larger than 262144 bytes"}
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit is enforced while the body streams in
+        for _ in range(40):
+            yield b"a" * 10_000
+
+    response = client.post("/v1/suggest", headers=emea_csm[1] | {"content-type": "application/json"},
+                           content=chunks())
+    assert response.status_code == 413
+
+
+def test_keys_are_stored_only_as_hashes(client: TestClient, session: Session, make_user: UserFactory) -> None:
+    user, headers = make_user(Role.LEAD, "emea")
+    key = headers["Authorization"].removeprefix("Bearer ")
+    row = session.exec(select(User).where(User.id == user.id)).one()
+    assert key not in (row.api_key_hash, row.key_prefix) and len(row.api_key_hash) == 64
+    assert client.get("/v1/accounts", headers=headers).status_code == 200
+    row.disabled = True
+    session.add(row)
+    session.commit()
+    refused = client.get("/v1/accounts", headers=headers)
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
+    assert client.get("/v1/accounts", headers={"Authorization": "Basic abc"}).status_code == 401
+
+
+def test_models_are_listed_and_promoted_by_data_scientists(client: TestClient, session: Session,
+                                                           make_user: UserFactory, emea_csm) -> None:
+    _, scientist = make_user(Role.DATA_SCIENTIST, None)
+    listed = client.get("/v1/models", headers=emea_csm[1]).json()
+    assert listed["count"] == 1 and listed["data"][0]["status"] == "active"
+    version = listed["data"][0]["version"]
+    assert client.post(f"/v1/models/{version}/promote", headers=emea_csm[1]).status_code == 403
+    assert client.post("/v1/models/nope/promote", headers=scientist).status_code == 404
+    promoted = client.post(f"/v1/models/{version}/promote", headers=scientist)
+    assert promoted.status_code == 200 and promoted.json()["status"] == "active"
+    assert session.exec(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE)).one().version == version

@@ -1,0 +1,168 @@
+"""Shared fixtures: a tiny real model, migrated databases (SQLite and PostgreSQL), clients, factories."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.config import Settings
+from api.db import make_engine, migrate
+from api.demo_messages import MESSAGES
+from api.main import create_app
+from api.model_versions import service as model_versions
+from api.users import service as users
+from api.users.models import Role, User
+from tests.postgres import find_bin, throwaway_server
+from training.datasets import read_csv
+from training.train import train_baseline
+
+TABLES = ["decisions", "suggestions", "interactions", "accounts", "users", "model_versions"]
+REQUIRE_POSTGRES = os.environ.get("PULSE_TEST_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def labelled_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Pulse's own demo messages as a labelled CSV (written for Pulse, not the airline data)."""
+    path = tmp_path_factory.mktemp("data") / "messages.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        for label, _kind, _subject, body in MESSAGES:
+            writer.writerow([body.format(contact="Ana Souza", company="Acme"), label])
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, labelled_csv: Path) -> Path:
+    """A real TF-IDF model trained in a second on a few dozen rows."""
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    train_baseline(read_csv(labelled_csv), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A migrated throwaway PostgreSQL database for the whole run."""
+    configured = os.environ.get("PULSE_TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+    if find_bin() is None:
+        if REQUIRE_POSTGRES:
+            pytest.fail("PULSE_TEST_REQUIRE_POSTGRES=1 but PostgreSQL is not installed")
+        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
+    with throwaway_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file for the whole run."""
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'pulse.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each database test runs on SQLite and on PostgreSQL."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+_migrated: set[str] = set()
+
+
+@pytest.fixture
+def engine(database_url: str, tiny_model: Path) -> Iterator[Engine]:
+    """A migrated, emptied database with the tiny model registered and active."""
+    if database_url not in _migrated:
+        migrate(database_url)
+        _migrated.add(database_url)
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
+    with Session(engine) as session:
+        model_versions.ensure_active(session=session, directory=tiny_model)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session for checking rows in the database."""
+    with Session(engine) as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str, tiny_model: Path) -> Settings:
+    """Settings for the app under test."""
+    return Settings(database_url=database_url, model_dir=tiny_model, log_format="text", log_level="WARNING")
+
+
+@pytest.fixture
+def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    """A client of the app, with its lifespan run (the model is loaded at start-up)."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+UserFactory = Callable[..., tuple[User, dict[str, str]]]
+
+
+@pytest.fixture
+def make_user(engine: Engine) -> UserFactory:
+    """Create a user; returns it with the Authorization header for its key."""
+
+    def make(role: Role = Role.CSM, team: str | None = "emea", name: str | None = None) -> tuple[User, dict[str, str]]:
+        with Session(engine) as session:
+            user, key = users.create(session=session, name=name or f"{role.value} of {team}", role=role, team=team)
+        return user, {"Authorization": f"Bearer {key}"}
+
+    return make
+
+
+@pytest.fixture
+def emea_csm(make_user: UserFactory) -> tuple[User, dict[str, str]]:
+    """A CSM of team emea."""
+    return make_user(Role.CSM, "emea", "Chloé Martin")
+
+
+@pytest.fixture
+def make_account(client: TestClient, emea_csm: tuple[User, dict[str, str]]) -> Callable[..., dict[str, Any]]:
+    """Create an account through the API (as the emea CSM unless other headers are given)."""
+
+    def make(headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
+        body = {"name": "Northwind Logistics", "renewal_date": "2027-01-15", "arr": 120000.0} | fields
+        response = client.post("/v1/accounts", json=body, headers=headers or emea_csm[1])
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    return make
+
+
+@pytest.fixture
+def post_message(client: TestClient, emea_csm: tuple[User, dict[str, str]]) -> Callable[..., dict[str, Any]]:
+    """Post an interaction through the API and return the answer's JSON."""
+
+    def post(account_id: int, body: str, headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
+        payload = {"account_id": account_id, "kind": "email", "body": body} | fields
+        response = client.post("/v1/interactions", json=payload, headers=headers or emea_csm[1])
+        assert response.status_code in (200, 201), response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    return post

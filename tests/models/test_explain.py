@@ -1,0 +1,38 @@
+"""Explanations come from the model: leaving out the driving sentence lowers the label's probability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models import registry
+from models.explain import predict, split_sentences
+from models.labels import Label
+
+
+def test_sentences_keep_their_offsets() -> None:
+    text = "Hello there.  The export failed again!\nCan you help?"
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == ["Hello there.", "The export failed again!", "Can you help?"]
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_evidence_points_at_the_sentence_that_drove_the_label() -> None:
+    classifier, _ = registry.load(registry.shipped_default())
+    text = ("Could you send the March invoice? Also, the export failed again and nobody answered our ticket, "
+            "we are furious.")
+    prediction = predict(classifier, [text])[0]
+    assert prediction.label == Label.RED
+    top = prediction.explanation[0]
+    assert "furious" in top.text
+    assert text[top.start : top.end] == top.text
+    without = text[: top.start] + text[top.end :]
+    assert classifier.predict_proba([without])[0][0] < prediction.probabilities[Label.RED]
+    assert top.weight > 0
+
+
+def test_explained_and_plain_predictions_agree(tiny_model: Path) -> None:
+    classifier, _ = registry.load(tiny_model)
+    texts = ["Great QBR, they want to expand.", "Billing error again. Payments on hold.", "One line"]
+    explained = predict(classifier, texts, explain=True)
+    plain = predict(classifier, texts, explain=False)
+    assert [p.probabilities for p in explained] == [p.probabilities for p in plain]

@@ -1,0 +1,56 @@
+"""Cleaning keeps the customer's own words; batch scoring writes every row, atomically."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from models import registry
+from pipelines.clean import clean_text
+from pipelines.score import ScoreInputError, score_csv
+
+
+def test_quoted_reply_and_signature_are_removed() -> None:
+    raw = ("Thanks, the fix works.\n\n--\nAna Souza\nHead of Ops, Acme\n\n"
+           "On Tue, 3 Mar 2026, Support wrote:\n> We deployed a fix.\n")
+    assert clean_text(raw) == "Thanks, the fix works."
+    raw = "Still broken for us.\n\nOn Mon, Jan 5, 2026 at 9:00 AM Jordan <j@vendor.com> wrote:\n> Please retry."
+    assert clean_text(raw) == "Still broken for us."
+    assert clean_text("Great, thanks!\nSent from my iPhone") == "Great, thanks!"
+
+
+def test_html_becomes_text_without_markup_scripts_or_quotes() -> None:
+    raw = ("<html><head><style>p{color:red}</style></head><body><p>The export &amp; import <b>failed</b>.</p>"
+           "<div>Please call me.</div><blockquote>Earlier: all fine</blockquote><script>x()</script></body></html>")
+    assert clean_text(raw) == "The export & import failed.\n\nPlease call me."
+
+
+def test_non_english_text_is_kept() -> None:
+    assert clean_text("Très déçus du support.\nLe 3 mars, Support a écrit :\n> Bonjour") == "Très déçus du support."
+
+
+def test_score_csv_adds_columns_to_every_row(tmp_path: Path) -> None:
+    classifier, _ = registry.load(registry.shipped_default())
+    source = tmp_path / "in.csv"
+    source.write_text('id,text\n1,"Thanks, great job!"\n2,\n3,"The app crashed again, furious"\n')
+    target = tmp_path / "out.csv"
+    seen: list[int] = []
+    counts = score_csv(classifier, source, target, batch_size=2, progress=seen.append)
+    rows = list(csv.DictReader(target.open()))
+    assert counts == {"scored": 2, "empty": 1}
+    assert seen == [2, 1]
+    assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert [r["label"] for r in rows] == ["Green", "", "Red"]
+    assert abs(sum(float(rows[0][f"p_{c}"]) for c in ("red", "yellow", "green")) - 1) < 1e-5
+    assert rows[0]["model_version"] == classifier.version
+
+
+def test_score_csv_refuses_a_file_without_text_and_leaves_no_output(tmp_path: Path) -> None:
+    classifier, _ = registry.load(registry.shipped_default())
+    source = tmp_path / "in.csv"
+    source.write_text("id,body\n1,hello\n")
+    with pytest.raises(ScoreInputError, match="needs a 'text' column; found id, body"):
+        score_csv(classifier, source, tmp_path / "out.csv")
+    assert list(tmp_path.iterdir()) == [source]
