@@ -14,7 +14,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
@@ -36,8 +35,9 @@ users_app = typer.Typer(help="Create users and their API keys.", no_args_is_help
 models_app = typer.Typer(help="List, register and promote model versions.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(models_app, name="models")
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: long paths, keys and versions stay on one line whatever the terminal's width.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="database URL (default: PULSE_DATABASE_URL)")]
 
@@ -314,14 +314,11 @@ def models_list(db: DbOption = None) -> None:
     with Session(engine) as session:
         versions = model_versions.get_all(session=session)
     engine.dispose()
-    table = Table()
-    for column in ("version", "kind", "status", "dev macro-F1", "created"):
-        table.add_column(column)
+    print(f"{'version':<32} {'kind':<14} {'status':<10} {'dev macro-F1':<13} created")
     for v in versions:
         dev_f1 = (v.metrics.get("dev") or {}).get("macro_f1")
-        table.add_row(v.version, v.kind, v.status, "-" if dev_f1 is None else f"{dev_f1:.4f}",
-                      v.created_at.isoformat(timespec="seconds"))
-    out.print(table)
+        print(f"{v.version:<32} {v.kind:<14} {v.status:<10} {'-' if dev_f1 is None else f'{dev_f1:.4f}':<13} "
+              f"{v.created_at.isoformat(timespec='seconds')}")
 
 
 @models_app.command("register")

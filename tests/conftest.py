@@ -166,3 +166,18 @@ def post_message(client: TestClient, emea_csm: tuple[User, dict[str, str]]) -> C
         return result
 
     return post
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of its own (not shared with the other tests), on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.db'}"
+    server: str = request.getfixturevalue("postgresql_url")
+    name = f"pulse_{tmp_path.name.lower().replace('-', '_')[-40:]}"
+    admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"

@@ -1,0 +1,97 @@
+"""The `pulse` command line, run in-process."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, create_engine, select
+from typer.testing import CliRunner
+
+from api.cli import app
+from api.config import get_settings
+from api.model_versions.models import ModelStatus, ModelVersion
+from api.users.models import User
+from api.users.service import hash_key
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PULSE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+
+
+def test_users_create_prints_the_key_once_and_stores_its_hash(fresh_database_url: str) -> None:
+    assert runner.invoke(app, ["migrate", "--db", fresh_database_url]).exit_code == 0
+    result = runner.invoke(app, ["users", "create", "--name", "Priya", "--role", "csm", "--team", "americas",
+                                 "--db", fresh_database_url])
+    assert result.exit_code == 0, result.output
+    key = result.stdout.strip().splitlines()[-1]
+    assert key.startswith("pulse_")
+    with Session(create_engine(fresh_database_url.replace("postgresql+psycopg", "postgresql+psycopg"))) as session:
+        user = session.exec(select(User)).one()
+        assert (user.name, user.role, user.team, user.api_key_hash) == ("Priya", "csm", "americas", hash_key(key))
+        active = session.exec(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE)).one()
+        assert active.kind == "tfidf-logreg"
+    refused = runner.invoke(app, ["users", "create", "--name", "Lee", "--role", "lead", "--db", fresh_database_url])
+    assert refused.exit_code == 2 and "a lead must belong to a team" in refused.output
+    wrong = runner.invoke(app, ["users", "create", "--name", "X", "--role", "boss", "--db", fresh_database_url])
+    assert wrong.exit_code == 2 and "boss" in wrong.output
+
+
+def test_users_create_on_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["users", "create", "--name", "A", "--role", "admin",
+                                 "--db", f"sqlite:///{tmp_path / 'new.db'}"])
+    assert result.exit_code == 2 and "run `pulse migrate` first" in result.output
+
+
+def test_eval_prints_the_contract_json_for_a_directory_and_a_version(labelled_csv: Path, tiny_model: Path,
+                                                                     tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", "--data", str(labelled_csv), "--model", str(tiny_model), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == {"n", "accuracy", "macro_f1", "per_class", "confusion", "ece", "model_version"}
+    assert report["n"] == 48
+    db = f"sqlite:///{tmp_path / 'e.db'}"
+    assert runner.invoke(app, ["migrate", "--db", db]).exit_code == 0
+    shipped = runner.invoke(app, ["eval", "--data", str(labelled_csv), "--db", db])
+    assert shipped.exit_code == 0 and json.loads(shipped.stdout)["model_version"] != report["model_version"]
+    missing = runner.invoke(app, ["eval", "--data", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_train_writes_a_sealed_artifact_and_registers_it(labelled_csv: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    assert runner.invoke(app, ["migrate", "--db", db]).exit_code == 0
+    out = tmp_path / "candidate"
+    result = runner.invoke(app, ["train", "--data", str(labelled_csv), "--dev", str(labelled_csv),
+                                 "--out", str(out), "--register", "--db", db])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (out / "manifest.json").is_file() and summary["dev"]["macro_f1"] > 0.8
+    listed = runner.invoke(app, ["models", "list", "--db", db])
+    assert summary["version"] in listed.stdout and "candidate" in listed.stdout
+    promoted = runner.invoke(app, ["models", "promote", summary["version"], "--db", db])
+    assert promoted.exit_code == 0 and "is now active" in promoted.output
+    unknown = runner.invoke(app, ["models", "promote", "nope", "--db", db])
+    assert unknown.exit_code == 2 and "model version 'nope' not found" in unknown.output
+
+
+def test_score_writes_labels_and_reports_bad_input(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text('text\n"We love it, thanks!"\n"Cancel our contract, terrible support."\n')
+    target = tmp_path / "out.csv"
+    result = runner.invoke(app, ["score", "--input", str(source), "--output", str(target),
+                                 "--db", f"sqlite:///{tmp_path / 'none.db'}"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(target.open()))
+    assert [r["label"] for r in rows] == ["Green", "Red"]
+    assert set(rows[0]) == {"text", "label", "p_red", "p_yellow", "p_green", "model_version"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("body\nx\n")
+    refused = runner.invoke(app, ["score", "--input", str(bad), "--output", str(tmp_path / "o2.csv")])
+    assert refused.exit_code == 2 and "needs a 'text' column" in refused.output
