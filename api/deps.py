@@ -13,6 +13,7 @@ from api.config import Settings
 from api.db import session_scope
 from api.errors import ForbiddenError, UnauthorizedError
 from api.model_versions.service import ModelHolder
+from api.observability import Metrics
 from api.users import service as users
 from api.users.models import Role, User
 from models.classifier import Classifier
@@ -31,7 +32,14 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from session_scope(request.app.state.engine)
 
 
+def get_metrics(request: Request) -> Metrics:
+    """The app's Prometheus collectors."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 

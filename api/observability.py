@@ -53,7 +53,16 @@ class Metrics:
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
         self.suggestions = Counter("pulse_suggestions_total", "Suggestions made", ["scope", "model_version", "label"],
                                    registry=self.registry)
-        self.decisions = Counter("pulse_decisions_total", "Decisions recorded", ["accepted"], registry=self.registry)
+        self.decisions = Counter("pulse_decisions_total", "Decisions recorded", ["accepted", "blind"],
+                                 registry=self.registry)
+
+    def suggested(self, scope: str, model_version: str, label: str) -> None:
+        """Count a stored suggestion."""
+        self.suggestions.labels(scope, model_version, label).inc()
+
+    def decided(self, accepted: bool, blind: bool) -> None:
+        """Count a recorded decision."""
+        self.decisions.labels(str(accepted).lower(), str(blind).lower()).inc()
 
 
 class RequestMetricsMiddleware:

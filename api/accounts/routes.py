@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from api.accounts import service
 from api.accounts.models import AccountCreate, AccountPublic, AccountsPublic, Timeline
 from api.db import utcnow
-from api.deps import ClassifierDep, SessionDep, SettingsDep, require
+from api.deps import ClassifierDep, MetricsDep, SessionDep, SettingsDep, require
 from api.policies import TEAM_READERS, team_for_filter
 from api.suggestions import service as suggestions
 from api.suggestions.models import SuggestionPublic
@@ -53,8 +53,9 @@ def get_timeline(account_id: int, session: SessionDep, user: TeamMember) -> Time
 
 @router.post("/{account_id}/suggestions", status_code=201, response_model=SuggestionPublic)
 def suggest_for_account(account_id: int, session: SessionDep, user: TeamMember, settings: SettingsDep,
-                        classifier: ClassifierDep) -> SuggestionPublic:
+                        classifier: ClassifierDep, metrics: MetricsDep) -> SuggestionPublic:
     """Roll the account's recent interactions up into an account-scope suggestion."""
     account = service.get_or_raise(session=session, user=user, account_id=account_id)
     suggestion = suggestions.roll_up(session=session, account=account, classifier=classifier, settings=settings)
+    metrics.suggested(suggestion.scope, suggestion.model_version, suggestion.label)
     return suggestions.public(suggestion)

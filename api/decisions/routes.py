@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from api.decisions import service
 from api.decisions.models import DecisionCreate, DecisionPublic, DecisionsPublic
-from api.deps import SessionDep, SettingsDep, require
+from api.deps import MetricsDep, SessionDep, SettingsDep, require
 from api.policies import TEAM_READERS
 from api.suggestions.models import Scope
 from api.users.models import Role, User
@@ -35,12 +35,14 @@ REPLAYED: dict[int | str, dict[str, Any]] = {
 @router.post("/suggestions/{suggestion_id}/decisions", status_code=201, response_model=DecisionPublic,
              responses=REPLAYED)
 def decide(suggestion_id: int, data: DecisionCreate, response: Response, session: SessionDep, user: Decider,
-           settings: SettingsDep,
+           settings: SettingsDep, metrics: MetricsDep,
            idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None) -> DecisionPublic:
     """Accept or override a suggestion; a later decision supersedes this one without deleting it."""
     decision, created = service.decide(session=session, user=user, suggestion_id=suggestion_id, data=data,
                                        idempotency_key=idempotency_key, settings=settings)
-    if not created:
+    if created:
+        metrics.decided(decision.accepted, decision.blind)
+    else:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     return decision

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from api.deps import ClassifierDep, SessionDep, require
+from api.deps import ClassifierDep, MetricsDep, SessionDep, require
 from api.interactions import service
 from api.interactions.models import InteractionCreate, InteractionPublic, InteractionScored
 from api.policies import TEAM_READERS
@@ -20,10 +20,12 @@ TeamMember = Annotated[User, Depends(require(*TEAM_READERS, action="add interact
 @router.post("", status_code=201, response_model=InteractionScored,
              responses={200: {"model": InteractionScored, "description": "external_id seen before: the stored pair"}})
 def create_interaction(data: InteractionCreate, response: Response, session: SessionDep, user: TeamMember,
-                       classifier: ClassifierDep) -> InteractionScored:
+                       classifier: ClassifierDep, metrics: MetricsDep) -> InteractionScored:
     """Store customer text and score it; the same external_id again returns the stored pair with 200."""
     interaction, suggestion, created = service.create(session=session, user=user, data=data, classifier=classifier)
-    if not created:
+    if created:
+        metrics.suggested(suggestion.scope, suggestion.model_version, suggestion.label)
+    else:
         response.status_code = 200
     return InteractionScored(interaction=InteractionPublic.model_validate(interaction),
                              suggestion=suggestions.public(suggestion, text=interaction.body))

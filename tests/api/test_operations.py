@@ -12,13 +12,19 @@ from api.users.models import Role, User
 from tests.conftest import UserFactory
 
 
-def test_healthz_and_metrics(client: TestClient, emea_csm) -> None:
+def test_healthz_and_metrics(client: TestClient, emea_csm, make_account, post_message) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["model_version"].startswith("tfidf-logreg-")
     client.get("/v1/accounts", headers=emea_csm[1])
+    suggestion = post_message(make_account()["id"], "Thanks, all good")["suggestion"]
+    client.post(f"/v1/suggestions/{suggestion['id']}/decisions", headers=emea_csm[1],
+                json={"label": suggestion["label"]})
     metrics = client.get("/metrics").text
     assert 'pulse_http_requests_total{method="GET",route="/v1/accounts",status="200"} 1.0' in metrics
     assert "pulse_http_request_seconds_bucket" in metrics
+    assert (f'pulse_suggestions_total{{label="{suggestion["label"]}",model_version="{suggestion["model_version"]}",'
+            'scope="interaction"} 1.0') in metrics
+    assert 'pulse_decisions_total{accepted="true",blind="false"} 1.0' in metrics
 
 
 def test_a_body_over_256_kb_is_refused_with_413(client: TestClient, emea_csm) -> None:

@@ -7,12 +7,20 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from api.db import make_engine
+from api.decisions.models import Decision
+from api.interactions.models import Interaction
 
 pytestmark = pytest.mark.e2e
 PULSE = str(Path(sys.executable).with_name("pulse"))
@@ -30,8 +38,18 @@ def cli(*args: str, env: dict[str, str]) -> str:
     return result.stdout.strip()
 
 
+@dataclass
+class Live:
+    """A running server: its address, users' keys, process and environment."""
+
+    base: str
+    keys: dict[str, str]
+    server: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+
 @pytest.fixture
-def live(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def live(fresh_database_url: str, tmp_path: Path) -> Iterator[Live]:
     """A running `pulse serve` on a fresh database, with keys made by `pulse users create`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")} | {
         "PULSE_DATABASE_URL": fresh_database_url, "PULSE_LOG_LEVEL": "WARNING"}
@@ -57,7 +75,7 @@ def live(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[st
             pytest.fail(f"pulse serve did not start: {server.stderr.read().decode() if server.stderr else ''}")
         time.sleep(0.2)
     try:
-        yield base, keys
+        yield Live(base, keys, server, env)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -66,8 +84,8 @@ def live(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[st
             server.kill()
 
 
-def test_the_loop_end_to_end(live: tuple[str, dict[str, str]]) -> None:
-    base, keys = live
+def test_the_loop_end_to_end(live: Live) -> None:
+    base, keys = live.base, live.keys
     auth = {name: {"Authorization": f"Bearer {key}"} for name, key in keys.items()}
     with httpx.Client(base_url=base, timeout=30) as http:
         account = http.post("/v1/accounts", headers=auth["csm"], json={
@@ -132,3 +150,47 @@ def test_the_loop_end_to_end(live: tuple[str, dict[str, str]]) -> None:
         assert "pulse_http_requests_total" in http.get("/metrics").text
         assert http.post("/v1/accounts", headers=auth["csm"], json={"name": "X", "renewal_date": "2025-13-01"}
                          ).status_code == 422
+
+
+def test_every_acknowledged_write_survives_sigkill(live: Live) -> None:
+    """Kill the server mid-stream: every interaction and decision answered 201 is in the database."""
+    auth = {"Authorization": f"Bearer {live.keys['csm']}"}
+    acknowledged: list[str] = []
+    decided: list[int] = []
+    with httpx.Client(base_url=live.base, timeout=10) as http:
+        account_id = http.post("/v1/accounts", headers=auth, json={"name": "Crash Test"}).json()["id"]
+
+        def stream() -> None:
+            for i in range(10_000):
+                try:
+                    response = http.post("/v1/interactions", headers=auth, json={
+                        "account_id": account_id, "kind": "chat", "body": f"message {i}: export failed",
+                        "external_id": f"c-{i}"})
+                    if response.status_code == 201:
+                        acknowledged.append(f"c-{i}")
+                        suggestion = response.json()["suggestion"]
+                        answer = http.post(f"/v1/suggestions/{suggestion['id']}/decisions", headers=auth,
+                                           json={"label": suggestion["label"]})
+                        if answer.status_code == 201:
+                            decided.append(answer.json()["id"])
+                except httpx.TransportError:
+                    return
+
+        writer = threading.Thread(target=stream)
+        writer.start()
+        deadline = time.monotonic() + 30
+        while len(decided) < 25 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        live.server.send_signal(signal.SIGKILL)
+        writer.join(timeout=30)
+    assert len(decided) >= 25
+
+    engine = make_engine(live.env["PULSE_DATABASE_URL"])
+    with Session(engine) as session:
+        stored = set(session.exec(select(Interaction.external_id)).all())
+        stored_decisions = set(session.exec(select(Decision.id)).all())
+        if engine.dialect.name == "sqlite":
+            assert session.exec(text("PRAGMA integrity_check")).one()[0] == "ok"  # type: ignore[call-overload]
+    engine.dispose()
+    assert set(acknowledged) <= stored
+    assert set(decided) <= stored_decisions
