@@ -15,9 +15,8 @@ from sqlmodel import Session, col
 
 from api.accounts.models import Account
 from api.decisions.models import Decision
-from api.decisions.service import decision_conditions
 from api.suggestions.models import Suggestion
-from api.suggestions.service import current_decisions
+from api.suggestions.service import current_decisions, filters
 from api.users.models import User
 from models.labels import LABELS
 
@@ -86,7 +85,7 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
             model_version: str | None, scope: str | None, min_decisions: int) -> AuditSummary:
     """Agreement, kappas, confusion, per-user direction and blind-versus-shown agreement."""
     latest = current_decisions()
-    conditions = decision_conditions(team=team, since=since, until=until, model_version=model_version, scope=scope)
+    conditions = filters(team=team, since=since, until=until, model_version=model_version, scope=scope)
 
     def joined(query: Any) -> Any:
         query = (query.select_from(Decision)

@@ -59,6 +59,7 @@ def list_decisions(session: SessionDep, user: Reader, user_id: int | None = None
     team = user.team if user.role in (Role.CSM, Role.LEAD) else None
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
                "since": as_utc(since), "until": as_utc(until), "label": label, "suggested_label": suggested_label,
-               "scope": scope, "current": current}
-    data, count = service.get_all(session=session, team=team, filters=filters, limit=limit, offset=offset)
+               "scope": scope}
+    data, count = service.get_all(session=session, team=team, filters=filters, current=current, limit=limit,
+                                  offset=offset)
     return DecisionsPublic(data=data, count=count)

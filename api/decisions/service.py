@@ -107,7 +107,7 @@ def _is_superseded(session: Session, decision: Decision) -> bool:
     return bool(later)
 
 
-def get_all(*, session: Session, team: str | None, filters: dict[str, Any], limit: int,
+def get_all(*, session: Session, team: str | None, filters: dict[str, Any], current: bool | None, limit: int,
             offset: int) -> tuple[list[DecisionPublic], int]:
     """Decisions beside their suggestions, oldest first, filtered; csm and lead see their team only."""
     latest = suggestions.current_decisions()
@@ -116,46 +116,10 @@ def get_all(*, session: Session, team: str | None, filters: dict[str, Any], limi
              .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(latest, and_(col(Decision.suggestion_id) == latest.c.suggestion_id,
-                                     col(Decision.revision) == latest.c.revision)))
-    count = (select(func.count()).select_from(Decision)
-             .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
-             .join(Account, col(Account.id) == col(Suggestion.account_id))
-             .outerjoin(latest, and_(col(Decision.suggestion_id) == latest.c.suggestion_id,
-                                     col(Decision.revision) == latest.c.revision)))
-    conditions = decision_conditions(team=team, **filters)
-    if filters.get("current") is not None:
-        conditions.append(is_current if filters["current"] else ~is_current)
-    for condition in conditions:
-        query = query.where(condition)
-        count = count.where(condition)
+                                     col(Decision.revision) == latest.c.revision))
+             .where(*suggestions.filters(team=team, **filters)))
+    if current is not None:
+        query = query.where(is_current if current else ~is_current)
     rows = session.exec(query.order_by(col(Decision.created_at), col(Decision.id)).offset(offset).limit(limit)).all()
-    total = session.exec(count).one()
+    total = suggestions.count(session, query)
     return [suggestions.decision_public(d, s, superseded=not current) for d, s, current in rows], total
-
-
-def decision_conditions(*, team: str | None = None, user_id: int | None = None, account_id: int | None = None,
-                        model_version: str | None = None, since: datetime | None = None,
-                        until: datetime | None = None, label: Label | None = None,
-                        suggested_label: Label | None = None, scope: str | None = None,
-                        current: bool | None = None) -> list[Any]:
-    """SQL conditions shared by the decision listing and the audit, so their counts always agree."""
-    conditions: list[Any] = []
-    if team is not None:
-        conditions.append(col(Account.team) == team)
-    if user_id is not None:
-        conditions.append(col(Decision.user_id) == user_id)
-    if account_id is not None:
-        conditions.append(col(Suggestion.account_id) == account_id)
-    if model_version is not None:
-        conditions.append(col(Suggestion.model_version) == model_version)
-    if since is not None:
-        conditions.append(col(Decision.created_at) >= since)
-    if until is not None:
-        conditions.append(col(Decision.created_at) < until)
-    if label is not None:
-        conditions.append(col(Decision.label) == label)
-    if suggested_label is not None:
-        conditions.append(col(Suggestion.label) == suggested_label)
-    if scope is not None:
-        conditions.append(col(Suggestion.scope) == scope)
-    return conditions

@@ -124,6 +124,41 @@ def decode_cursor(cursor: str | None) -> int:
     return offset
 
 
+def filters(*, team: str | None = None, user_id: int | None = None, account_id: int | None = None,
+            model_version: str | None = None, since: datetime | None = None,
+            until: datetime | None = None, label: Label | None = None,
+            suggested_label: Label | None = None, scope: str | None = None) -> list[Any]:
+    """SQL conditions shared by the queue, the decision listing and the audit, so their counts agree.
+
+    They name columns of Account, Suggestion and Decision; a query applies only those it joins.
+    """
+    conditions: list[Any] = []
+    if team is not None:
+        conditions.append(col(Account.team) == team)
+    if user_id is not None:
+        conditions.append(col(Decision.user_id) == user_id)
+    if account_id is not None:
+        conditions.append(col(Suggestion.account_id) == account_id)
+    if model_version is not None:
+        conditions.append(col(Suggestion.model_version) == model_version)
+    if since is not None:
+        conditions.append(col(Decision.created_at) >= since)
+    if until is not None:
+        conditions.append(col(Decision.created_at) < until)
+    if label is not None:
+        conditions.append(col(Decision.label) == label)
+    if suggested_label is not None:
+        conditions.append(col(Suggestion.label) == suggested_label)
+    if scope is not None:
+        conditions.append(col(Suggestion.scope) == scope)
+    return conditions
+
+
+def count(session: Session, query: Any) -> int:
+    """Rows a query would return, counted by the database."""
+    return int(session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one())
+
+
 def queue(*, session: Session, team: str | None, status: str, scope: Scope | None, account_id: int | None,
           limit: int, cursor: str | None, today: date) -> tuple[list[SuggestionPublic], int, str | None]:
     """The review queue: pending suggestions most in need of a human first, or decided ones newest first."""
@@ -133,26 +168,14 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     query = (select(Suggestion, Interaction.body, priority)
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
-             .where(decided if status == "decided" else ~decided))
-    count_query = (select(func.count()).select_from(Suggestion)
-                   .join(Account, col(Account.id) == col(Suggestion.account_id))
-                   .where(decided if status == "decided" else ~decided))
-    conditions = []
-    if team is not None:
-        conditions.append(col(Account.team) == team)
-    if scope is not None:
-        conditions.append(col(Suggestion.scope) == scope)
-    if account_id is not None:
-        conditions.append(col(Suggestion.account_id) == account_id)
-    for condition in conditions:
-        query = query.where(condition)
-        count_query = count_query.where(condition)
+             .where(decided if status == "decided" else ~decided)
+             .where(*filters(team=team, scope=scope, account_id=account_id)))
     if status == "decided":
         query = query.order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
     else:
         query = query.order_by(priority.desc(), col(Suggestion.created_at).asc(), col(Suggestion.id).asc())
     rows = session.exec(query.offset(offset).limit(limit)).all()
-    total = session.exec(count_query).one()
+    total = count(session, query)
     decisions = _current_for(session, [s.id for s, _, _ in rows if s.id is not None]) if status == "decided" else {}
     data = [public(s, text=body, decision=decisions.get(s.id or 0), priority=p) for s, body, p in rows]
     next_cursor = encode_cursor(offset + limit) if offset + limit < total else None
