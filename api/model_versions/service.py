@@ -24,6 +24,7 @@ def register(*, session: Session, directory: Path) -> ModelVersion:
     manifest = verify(directory)
     existing = session.get(ModelVersion, manifest["version"])
     if existing is not None:
+        check_digest(existing, directory)
         if existing.artifact_path != str(directory):
             # The same immutable version found at a new place (a moved checkout): follow it.
             existing.artifact_path = str(directory)
@@ -38,6 +39,17 @@ def register(*, session: Session, directory: Path) -> ModelVersion:
     session.add(version)
     session.commit()
     return version
+
+
+def check_digest(version: ModelVersion, directory: Path) -> None:
+    """Refuse an artifact whose manifest differs from the one recorded when the version was registered.
+
+    The manifest covers every file, so a re-sealed, altered directory is caught here even though its
+    own manifest is consistent.
+    """
+    if manifest_digest(directory) != version.artifact_sha256:
+        raise ArtifactError(f"{directory}: manifest sha256 differs from the one registered for {version.version}; "
+                            "a version is immutable, so train and register a new one")
 
 
 def get_all(*, session: Session) -> list[ModelVersion]:
@@ -56,6 +68,7 @@ def promote(*, session: Session, version: str) -> ModelVersion:
     if target is None:
         raise NotFoundError(f"model version {version!r} not found")
     verify(Path(target.artifact_path))
+    check_digest(target, Path(target.artifact_path))
     session.execute(update(ModelVersion).where(col(ModelVersion.status) == ModelStatus.ACTIVE)
                     .where(col(ModelVersion.version) != version).values(status=ModelStatus.RETIRED))
     target.status = ModelStatus.ACTIVE
@@ -91,6 +104,7 @@ class ModelHolder:
         with self._lock:
             if version.version not in self._loaded:
                 classifier, manifest = registry.load(Path(version.artifact_path))
+                check_digest(version, Path(version.artifact_path))
                 if manifest["version"] != version.version:
                     raise ArtifactError(f"{version.artifact_path} holds {manifest['version']}, not {version.version}")
                 self._loaded[version.version] = classifier

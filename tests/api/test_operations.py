@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -67,3 +68,28 @@ def test_models_are_listed_and_promoted_by_data_scientists(client: TestClient, s
     promoted = client.post(f"/v1/models/{version}/promote", headers=scientist)
     assert promoted.status_code == 200 and promoted.json()["status"] == "active"
     assert session.exec(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE)).one().version == version
+
+
+def test_a_resealed_artifact_is_refused_against_the_registered_digest(engine, tiny_model, tmp_path) -> None:
+    import json
+    import shutil
+
+    from api.model_versions import service as model_versions
+    from models.artifacts import ArtifactError, seal
+
+    copy = tmp_path / "tampered"
+    shutil.copytree(tiny_model, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    config = json.loads((copy / "config.json").read_text())
+    config["temperature"] = 50.0  # flatten every probability
+    (copy / "config.json").write_text(json.dumps(config))
+    seal(copy, {k: v for k, v in manifest.items() if k != "files"})  # a consistent, re-sealed manifest
+
+    with Session(engine) as session:
+        with pytest.raises(ArtifactError, match="differs from the one registered"):
+            model_versions.register(session=session, directory=copy)
+        version = session.get(ModelVersion, manifest["version"])
+        assert version is not None and version.artifact_path == str(tiny_model)
+        version.artifact_path = str(copy)  # as if someone swapped the directory on disk
+        with pytest.raises(ArtifactError, match="differs from the one registered"):
+            model_versions.ModelHolder().load(version)
