@@ -165,30 +165,36 @@ def users_create(name: Annotated[str, typer.Option(help="the person's or integra
     print(key)
 
 
+def registered_version(spec: str | None, settings: Settings) -> ModelVersion | None:
+    """The registry's record of a version (the active one when spec is None), if there is a registry."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return None  # no database yet: do not create one just to look
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            return model_versions.get_active(session=session) if spec is None else session.get(ModelVersion, spec)
+    except (OperationalError, ProgrammingError):
+        return None
+    finally:
+        engine.dispose()
+
+
 def load_model(spec: str | None, settings: Settings) -> Classifier:
-    """A classifier from an artifact directory, a registered version name, or (by default) the active one."""
+    """A classifier from an artifact directory, a registered version, or by default the active one.
+
+    Without a registry (or an active version) the default is PULSE_MODEL_DIR or the shipped model.
+    """
     try:
         if spec and Path(spec).is_dir():
             return registry.load(Path(spec))[0]
-        engine = make_engine(settings.database_url)
-        try:
-            with Session(engine) as session:
-                if spec is None:
-                    version = model_versions.get_active(session=session)
-                    if version is None:
-                        return registry.load(model_directory(settings))[0]
-                else:
-                    version = session.get(ModelVersion, spec)
-                    if version is None:
-                        raise fail(f"model {spec!r} is neither a directory nor a registered version")
-                return registry.load(Path(version.artifact_path))[0]
-        except (OperationalError, ProgrammingError):
-            if spec is not None:
-                raise fail(f"model {spec!r} is not a directory and the database has no registry to look it up in"
-                           ) from None
-            return registry.load(model_directory(settings))[0]
-        finally:
-            engine.dispose()
+        version = registered_version(spec, settings)
+        if version is not None:
+            return model_versions.ModelHolder().load(version)
+        if spec is not None:
+            raise fail(f"model {spec!r} is neither an artifact directory nor a version registered in "
+                       f"{safe_url(settings.database_url)}")
+        return registry.load(model_directory(settings))[0]
     except ArtifactError as error:
         raise fail(f"model artifact refused: {error}") from error
 

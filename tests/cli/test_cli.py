@@ -62,6 +62,8 @@ def test_eval_prints_the_contract_json_for_a_directory_and_a_version(labelled_cs
     assert shipped.exit_code == 0 and json.loads(shipped.stdout)["model_version"] != report["model_version"]
     missing = runner.invoke(app, ["eval", "--data", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2 and "no such file" in missing.output
+    unknown = runner.invoke(app, ["eval", "--data", str(labelled_csv), "--model", "v9", "--db", db])
+    assert unknown.exit_code == 2 and "'v9' is neither an artifact directory nor a version registered" in unknown.output
 
 
 def test_train_writes_a_sealed_artifact_and_registers_it(labelled_csv: Path, tmp_path: Path) -> None:
@@ -88,6 +90,7 @@ def test_score_writes_labels_and_reports_bad_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["score", "--input", str(source), "--output", str(target),
                                  "--db", f"sqlite:///{tmp_path / 'none.db'}"])
     assert result.exit_code == 0, result.output
+    assert not (tmp_path / "none.db").exists()  # no registry to ask: the shipped model, and no stray database
     rows = list(csv.DictReader(target.open()))
     assert [r["label"] for r in rows] == ["Green", "Red"]
     assert set(rows[0]) == {"text", "label", "p_red", "p_yellow", "p_green", "model_version"}
