@@ -93,9 +93,7 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
                                     col(Decision.revision) == latest.c.revision))
                  .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
                  .join(Account, col(Account.id) == col(Suggestion.account_id)))
-        for condition in conditions:
-            query = query.where(condition)
-        return query
+        return query.where(*conditions)
 
     # SQLAlchemy's select and execute: these are plain column rows, not table objects.
     cells = session.execute(joined(sa_select(col(Suggestion.label), col(Decision.label), func.count()))
