@@ -42,6 +42,13 @@ err = Console(stderr=True, soft_wrap=True)
 DbOption = Annotated[str | None, typer.Option("--db", help="database URL (default: PULSE_DATABASE_URL)")]
 
 
+class ModelKind(StrEnum):
+    """Which model `pulse train` builds."""
+
+    TRANSFORMER = "transformer"
+    BASELINE = "baseline"
+
+
 class OutputFormat(StrEnum):
     """How a command prints its result."""
 
@@ -229,10 +236,14 @@ def score(input: Annotated[Path, typer.Option("--input", help="CSV with a `text`
 
 @app.command("eval")
 def evaluate_command(data: Annotated[Path, typer.Option("--data", help="CSV with `text,label`")],
-                     model: Annotated[str | None, typer.Option(help="artifact directory or version")] = None,
+                     model: Annotated[list[str] | None, typer.Option(
+                         help="artifact directory or version; repeat to compare models in one run")] = None,
                      format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.JSON,
                      db: DbOption = None) -> None:
-    """Evaluate a model version on labelled data and print accuracy, macro-F1, confusion and ECE."""
+    """Evaluate model versions on labelled data: accuracy, macro-F1, per class, confusion and ECE.
+
+    One JSON object per model, one per line, in the order the models were given.
+    """
     from training.datasets import DatasetError, read_csv
     from training.evaluate import evaluate
 
@@ -241,12 +252,14 @@ def evaluate_command(data: Annotated[Path, typer.Option("--data", help="CSV with
         dataset = read_csv(data)
     except DatasetError as error:
         raise fail(str(error)) from error
-    result = evaluate(load_model(model, settings), dataset)
-    if format == OutputFormat.JSON:
-        print(json.dumps(result))
-        return
-    out.print(f"{result['model_version']} on {data} (n={result['n']}): accuracy {result['accuracy']:.4f}, "
-              f"macro-F1 {result['macro_f1']:.4f}, ECE {result['ece']:.4f}", highlight=False)
+    specs: list[str | None] = list(model) if model else [None]
+    for spec in specs:
+        result = evaluate(load_model(spec, settings), dataset)
+        if format == OutputFormat.JSON:
+            print(json.dumps(result), flush=True)
+        else:
+            out.print(f"{result['model_version']} on {data} (n={result['n']}): accuracy {result['accuracy']:.4f}, "
+                      f"macro-F1 {result['macro_f1']:.4f}, ECE {result['ece']:.4f}", highlight=False)
 
 
 @app.command()
@@ -256,10 +269,14 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
           from_db: Annotated[bool, typer.Option("--from-db", help="add human-confirmed labels")] = False,
           register: Annotated[bool, typer.Option("--register", help="record the version as a candidate")] = False,
           licence: Annotated[str, typer.Option(help="licence of the training data, for the model card")] = "",
+          kind: Annotated[ModelKind, typer.Option(help="transformer (fine-tuned MiniLM) or baseline (TF-IDF)")]
+          = ModelKind.TRANSFORMER,
+          epochs: Annotated[int | None, typer.Option(min=1, help="transformer: passes over the data")] = None,
+          seed: Annotated[int, typer.Option(help="random seed")] = 13,
           db: DbOption = None) -> None:
-    """Train a model version (TF-IDF + logistic regression) into a sealed artifact directory."""
+    """Train a model version into a sealed artifact directory with its model card."""
     from training.datasets import DatasetError, concat, read_csv
-    from training.train import TrainingError, train_baseline
+    from training.train import BaselineParams, TrainingError, train_baseline
 
     settings = settings_for(db)
     try:
@@ -274,8 +291,17 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
             dataset = concat(dataset, confirmed)
     command = "pulse " + shlex.join(sys.argv[1:]) if Path(sys.argv[0]).name == "pulse" else ""
     try:
-        with err.status(f"training on {len(dataset)} rows..."):
-            manifest = train_baseline(dataset, out_dir, dev=dev_set, command=command, licence=licence)
+        if kind == ModelKind.TRANSFORMER:
+            from training.finetune import FinetuneParams, finetune
+
+            params = FinetuneParams(seed=seed, epochs=epochs or FinetuneParams.epochs)
+            err.print(f"fine-tuning {params.epochs} epoch(s) on {len(dataset)} rows", highlight=False)
+            manifest = finetune(dataset, out_dir, dev=dev_set, params=params, command=command, licence=licence,
+                                progress=lambda message: err.print(message, highlight=False))
+        else:
+            with err.status(f"training on {len(dataset)} rows..."):
+                manifest = train_baseline(dataset, out_dir, dev=dev_set, params=BaselineParams(seed=seed),
+                                          command=command, licence=licence)
     except TrainingError as error:
         raise fail(str(error)) from error
     if register or from_db:
@@ -310,6 +336,32 @@ def confirmed_labels(settings: Settings) -> Any:
                             .order_by(col(Decision.id))).all()
     engine.dispose()
     return from_rows([(body, label) for body, label in rows], f"database:{safe_url(settings.database_url)}")
+
+
+@app.command()
+def bench(model: Annotated[str | None, typer.Option(help="artifact directory or version; default: active")] = None,
+          threads: Annotated[int, typer.Option(min=1, help="CPU threads for each backend")] = 2,
+          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.JSON, db: DbOption = None) -> None:
+    """Measure the serving path against the eager fp32 reference of the same model, in one run."""
+    from pipelines.bench import run
+
+    settings = settings_for(db)
+    version = None if model and Path(model).is_dir() else registered_version(model, settings)
+    directory = Path(model) if model and Path(model).is_dir() else (
+        Path(version.artifact_path) if version else model_directory(settings))
+    with err.status("benchmarking the serving path and the fp32 reference (a minute or two)..."):
+        result = run(directory.resolve(), threads=threads)
+    if format == OutputFormat.JSON:
+        print(json.dumps(result))
+        return
+    for name in ("serving", "reference_fp32_eager"):
+        r = result[name]
+        out.print(f"{name:<22} batch1 {r['throughput_batch1_texts_per_s']:>7} texts/s  batch16 "
+                  f"{r['throughput_batch16_texts_per_s']:>7} texts/s  p50 {r['latency_p50_ms']} ms  p99 "
+                  f"{r['latency_p99_ms']} ms  start-up {r['startup_to_first_suggestion_s']} s  "
+                  f"peak {r['peak_rss_mb']} MB", highlight=False)
+    out.print(f"speed-up batch1 {result['speedup_batch1']}x, batch16 {result['speedup_batch16']}x; "
+              f"label agreement {result['label_agreement']}", highlight=False)
 
 
 @models_app.command("list")

@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "with every human decision recorded beside the suggestion.")
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
-    app.state.models = ModelHolder()
+    app.state.models = ModelHolder(settings.batch_max_texts, settings.batch_max_wait_ms / 1000)
     app.state.metrics = Metrics()
     errors.install(app)
     for router in (accounts_router, interactions_router, suggestions_router, decisions_router, audit_router,

@@ -181,3 +181,14 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def tiny_transformer(tmp_path_factory: pytest.TempPathFactory, labelled_csv: Path) -> Path:
+    """A real fine-tuned MiniLM with its int8 graph, from one quick epoch on 48 rows."""
+    from training.finetune import FinetuneParams, finetune
+
+    out = tmp_path_factory.mktemp("models") / "tiny-transformer"
+    data = read_csv(labelled_csv)
+    finetune(data, out, dev=data, params=FinetuneParams(epochs=2, batch_size=8, calibration_share=0.25))
+    return out

