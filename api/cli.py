@@ -88,6 +88,17 @@ def prepare_database(settings: Settings) -> None:
     except OperationalError as error:
         raise fail(f"cannot reach the database {safe_url(settings.database_url)}: {error.orig}") from error
     err.print(f"database ready ({safe_url(settings.database_url)}); active model {active.version}", highlight=False)
+    prepare_model(Path(active.artifact_path))
+
+
+def prepare_model(directory: Path) -> None:
+    """Build the model's serving graph, if it needs one, in a child process: torch stays out of the server."""
+    try:
+        seconds = registry.prepare_isolated(directory)
+    except ArtifactError as error:
+        raise fail(str(error)) from error
+    if seconds > 3:
+        err.print(f"serving graph built in {seconds:.1f}s (cached for later starts)", highlight=False)
 
 
 def safe_url(url: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,31 @@ def shipped_default() -> Path:
     """The artifact directory of the model that ships with Pulse."""
     name = DEFAULT_POINTER.read_text().strip()
     return ARTIFACTS_DIR / name
+
+
+def prepare(directory: Path | str) -> None:
+    """Build whatever a model derives before serving (a transformer's serving graph); idempotent."""
+    directory = Path(directory)
+    manifest = verify(directory)
+    if manifest["kind"] == "transformer-lora":
+        import json
+
+        from models.transformer import CONFIG, serving_graph
+
+        serving_graph(directory, json.loads((directory / CONFIG).read_text()))
+
+
+def prepare_isolated(directory: Path, env: dict[str, str] | None = None) -> float:
+    """Run `prepare` in a child process, so that torch (needed to build) never enters the caller.
+
+    Returns the seconds it took; raises ArtifactError with the child's error output if it failed.
+    """
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", f"from models.registry import prepare; prepare({str(directory)!r})"],
+                            capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise ArtifactError(f"could not prepare {directory}: {result.stderr.strip()[-1500:]}")
+    return time.perf_counter() - started
 
 
 def load(directory: Path, backend: str = "serving", threads: int | None = None) -> tuple[Classifier, dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from api.users.models import Role, User
 from tests.postgres import find_bin, throwaway_server
 from training.datasets import read_csv
 from training.train import train_baseline
+
+# Derived serving graphs go to a cache of this run's own, shared with the servers the tests start.
+os.environ.setdefault("PULSE_CACHE_DIR", tempfile.mkdtemp(prefix="pulse-test-cache-"))
 
 TABLES = ["decisions", "suggestions", "interactions", "accounts", "users", "model_versions"]
 REQUIRE_POSTGRES = os.environ.get("PULSE_TEST_REQUIRE_POSTGRES") == "1"

@@ -32,11 +32,11 @@ def test_users_create_prints_the_key_once_and_stores_its_hash(fresh_database_url
     assert result.exit_code == 0, result.output
     key = result.stdout.strip().splitlines()[-1]
     assert key.startswith("pulse_")
-    with Session(create_engine(fresh_database_url.replace("postgresql+psycopg", "postgresql+psycopg"))) as session:
+    with Session(create_engine(fresh_database_url)) as session:
         user = session.exec(select(User)).one()
         assert (user.name, user.role, user.team, user.api_key_hash) == ("Priya", "csm", "americas", hash_key(key))
         active = session.exec(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE)).one()
-        assert active.kind == "tfidf-logreg"
+        assert active.kind == "transformer-lora"
     refused = runner.invoke(app, ["users", "create", "--name", "Lee", "--role", "lead", "--db", fresh_database_url])
     assert refused.exit_code == 2 and "a lead must belong to a team" in refused.output
     wrong = runner.invoke(app, ["users", "create", "--name", "X", "--role", "boss", "--db", fresh_database_url])
@@ -70,8 +70,8 @@ def test_train_writes_a_sealed_artifact_and_registers_it(labelled_csv: Path, tmp
     db = f"sqlite:///{tmp_path / 't.db'}"
     assert runner.invoke(app, ["migrate", "--db", db]).exit_code == 0
     out = tmp_path / "candidate"
-    result = runner.invoke(app, ["train", "--data", str(labelled_csv), "--dev", str(labelled_csv),
-                                 "--out", str(out), "--register", "--db", db])
+    result = runner.invoke(app, ["train", "--kind", "baseline", "--data", str(labelled_csv), "--dev",
+                                 str(labelled_csv), "--out", str(out), "--register", "--db", db])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert (out / "manifest.json").is_file() and summary["dev"]["macro_f1"] > 0.8
@@ -98,3 +98,17 @@ def test_score_writes_labels_and_reports_bad_input(tmp_path: Path) -> None:
     bad.write_text("body\nx\n")
     refused = runner.invoke(app, ["score", "--input", str(bad), "--output", str(tmp_path / "o2.csv")])
     assert refused.exit_code == 2 and "needs a 'text' column" in refused.output
+
+
+def test_train_fine_tunes_a_transformer_by_default(labelled_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "minilm"
+    result = runner.invoke(app, ["train", "--data", str(labelled_csv), "--out", str(out), "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["version"].startswith("transformer-lora-")
+    assert "calibration_serving" in summary
+    compared = runner.invoke(app, ["eval", "--data", str(labelled_csv), "--model", str(out), "--model",
+                                   str(Path("models/artifacts/baseline-tfidf").resolve())])
+    assert compared.exit_code == 0, compared.output
+    first, second = (json.loads(line) for line in compared.stdout.strip().splitlines())
+    assert first["model_version"] == summary["version"] and second["model_version"].startswith("tfidf-logreg-")

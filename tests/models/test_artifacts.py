@@ -17,14 +17,22 @@ from training.datasets import read_csv
 from training.train import BaselineParams, train_baseline
 
 
-def test_shipped_default_model_verifies_and_loads() -> None:
-    classifier, manifest = registry.load(registry.shipped_default())
-    assert manifest["kind"] == "tfidf-logreg"
+@pytest.mark.parametrize("name", ["minilm-lora", "baseline-tfidf"])
+def test_shipped_models_verify_load_and_read_clear_cases(name: str) -> None:
+    directory = registry.ARTIFACTS_DIR / name
+    classifier, manifest = registry.load(directory)
     assert classifier.version == manifest["version"]
-    assert (registry.shipped_default() / "MODEL_CARD.md").read_text().count("macro-F1") >= 1
-    probs = classifier.predict_proba(["Thanks, the new release is excellent!", "Our export failed again, furious."])
+    assert sum(p.stat().st_size for p in directory.iterdir()) < 30 * 1024 * 1024
+    card = (directory / "MODEL_CARD.md").read_text()
+    assert "macro-F1" in card and "CC BY-NC-SA 4.0" in card and "pulse train" in card
+    probs = classifier.predict_proba(["Thanks, the new release is excellent!", "Our export failed again, furious.",
+                                      "Could you send me the invoice for March?"])
     assert np.allclose(probs.sum(axis=1), 1.0)
-    assert [LABELS[i] for i in probs.argmax(axis=1)] == [Label.GREEN, Label.RED]
+    assert [LABELS[i] for i in probs.argmax(axis=1)] == [Label.GREEN, Label.RED, Label.YELLOW]
+
+
+def test_the_default_is_the_transformer() -> None:
+    assert registry.shipped_default().name == "minilm-lora"
 
 
 @pytest.fixture
