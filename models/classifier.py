@@ -14,12 +14,18 @@ from models.labels import LABELS, Label
 
 @dataclass(frozen=True)
 class Evidence:
-    """A sentence of the input and how much it pushed the prediction towards its label."""
+    """A sentence of the input and how much it pushed the prediction towards its label.
+
+    method "occlusion": weight is the drop in the label's probability when the sentence is left out.
+    method "standalone": weight is the label's probability for the sentence read alone (used when no
+    single sentence's removal lowers the label, as with evenly neutral text).
+    """
 
     text: str
     start: int
     end: int
     weight: float
+    method: str = "occlusion"
 
 
 @dataclass(frozen=True)

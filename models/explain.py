@@ -1,8 +1,10 @@
 """Explanations computed from the model itself: how much each sentence moves the prediction.
 
 Occlusion: the text is scored whole and once without each sentence; a sentence's weight is how
-much the probability of the predicted label drops when it is left out. This works for any
-classifier behind the interface, so the transformer inherits it unchanged.
+much the probability of the predicted label drops when it is left out. Where no sentence's removal
+lowers it (evenly neutral text, where the colour comes from all sentences together), each sentence
+is scored alone instead, and those that alone read as the predicted colour are the evidence. Both
+work for any classifier behind the interface.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.classifier import Classifier, Evidence, Prediction, to_prediction
+from models.labels import LABELS
 
 # A sentence ends at . ! ? (possibly repeated, possibly closed by a quote or bracket) before
 # whitespace, or at a line break.
@@ -82,6 +85,26 @@ def predict(classifier: Classifier, texts: Sequence[str], explain: bool = True,
         evidence.sort(key=lambda e: e.weight, reverse=True)
         kept = [e for e in evidence if e.weight > 0][:top_k]
         predictions.append(Prediction(whole.label, whole.probabilities, whole.model_version, kept))
+    return _standalone_where_empty(classifier, predictions, [s for _, s in layout], top_k)
+
+
+def _standalone_where_empty(classifier: Classifier, predictions: list[Prediction],
+                            sentences: list[list[Sentence]], top_k: int) -> list[Prediction]:
+    """For predictions without occlusion evidence, the sentences that alone read as the label."""
+    todo = [i for i, p in enumerate(predictions) if not p.explanation and sentences[i]]
+    if not todo:
+        return predictions
+    probs = classifier.predict_proba([s.text for i in todo for s in sentences[i]])
+    row = 0
+    for i in todo:
+        column = LABELS.index(predictions[i].label)
+        alone = probs[row : row + len(sentences[i])]
+        row += len(sentences[i])
+        evidence = [Evidence(s.text, s.start, s.end, round(float(p[column]), 4), "standalone")
+                    for s, p in zip(sentences[i], alone, strict=True) if int(np.argmax(p)) == column]
+        evidence.sort(key=lambda e: e.weight, reverse=True)
+        predictions[i] = Prediction(predictions[i].label, predictions[i].probabilities, predictions[i].model_version,
+                                    evidence[:top_k])
     return predictions
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from models import registry
 from models.explain import predict, split_sentences
-from models.labels import Label
+from models.labels import LABELS, Label
 
 
 def test_sentences_keep_their_offsets() -> None:
@@ -36,3 +36,19 @@ def test_explained_and_plain_predictions_agree(tiny_model: Path) -> None:
     explained = predict(classifier, texts, explain=True)
     plain = predict(classifier, texts, explain=False)
     assert [p.probabilities for p in explained] == [p.probabilities for p in plain]
+
+
+def test_neutral_text_without_occlusion_evidence_gets_standalone_sentences() -> None:
+    from api.demo_messages import MESSAGES
+
+    classifier, _ = registry.load(registry.shipped_default())
+    texts = [body.format(contact="Ana Souza", company="Acme") for label, _, _, body in MESSAGES]
+    predictions = predict(classifier, texts)
+    standalone = [p for p in predictions if p.explanation and p.explanation[0].method == "standalone"]
+    assert standalone, "expected some evenly neutral texts to need standalone evidence"
+    for prediction in standalone:
+        for evidence in prediction.explanation:
+            alone = classifier.predict_proba([evidence.text])[0]
+            assert LABELS[int(alone.argmax())] == prediction.label
+            assert abs(alone[int(alone.argmax())] - evidence.weight) < 1e-3
+    assert sum(1 for p in predictions if not p.explanation) < sum(1 for p in predictions if p.explanation)
