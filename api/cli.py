@@ -327,21 +327,17 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
 
 def confirmed_labels(settings: Settings) -> Any:
     """Interaction texts with the label of their current human decision."""
-    from sqlalchemy import and_
     from sqlmodel import col, select
 
-    from api.decisions.models import Decision
+    from api.decisions.models import Decision, DecisionHead
     from api.interactions.models import Interaction
     from api.suggestions.models import Suggestion
-    from api.suggestions.service import current_decisions
     from training.datasets import from_rows
 
     engine = make_engine(settings.database_url)
-    latest = current_decisions()
     with Session(engine) as session:
         rows = session.exec(select(Interaction.body, Decision.label)
-                            .join(latest, and_(col(Decision.suggestion_id) == latest.c.suggestion_id,
-                                               col(Decision.revision) == latest.c.revision))
+                            .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
                             .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
                             .join(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
                             .order_by(col(Decision.id))).all()

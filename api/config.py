@@ -46,7 +46,14 @@ class Settings(BaseSettings):
     cadence_days: dict[str, int] = Field(default_factory=lambda: {"weekly": 7, "monthly": 30, "quarterly": 91})
     rollup_window_days: int = 90
     rollup_half_life_days: float = 14.0
-    audit_min_decisions: int = 20
+    audit_min_decisions: int = Field(default=20, ge=1, description="smallest sample for a direction flag")
+    audit_low_confidence: float = Field(default=0.6, gt=0, le=1, description="suggestions below are uncertain")
+    audit_fast_ms: int = Field(default=2000, ge=0, description="a decision faster than this is fast")
+    audit_min_evidence: int = Field(default=10, ge=1, description="smallest sample for rubber-stamp evidence")
+    audit_min_week: int = Field(default=20, ge=1, description="smallest week for trends' drift alarms")
+    audit_drift_window: int = Field(default=4, ge=2, description="weeks a new week is compared with")
+    blind_share: float = Field(default=0.1, ge=0.0, le=1.0,
+                               description="share of suggestions served without the model's answer until decided")
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 

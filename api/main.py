@@ -23,6 +23,7 @@ from api.limits import BodySizeLimitMiddleware
 from api.model_versions.routes import router as models_router
 from api.model_versions.service import ModelHolder, get_active
 from api.observability import Metrics, RequestMetricsMiddleware, configure_logging
+from api.outcomes.routes import router as outcomes_router
 from api.suggestions.routes import router as suggestions_router
 
 log = logging.getLogger("pulse.app")
@@ -50,8 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.models = ModelHolder(settings.batch_max_texts, settings.batch_max_wait_ms / 1000)
     app.state.metrics = Metrics()
     errors.install(app)
-    for router in (accounts_router, interactions_router, suggestions_router, decisions_router, audit_router,
-                   models_router):
+    for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
+                   audit_router, models_router):
         app.include_router(router)
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     # Added last so it runs first: an oversized body is refused before anything else reads it.

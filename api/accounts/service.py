@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from api.accounts.cadence import cadence, pulse_due
 from api.accounts.models import Account, AccountCreate, AccountPublic, Pulse, TimelineEvent
 from api.config import Settings
-from api.decisions.models import Decision
+from api.decisions.models import Decision, DecisionHead
 from api.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from api.interactions.models import Interaction
 from api.policies import can_see
@@ -59,17 +59,13 @@ def pulses(*, session: Session, account_ids: list[int]) -> dict[int, Pulse]:
     """Each account's pulse: the newest current decision on one of its account-scope suggestions."""
     if not account_ids:
         return {}
-    latest = suggestions.current_decisions()
-    newest_first = func.row_number().over(partition_by=col(Suggestion.account_id),
+    newest_first = func.row_number().over(partition_by=col(Decision.account_id),
                                           order_by=(col(Decision.created_at).desc(), col(Decision.id).desc()))
     ranked = (sa_select(col(Decision.id), col(Decision.label), col(Decision.created_at), col(Decision.user_id),
-                        col(Suggestion.id).label("suggestion_id"), col(Suggestion.account_id),
-                        newest_first.label("rank"))
-              .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
-              .join(latest, (col(Decision.suggestion_id) == latest.c.suggestion_id)
-                    & (col(Decision.revision) == latest.c.revision))
-              .where(col(Suggestion.scope) == Scope.ACCOUNT)
-              .where(col(Suggestion.account_id).in_(account_ids))).subquery()
+                        col(Decision.suggestion_id), col(Decision.account_id), newest_first.label("rank"))
+              .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+              .where(col(Decision.scope) == Scope.ACCOUNT)
+              .where(col(Decision.account_id).in_(account_ids))).subquery()
     # SQLAlchemy's select: SQLModel's would return only the first column of a one-argument select.
     rows = session.execute(sa_select(ranked).where(ranked.c.rank == 1)).all()
     return {row.account_id: Pulse(label=row.label, decided_at=row.created_at, decided_by=row.user_id,

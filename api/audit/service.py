@@ -1,30 +1,73 @@
-"""The gap between people and the model, counted in SQL over each suggestion's current decision."""
+"""The gap between people and the model, over each suggestion's current decision.
+
+Every figure comes from small tables that the database aggregates in one pass each:
+- the cube: current decisions counted by person x suggested colour x chosen colour x blind x
+  low-confidence x fast (with timing sums), from which agreement, kappas, the confusion matrix,
+  per-person direction, rubber-stamp evidence and blind-versus-shown agreement all follow;
+- weekly counts by model version x suggested x chosen colour, for trends and drift alarms;
+- first Red flags per churned account, for outcome lead times.
+"""
 
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel
 from sqlalchemy import Integer, and_, case, cast, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from api.accounts.models import Account
-from api.decisions.models import Decision
-from api.suggestions.models import Suggestion
-from api.suggestions.service import current_decisions, filters
+from api.audit import stats
+from api.decisions.models import Decision, DecisionHead
+from api.decisions.service import decision_filters
+from api.interactions.models import Interaction
+from api.outcomes.models import Outcome, OutcomeKind
+from api.suggestions.models import Scope, Suggestion
 from api.users.models import User
-from models.labels import LABELS
+from models.labels import LABELS, Label
 
-Z_95 = 1.959963984540054
+RANK = {label.value: label.rank for label in LABELS}
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """The thresholds the audit judges by; all documented in the README."""
+
+    min_decisions: int = 20
+    low_confidence: float = 0.6
+    fast_ms: int = 2000
+    min_evidence: int = 10
+    min_week: int = 20
+    drift_window: int = 4
+
+
+class Agreement(BaseModel):
+    """Agreement on a subset of decisions, with a 95% Wilson interval."""
+
+    n: int
+    agreement: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+class Anchoring(BaseModel):
+    """Agreement when the suggestion was shown minus when it was hidden: how much people lean on it."""
+
+    shown: Agreement
+    blind: Agreement
+    effect: float | None
+    ci_low: float | None
+    ci_high: float | None
 
 
 class UserDirection(BaseModel):
-    """How one person's choices lean against the model's suggestions."""
+    """How one person's choices lean against the model, compared with peers on the same colours."""
 
     user_id: int
     name: str
@@ -35,14 +78,69 @@ class UserDirection(BaseModel):
     mean_shift: float
     ci_low: float | None
     ci_high: float | None
+    peer_shift: float | None
+    excess_shift: float | None
+    excess_ci_low: float | None
+    excess_ci_high: float | None
     flagged: bool
+    lean: str | None
+    low_confidence_n: int
+    low_confidence_accept_rate: float | None
+    timed_n: int
+    fast_share: float | None
+    mean_viewed_ms: float | None
+    rubber_stamp: bool
+    evidence: list[str]
 
 
-class Agreement(BaseModel):
-    """Agreement on a subset of decisions."""
+class WeekTrend(BaseModel):
+    """One week of one model version."""
 
+    week: date
+    model_version: str
     n: int
-    agreement: float | None
+    agreement: float
+    cohen_kappa: float | None
+    override_rate: float
+    override_ci_low: float | None
+    override_ci_high: float | None
+
+
+class DriftAlarm(BaseModel):
+    """A week whose override rate rose beyond the range of the weeks before it."""
+
+    model_version: str
+    week: date
+    override_rate: float
+    override_ci_low: float
+    previous_max: float
+    previous_weeks: int
+
+
+class OutcomeRace(BaseModel):
+    """For one churned account: who flagged Red first, and how long before the churn."""
+
+    account_id: int
+    account: str
+    churned_on: date
+    model_first_red: datetime | None
+    human_first_red: datetime | None
+    first: str
+    model_lead_days: int | None
+    human_lead_days: int | None
+
+
+class Outcomes(BaseModel):
+    """Who flagged churned accounts Red first, the model's suggestions or the CSM's pulse."""
+
+    churned: int
+    model_first: int
+    human_first: int
+    same_day: int
+    neither: int
+    median_model_lead_days: float | None
+    median_human_lead_days: float | None
+    accounts: list[OutcomeRace]
 
 
 class AuditSummary(BaseModel):
@@ -57,95 +155,324 @@ class AuditSummary(BaseModel):
     per_user: list[UserDirection]
     blind: Agreement
     shown: Agreement
+    anchoring: Anchoring
+    trends: list[WeekTrend]
+    drift_alarms: list[DriftAlarm]
+    outcomes: Outcomes
+    method: dict[str, Any]
     filters: dict[str, Any]
 
 
-def _rank(column: Any) -> Any:
-    return case((column == "Red", 0), (column == "Yellow", 1), else_=2)
+@dataclass
+class _Person:
+    """Sufficient statistics for one person, summed from the cube."""
+
+    n: int = 0
+    accepted: int = 0
+    rosier: int = 0
+    harsher: int = 0
+    shift_sum: float = 0.0
+    shift_squares: float = 0.0
+    low_n: int = 0
+    low_accepted: int = 0
+    timed: int = 0
+    fast: int = 0
+    viewed_sum: float = 0.0
+    strata: dict[str, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0, 0.0, 0.0]))
+
+    def add(self, suggested: str, chosen: str, low: bool, fast: int, count: int, timed: int, viewed: float) -> None:
+        steps = RANK[chosen] - RANK[suggested]
+        self.n += count
+        self.accepted += count if steps == 0 else 0
+        self.rosier += count if steps > 0 else 0
+        self.harsher += count if steps < 0 else 0
+        self.shift_sum += steps * count
+        self.shift_squares += steps * steps * count
+        if low:
+            self.low_n += count
+            self.low_accepted += count if steps == 0 else 0
+        self.timed += timed
+        self.fast += fast
+        self.viewed_sum += viewed
+        stratum = self.strata[suggested]
+        stratum[0] += count
+        stratum[1] += steps * count
+        stratum[2] += steps * steps * count
 
 
-def kappas(matrix: NDArray[np.float64]) -> tuple[float | None, float | None]:
-    """Cohen's kappa and quadratic-weighted kappa of a square confusion matrix (None if undefined)."""
-    n = matrix.sum()
-    if n == 0:
-        return None, None
-    observed = matrix / n
-    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
-    pe = float(np.trace(expected))
-    kappa = None if math.isclose(pe, 1.0) else (float(np.trace(observed)) - pe) / (1.0 - pe)
-    k = matrix.shape[0]
-    idx = np.arange(k)
-    weights = (idx[:, None] - idx[None, :]) ** 2 / (k - 1) ** 2
-    denominator = float((weights * expected).sum())
-    weighted = None if math.isclose(denominator, 0.0) else 1.0 - float((weights * observed).sum()) / denominator
-    return (None if kappa is None else round(kappa, 4)), (None if weighted is None else round(weighted, 4))
+def _cube(session: Session, conditions: list[Any], settings: AuditSettings) -> list[Any]:
+    """Current decisions counted by person, suggested and chosen colour, blind and low confidence."""
+    low = case((col(Decision.confidence) < settings.low_confidence, 1), else_=0).label("low")
+    fast = case((and_(col(Decision.viewed_ms).is_not(None), col(Decision.viewed_ms) < settings.fast_ms), 1),
+                else_=0)
+    timed = case((col(Decision.viewed_ms).is_not(None), 1), else_=0)
+    blind = cast(col(Decision.blind), Integer).label("blind")
+    viewed = func.sum(func.coalesce(col(Decision.viewed_ms), 0))
+    query = (sa_select(col(Decision.user_id), col(Decision.suggested_label), col(Decision.label), blind, low,
+                       func.count(), func.sum(fast), func.sum(timed), viewed)
+             .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+             .where(*conditions)
+             .group_by(col(Decision.user_id), col(Decision.suggested_label), col(Decision.label), blind, low))
+    return list(session.execute(query).all())
 
 
 def summary(*, session: Session, team: str | None, since: datetime | None, until: datetime | None,
-            model_version: str | None, scope: str | None, min_decisions: int) -> AuditSummary:
-    """Agreement, kappas, confusion, per-user direction and blind-versus-shown agreement."""
-    latest = current_decisions()
-    conditions = filters(team=team, since=since, until=until, model_version=model_version, scope=scope)
-
-    def joined(query: Any) -> Any:
-        query = (query.select_from(Decision)
-                 .join(latest, and_(col(Decision.suggestion_id) == latest.c.suggestion_id,
-                                    col(Decision.revision) == latest.c.revision))
-                 .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
-                 .join(Account, col(Account.id) == col(Suggestion.account_id)))
-        return query.where(*conditions)
-
-    # SQLAlchemy's select and execute: these are plain column rows, not table objects.
-    cells = session.execute(joined(sa_select(col(Suggestion.label), col(Decision.label), func.count()))
-                         .group_by(col(Suggestion.label), col(Decision.label))).all()
+            model_version: str | None, scope: str | None, segment: str | None,
+            settings: AuditSettings | None = None) -> AuditSummary:
+    """The whole audit for the filtered current decisions."""
+    settings = settings or AuditSettings()
+    conditions = decision_filters(team=team, since=since, until=until, model_version=model_version, scope=scope,
+                                  segment=segment)
     index = {label.value: i for i, label in enumerate(LABELS)}
     matrix = np.zeros((3, 3))
-    for model_label, human_label, count in cells:
-        matrix[index[model_label], index[human_label]] = count
+    people: dict[int, _Person] = defaultdict(_Person)
+    blind_counts = {True: [0, 0], False: [0, 0]}
+    for user_id, suggested, chosen, blind, low, count, fast, timed, viewed in _cube(session, conditions, settings):
+        matrix[index[suggested], index[chosen]] += count
+        people[user_id].add(suggested, chosen, bool(low), int(fast or 0), int(count), int(timed or 0),
+                            float(viewed or 0))
+        blind_counts[bool(blind)][0] += count
+        blind_counts[bool(blind)][1] += count if suggested == chosen else 0
     n = int(matrix.sum())
-    cohen, weighted = kappas(matrix)
+    cohen, weighted = stats.kappas(matrix)
+    names = dict(session.execute(sa_select(col(User.id), col(User.name))
+                                 .where(col(User.id).in_(list(people)))).all()) if people else {}
 
-    shift = _rank(col(Decision.label)) - _rank(col(Suggestion.label))
-    per_user_rows = session.execute(joined(sa_select(
-        col(Decision.user_id), col(User.name), func.count(),
-        func.sum(cast(col(Decision.accepted), Integer)),
-        func.sum(case((shift > 0, 1), else_=0)), func.sum(case((shift < 0, 1), else_=0)),
-        func.sum(shift), func.sum(shift * shift),
-    )).join(User, col(User.id) == col(Decision.user_id)).group_by(col(Decision.user_id), col(User.name))
-        .order_by(col(Decision.user_id))).all()
-    per_user = [_direction(*row, min_decisions=min_decisions) for row in per_user_rows]
-
-    by_blind = {True: Agreement(n=0, agreement=None), False: Agreement(n=0, agreement=None)}
-    for blind, count, agreed in session.execute(joined(sa_select(
-            col(Decision.blind), func.count(), func.sum(cast(col(Decision.accepted), Integer))))
-            .group_by(col(Decision.blind))).all():
-        by_blind[bool(blind)] = Agreement(n=int(count), agreement=_rate(int(agreed or 0), int(count)))
-
+    shown, blind = (_agreement(*blind_counts[False]), _agreement(*blind_counts[True]))
+    effect, effect_low, effect_high = stats.difference_interval(blind_counts[False][1], blind_counts[False][0],
+                                                                blind_counts[True][1], blind_counts[True][0])
+    trends, alarms = _trends(session, conditions, settings)
     return AuditSummary(
         n=n, agreement=round(float(np.trace(matrix)) / n, 4) if n else None, cohen_kappa=cohen,
         weighted_kappa=weighted,
         confusion={m.value: {h.value: int(matrix[i, j]) for j, h in enumerate(LABELS)} for i, m in enumerate(LABELS)},
-        per_user=per_user,
-        blind=by_blind[True],
-        shown=by_blind[False],
-        filters={"team": team, "since": since, "until": until, "model_version": model_version, "scope": scope},
+        per_user=_directions(people, names, settings),
+        blind=blind, shown=shown,
+        anchoring=Anchoring(shown=shown, blind=blind, effect=effect, ci_low=effect_low, ci_high=effect_high),
+        trends=trends, drift_alarms=alarms, outcomes=_outcomes(session, team),
+        method={
+            "direction": "excess shift against the median of peers' mean shifts on the same suggested colour; "
+                         "normal interval including the median's uncertainty, Bonferroni-adjusted for the "
+                         "number of people",
+            "rubber_stamp": "low-confidence acceptance and fast decisions both above peers' medians, each by "
+                            "a Bonferroni-adjusted Wilson interval",
+            "intervals": "95%", "min_decisions": settings.min_decisions,
+            "low_confidence_below": settings.low_confidence, "fast_below_ms": settings.fast_ms,
+        },
+        filters={"team": team, "since": since, "until": until, "model_version": model_version, "scope": scope,
+                 "segment": segment},
     )
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+def _agreement(n: int, agreed: int) -> Agreement:
+    low, high = stats.wilson(agreed, n)
+    return Agreement(n=n, agreement=round(agreed / n, 4) if n else None, ci_low=low, ci_high=high)
 
 
-def _direction(user_id: int, name: str, n: int, accepted: int, rosier: int, harsher: int, total_shift: int,
-               total_square: int, *, min_decisions: int) -> UserDirection:
-    """Per-user rates and a normal-approximation 95% interval for the mean shift."""
-    mean = total_shift / n
-    ci_low = ci_high = None
-    if n >= 2:
-        variance = max((total_square - n * mean * mean) / (n - 1), 0.0)
-        half = Z_95 * math.sqrt(variance / n)
-        ci_low, ci_high = round(mean - half, 4), round(mean + half, 4)
-    flagged = n >= min_decisions and ci_low is not None and ci_high is not None and (ci_low > 0 or ci_high < 0)
-    return UserDirection(user_id=user_id, name=name, n=n, accept_rate=round(accepted / n, 4),
-                         rosier_rate=round(rosier / n, 4), harsher_rate=round(harsher / n, 4),
-                         mean_shift=round(mean, 4), ci_low=ci_low, ci_high=ci_high, flagged=flagged)
+def _directions(people: dict[int, _Person], names: dict[int, str], settings: AuditSettings) -> list[UserDirection]:
+    """Per person: rates, mean shift, rubber-stamp evidence, then direction against non-rubber-stamping peers."""
+    z = stats.z_for(1 - 0.05 / max(len(people), 1))  # Bonferroni: one interval per person
+    stamps = {uid: _rubber_stamp(uid, people, z, settings) for uid in people}
+    honest_peers = {uid for uid, (flag, _) in stamps.items() if not flag}
+    pooled = _pooled_variances(people)
+    out = []
+    for uid in sorted(people):
+        person = people[uid]
+        mean = person.shift_sum / person.n
+        ci_low = ci_high = None
+        if person.n >= 2:
+            variance = max((person.shift_squares - person.n * mean * mean) / (person.n - 1), 0.0)
+            half = stats.z_for(0.95) * math.sqrt(variance / person.n)
+            ci_low, ci_high = round(mean - half, 4), round(mean + half, 4)
+        rubber_stamp, evidence = stamps[uid]
+        peer_shift, excess, excess_low, excess_high = _excess(uid, people, honest_peers - {uid}, pooled, z)
+        flagged = (not rubber_stamp and person.n >= settings.min_decisions and excess_low is not None
+                   and excess_high is not None and (excess_low > 0 or excess_high < 0))
+        lean = ("rosier" if excess_low is not None and excess_low > 0 else "harsher") if flagged else None
+        if flagged:
+            evidence = [*evidence, f"shift {excess:+.2f} steps against peers on the same suggested colours "
+                                   f"(interval {excess_low:+.2f} to {excess_high:+.2f})"]
+        out.append(UserDirection(
+            user_id=uid, name=names.get(uid, str(uid)), n=person.n, accept_rate=round(person.accepted / person.n, 4),
+            rosier_rate=round(person.rosier / person.n, 4), harsher_rate=round(person.harsher / person.n, 4),
+            mean_shift=round(mean, 4), ci_low=ci_low, ci_high=ci_high, peer_shift=peer_shift, excess_shift=excess,
+            excess_ci_low=excess_low, excess_ci_high=excess_high, flagged=flagged, lean=lean,
+            low_confidence_n=person.low_n,
+            low_confidence_accept_rate=round(person.low_accepted / person.low_n, 4) if person.low_n else None,
+            timed_n=person.timed, fast_share=round(person.fast / person.timed, 4) if person.timed else None,
+            mean_viewed_ms=round(person.viewed_sum / person.timed, 1) if person.timed else None,
+            rubber_stamp=rubber_stamp, evidence=evidence,
+        ))
+    return out
+
+
+def _rubber_stamp(uid: int, people: dict[int, _Person], z: float, settings: AuditSettings) -> tuple[bool, list[str]]:
+    """True only when both acceptance of uncertain suggestions and speed exceed peers' beyond the interval."""
+    person = people[uid]
+    peers = [p for other, p in people.items() if other != uid]
+    peer_accept = stats.robust_baseline([p.low_accepted / p.low_n for p in peers if p.low_n >= 5])
+    peer_fast = stats.robust_baseline([p.fast / p.timed for p in peers if p.timed >= 5])
+    evidence: list[str] = []
+    accepts = fast = False
+    if person.low_n >= settings.min_evidence and peer_accept is not None:
+        low, _ = stats.wilson(person.low_accepted, person.low_n, z)
+        if low is not None and low > peer_accept:
+            accepts = True
+            evidence.append(f"accepted {person.low_accepted / person.low_n:.0%} of {person.low_n} low-confidence "
+                            f"suggestions against peers' {peer_accept:.0%}")
+    if person.timed >= settings.min_evidence and peer_fast is not None:
+        low, _ = stats.wilson(person.fast, person.timed, z)
+        if low is not None and low > peer_fast:
+            fast = True
+            evidence.append(f"decided {person.fast / person.timed:.0%} of {person.timed} timed items in under "
+                            f"{settings.fast_ms} ms against peers' {peer_fast:.0%}")
+    return accepts and fast, evidence if accepts and fast else []
+
+
+def _pooled_variances(people: dict[int, _Person]) -> dict[str, float]:
+    """Variance of the shift per suggested colour over everyone, for strata too small to estimate alone."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for person in people.values():
+        for stratum, (count, total, squares) in person.strata.items():
+            totals[stratum][0] += count
+            totals[stratum][1] += total
+            totals[stratum][2] += squares
+    return {s: max((q - t * t / c) / (c - 1), 0.0) if c > 1 else 0.0 for s, (c, t, q) in totals.items()}
+
+
+def _excess(uid: int, people: dict[int, _Person], peers: set[int], pooled: dict[str, float],
+            z: float) -> tuple[float | None, float | None, float | None, float | None]:
+    """(peer shift, excess shift, interval) for a person, over the colours where peers give a baseline."""
+    person = people[uid]
+    compared = expected = excess = variance = 0.0
+    for stratum, (count, total, squares) in person.strata.items():
+        peer_means, peer_variances = [], []
+        for other in peers:
+            o_count, o_total, o_squares = people[other].strata.get(stratum, (0.0, 0.0, 0.0))
+            if o_count >= 5:
+                o_mean = o_total / o_count
+                peer_means.append(o_mean)
+                o_var = max((o_squares - o_count * o_mean * o_mean) / (o_count - 1), 0.0)
+                peer_variances.append(o_var / o_count)
+        base = stats.robust_baseline(peer_means)
+        if base is None or count == 0:
+            continue
+        mean = total / count
+        own_var = max((squares - count * mean * mean) / (count - 1), 0.0) if count > 1 else pooled.get(stratum, 0.0)
+        compared += count
+        expected += count * base
+        excess += count * (mean - base)
+        variance += count * count * (own_var / count + stats.median_variance(peer_variances))
+    if compared == 0:
+        return None, None, None, None
+    excess /= compared
+    half = z * math.sqrt(variance) / compared
+    return round(expected / compared, 4), round(excess, 4), round(excess - half, 4), round(excess + half, 4)
+
+
+def week_start(column: Any, dialect: str) -> Any:
+    """The Monday (UTC) of a timestamp's week, on SQLite and PostgreSQL."""
+    if dialect == "postgresql":
+        return func.date_trunc("week", func.timezone("UTC", column))
+    return func.date(column, "weekday 0", "-6 days")
+
+
+def _trends(session: Session, conditions: list[Any], settings: AuditSettings) -> tuple[list[WeekTrend],
+                                                                                    list[DriftAlarm]]:
+    """Weekly agreement, kappa and override rate per model version, and the weeks that break their range."""
+    bind = session.get_bind()
+    week = week_start(col(Decision.created_at), bind.dialect.name).label("week")
+    rows = session.execute(
+        sa_select(week, col(Decision.model_version), col(Decision.suggested_label), col(Decision.label), func.count())
+        .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+        .where(*conditions)
+        .group_by(week, col(Decision.model_version), col(Decision.suggested_label), col(Decision.label))).all()
+    index = {label.value: i for i, label in enumerate(LABELS)}
+    cells: dict[tuple[date, str], np.ndarray] = defaultdict(lambda: np.zeros((3, 3)))
+    for week_value, version, suggested, chosen, count in rows:
+        day = week_value.date() if isinstance(week_value, datetime) else date.fromisoformat(str(week_value)[:10])
+        cells[(day, version)][index[suggested], index[chosen]] += count
+    trends = []
+    for (day, version), matrix in sorted(cells.items()):
+        n = int(matrix.sum())
+        agreed = int(np.trace(matrix))
+        low, high = stats.wilson(n - agreed, n)
+        trends.append(WeekTrend(week=day, model_version=version, n=n, agreement=round(agreed / n, 4),
+                                cohen_kappa=stats.kappas(matrix)[0], override_rate=round(1 - agreed / n, 4),
+                                override_ci_low=low, override_ci_high=high))
+    alarms = []
+    by_version: dict[str, list[WeekTrend]] = defaultdict(list)
+    for trend in trends:
+        if trend.n >= settings.min_week:
+            by_version[trend.model_version].append(trend)
+    for version, weeks in by_version.items():
+        for i, current in enumerate(weeks):
+            previous = weeks[max(0, i - settings.drift_window):i]
+            if len(previous) < 2 or current.override_ci_low is None:
+                continue
+            ceiling = max(w.override_rate for w in previous)
+            if current.override_ci_low > ceiling:
+                alarms.append(DriftAlarm(model_version=version, week=current.week, override_rate=current.override_rate,
+                                         override_ci_low=current.override_ci_low, previous_max=ceiling,
+                                         previous_weeks=len(previous)))
+    return trends, alarms
+
+
+def _outcomes(session: Session, team: str | None) -> Outcomes:
+    """For each churned account (of the team), the first Red from the model and from the CSM's pulse."""
+    churn = (sa_select(col(Outcome.account_id), func.max(col(Outcome.occurred_on)).label("churned_on"))
+             .join(Account, col(Account.id) == col(Outcome.account_id))
+             .where(col(Outcome.kind) == OutcomeKind.CHURNED))
+    if team is not None:
+        churn = churn.where(col(Account.team) == team)
+    churned: dict[int, date] = dict(session.execute(churn.group_by(col(Outcome.account_id))).all())
+    if not churned:
+        return Outcomes(churned=0, model_first=0, human_first=0, same_day=0, neither=0, median_model_lead_days=None,
+                        median_human_lead_days=None, accounts=[])
+    # The model could have flagged a message when it arrived, even if it was scored later in a backfill.
+    flagged_at = func.coalesce(col(Interaction.occurred_at), col(Suggestion.created_at))
+    model = dict(session.execute(
+        sa_select(col(Suggestion.account_id), func.min(flagged_at))
+        .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
+        .where(col(Suggestion.label) == Label.RED, col(Suggestion.account_id).in_(list(churned)))
+        .group_by(col(Suggestion.account_id))).all())
+    human = dict(session.execute(
+        sa_select(col(Decision.account_id), func.min(col(Decision.created_at)))
+        .where(col(Decision.scope) == Scope.ACCOUNT, col(Decision.label) == Label.RED,
+               col(Decision.account_id).in_(list(churned)))
+        .group_by(col(Decision.account_id))).all())
+    names = dict(session.execute(sa_select(col(Account.id), col(Account.name))
+                                 .where(col(Account.id).in_(list(churned)))).all())
+    races = []
+    for account_id, churned_on in sorted(churned.items()):
+        first_model = _before(model.get(account_id), churned_on)
+        first_human = _before(human.get(account_id), churned_on)
+        model_days = (churned_on - first_model.date()).days if first_model else None
+        human_days = (churned_on - first_human.date()).days if first_human else None
+        if model_days is None and human_days is None:
+            first = "neither"
+        elif human_days is None or (model_days is not None and model_days > human_days):
+            first = "model"
+        elif model_days is None or human_days > model_days:
+            first = "human"
+        else:
+            first = "same_day"
+        races.append(OutcomeRace(account_id=account_id, account=names.get(account_id, str(account_id)),
+                                 churned_on=churned_on, model_first_red=first_model, human_first_red=first_human,
+                                 first=first, model_lead_days=model_days, human_lead_days=human_days))
+    model_leads = [r.model_lead_days for r in races if r.model_lead_days is not None]
+    human_leads = [r.human_lead_days for r in races if r.human_lead_days is not None]
+    return Outcomes(
+        churned=len(races), model_first=sum(r.first == "model" for r in races),
+        human_first=sum(r.first == "human" for r in races), same_day=sum(r.first == "same_day" for r in races),
+        neither=sum(r.first == "neither" for r in races),
+        median_model_lead_days=float(np.median(model_leads)) if model_leads else None,
+        median_human_lead_days=float(np.median(human_leads)) if human_leads else None, accounts=races)
+
+
+def _before(moment: datetime | None, day: date) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # aggregates on SQLite can come back naive; they are UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment if moment.date() <= day else None

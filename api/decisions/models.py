@@ -9,7 +9,7 @@ from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
-from models.labels import Label
+from models.labels import Label, shift
 
 
 class DecisionCreate(SQLModel):
@@ -49,6 +49,28 @@ class Decision(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=200)
     request_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    # What the decision judged, copied from the suggestion and account when it was made, so the
+    # audit reads one table; these are facts of that moment and never change.
+    account_id: int = Field(foreign_key="accounts.id", index=True)
+    interaction_id: int | None = Field(default=None, foreign_key="interactions.id")
+    team: str = Field(max_length=100, index=True)
+    segment: str | None = Field(default=None, max_length=100)
+    scope: str = Field(sa_type=String(16))
+    suggested_label: Label = Field(sa_type=String(8))
+    model_version: str = Field(max_length=100, index=True)
+    confidence: float
+
+
+class DecisionHead(SQLModel, table=True):
+    """Which decision currently stands for each decided suggestion (the highest revision).
+
+    Decisions themselves are append-only; this small table moves forward with each new revision.
+    """
+
+    __tablename__ = "decision_heads"
+
+    suggestion_id: int = Field(foreign_key="suggestions.id", primary_key=True)
+    decision_id: int = Field(foreign_key="decisions.id", unique=True)
 
 
 class DecisionPublic(SQLModel):
@@ -76,6 +98,24 @@ class DecisionPublic(SQLModel):
     scope: str
     account_id: int
     interaction_id: int | None
+    team: str
+    segment: str | None
+
+
+def decision_public(decision: Decision, superseded: bool) -> DecisionPublic:
+    """A decision with the suggestion facts it was judged against."""
+    steps = shift(Label(decision.suggested_label), Label(decision.label))
+    assert decision.id is not None
+    return DecisionPublic(
+        id=decision.id, suggestion_id=decision.suggestion_id, user_id=decision.user_id, label=decision.label,
+        accepted=decision.accepted, direction="same" if steps == 0 else "rosier" if steps > 0 else "harsher",
+        shift=steps, sentiment_reason=decision.sentiment_reason, override_reason=decision.override_reason,
+        note=decision.note, blind=decision.blind, viewed_ms=decision.viewed_ms, revision=decision.revision,
+        supersedes_id=decision.supersedes_id, superseded=superseded, created_at=decision.created_at,
+        suggested_label=decision.suggested_label, confidence=decision.confidence,
+        model_version=decision.model_version, scope=decision.scope, account_id=decision.account_id,
+        interaction_id=decision.interaction_id, team=decision.team, segment=decision.segment,
+    )
 
 
 class DecisionsPublic(SQLModel):

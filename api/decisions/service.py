@@ -7,17 +7,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
 from api.config import Settings
 from api.db import utcnow
-from api.decisions.models import Decision, DecisionCreate, DecisionPublic
+from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
 from api.errors import ConflictError, UnprocessableError
 from api.suggestions import service as suggestions
-from api.suggestions.models import Suggestion
 from api.users.models import User
 from models.labels import Label
 
@@ -64,18 +62,32 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         if replay is not None:
             return replay, False
     check_reasons(data, Label(suggestion.label), settings)
-    current = suggestions.current_decision(session=session, suggestion_id=suggestion_id)
+    account = session.get(Account, suggestion.account_id)
+    assert account is not None
+    head = session.get(DecisionHead, suggestion_id)
+    current = session.get(Decision, head.decision_id) if head else None
     decision = Decision(
         suggestion_id=suggestion_id, user_id=user.id or 0, revision=(current.revision + 1) if current else 1,
         supersedes_id=current.id if current else None, label=data.label, accepted=data.label == suggestion.label,
         sentiment_reason=data.sentiment_reason, override_reason=data.override_reason, note=data.note,
-        blind=data.blind, viewed_ms=data.viewed_ms, idempotency_key=idempotency_key, request_hash=request_hash,
-        created_at=at or utcnow(),
+        # A suggestion served blind makes the decision blind, whatever the client says.
+        blind=suggestion.blind or data.blind, viewed_ms=data.viewed_ms, idempotency_key=idempotency_key,
+        request_hash=request_hash, created_at=at or utcnow(),
+        account_id=suggestion.account_id, interaction_id=suggestion.interaction_id, team=account.team, segment=account.segment, scope=suggestion.scope,
+        suggested_label=suggestion.label, model_version=suggestion.model_version, confidence=suggestion.confidence,
     )
     session.add(decision)
     try:
+        session.flush()
+        assert decision.id is not None
+        if head is None:
+            session.add(DecisionHead(suggestion_id=suggestion_id, decision_id=decision.id))
+        else:
+            head.decision_id = decision.id
+            session.add(head)
         session.commit()
     except IntegrityError:
+        # Two decisions on one suggestion at once: (suggestion_id, revision) lets only one win.
         session.rollback()
         if idempotency_key is not None:
             replay = _replay(session, user, idempotency_key, request_hash)
@@ -84,7 +96,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         raise ConflictError(f"another decision on suggestion {suggestion_id} was recorded at the same moment; "
                             "read it and decide again") from None
     session.refresh(decision)
-    return suggestions.decision_public(decision, suggestion, superseded=False), True
+    return decision_public(decision, superseded=False), True
 
 
 def _replay(session: Session, user: User, key: str, request_hash: str) -> DecisionPublic | None:
@@ -95,31 +107,38 @@ def _replay(session: Session, user: User, key: str, request_hash: str) -> Decisi
     if earlier.request_hash != request_hash:
         raise ConflictError(f"Idempotency-Key {key!r} was already used for a different request "
                             f"(decision {earlier.id}); use a new key for a new decision", field="Idempotency-Key")
-    suggestion = session.get(Suggestion, earlier.suggestion_id)
-    assert suggestion is not None
-    return suggestions.decision_public(earlier, suggestion, superseded=_is_superseded(session, earlier))
-
-
-def _is_superseded(session: Session, decision: Decision) -> bool:
-    later = session.exec(select(func.count()).select_from(Decision)
-                         .where(Decision.suggestion_id == decision.suggestion_id)
-                         .where(col(Decision.revision) > decision.revision)).one()
-    return bool(later)
+    head = session.get(DecisionHead, earlier.suggestion_id)
+    return decision_public(earlier, superseded=head is None or head.decision_id != earlier.id)
 
 
 def get_all(*, session: Session, team: str | None, filters: dict[str, Any], current: bool | None, limit: int,
             offset: int) -> tuple[list[DecisionPublic], int]:
-    """Decisions beside their suggestions, oldest first, filtered; csm and lead see their team only."""
-    latest = suggestions.current_decisions()
-    is_current = latest.c.revision.is_not(None)
-    query = (select(Decision, Suggestion, is_current.label("current"))
-             .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
-             .join(Account, col(Account.id) == col(Suggestion.account_id))
-             .outerjoin(latest, and_(col(Decision.suggestion_id) == latest.c.suggestion_id,
-                                     col(Decision.revision) == latest.c.revision))
-             .where(*suggestions.filters(team=team, **filters)))
+    """Decisions with the facts they judged, oldest first, filtered; csm and lead see their team only."""
+    is_current = col(DecisionHead.decision_id).is_not(None)
+    query = (select(Decision, is_current.label("current"))
+             .outerjoin(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+             .where(*decision_filters(team=team, **filters)))
     if current is not None:
         query = query.where(is_current if current else ~is_current)
     rows = session.exec(query.order_by(col(Decision.created_at), col(Decision.id)).offset(offset).limit(limit)).all()
     total = suggestions.count(session, query)
-    return [suggestions.decision_public(d, s, superseded=not current) for d, s, current in rows], total
+    return [decision_public(d, superseded=not head) for d, head in rows], total
+
+
+def decision_filters(*, team: str | None = None, user_id: int | None = None, account_id: int | None = None,
+                     model_version: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                     label: Label | None = None, suggested_label: Label | None = None, scope: str | None = None,
+                     segment: str | None = None, blind: bool | None = None) -> list[Any]:
+    """SQL conditions on decision columns, shared by the decision listing and the audit so their counts agree."""
+    wanted: list[tuple[Any, Any]] = [
+        (Decision.team, team), (Decision.user_id, user_id), (Decision.account_id, account_id),
+        (Decision.model_version, model_version), (Decision.label, label),
+        (Decision.suggested_label, suggested_label), (Decision.scope, scope), (Decision.segment, segment),
+        (Decision.blind, blind),
+    ]
+    conditions = [col(column) == value for column, value in wanted if value is not None]
+    if since is not None:
+        conditions.append(col(Decision.created_at) >= since)
+    if until is not None:
+        conditions.append(col(Decision.created_at) < until)
+    return conditions

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from api.deps import ClassifierDep, MetricsDep, SessionDep, require
+from api.deps import ClassifierDep, MetricsDep, SessionDep, SettingsDep, require
 from api.interactions import service
 from api.interactions.models import InteractionCreate, InteractionPublic, InteractionScored
 from api.policies import TEAM_READERS
@@ -20,9 +20,10 @@ TeamMember = Annotated[User, Depends(require(*TEAM_READERS, action="add interact
 @router.post("", status_code=201, response_model=InteractionScored,
              responses={200: {"model": InteractionScored, "description": "external_id seen before: the stored pair"}})
 def create_interaction(data: InteractionCreate, response: Response, session: SessionDep, user: TeamMember,
-                       classifier: ClassifierDep, metrics: MetricsDep) -> InteractionScored:
+                       classifier: ClassifierDep, metrics: MetricsDep, settings: SettingsDep) -> InteractionScored:
     """Store customer text and score it; the same external_id again returns the stored pair with 200."""
-    interaction, suggestion, created = service.create(session=session, user=user, data=data, classifier=classifier)
+    interaction, suggestion, created = service.create(session=session, user=user, data=data, classifier=classifier,
+                                                      blind_share=settings.blind_share)
     if created:
         metrics.suggested(suggestion.scope, suggestion.model_version, suggestion.label)
     else:

@@ -30,8 +30,8 @@ def find_existing(*, session: Session, account_id: int, external_id: str) -> tup
     return interaction, suggestion
 
 
-def create(*, session: Session, user: User, data: InteractionCreate,
-           classifier: Classifier) -> tuple[Interaction, Suggestion, bool]:
+def create(*, session: Session, user: User, data: InteractionCreate, classifier: Classifier,
+           blind_share: float) -> tuple[Interaction, Suggestion, bool]:
     """Store and score an interaction; with a known external id, return the stored pair instead.
 
     Returns (interaction, suggestion, created).
@@ -53,7 +53,7 @@ def create(*, session: Session, user: User, data: InteractionCreate,
         session.flush()
         assert interaction.id is not None and account.id is not None
         suggestion = suggestions.from_prediction(prediction, account_id=account.id, scope=Scope.INTERACTION,
-                                                 interaction_id=interaction.id)
+                                                 interaction_id=interaction.id, blind_share=blind_share)
         session.add(suggestion)
         session.commit()
     except IntegrityError:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlalchemy import JSON, Column, String, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
@@ -42,6 +42,8 @@ class Suggestion(SQLModel, table=True):
     model_version: str = Field(foreign_key="model_versions.version", max_length=100, index=True)
     explanation: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    # Served without the model's label and probabilities until decided (PULSE_BLIND_SHARE).
+    blind: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     @property
     def probabilities(self) -> dict[str, float]:
@@ -56,14 +58,15 @@ class SuggestionPublic(SQLModel):
     scope: Scope
     account_id: int
     interaction_id: int | None
-    label: Label
-    probabilities: dict[str, float]
-    confidence: float
+    label: Label | None = Field(description="null while a blind suggestion is pending")
+    probabilities: dict[str, float] | None
+    confidence: float | None
     model_version: str
     explanation: list[dict[str, Any]]
     created_at: datetime
     text: str | None = None
     status: str
+    blind: bool = Field(default=False, description="served without the model's answer until decided")
     decision: DecisionPublic | None = None
     priority: float | None = Field(default=None, description="queue rank score: higher needs review sooner")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -15,21 +16,25 @@ from sqlmodel import Session, col, select
 from api.accounts.models import Account
 from api.config import Settings
 from api.db import utcnow
-from api.decisions.models import Decision, DecisionPublic
+from api.decisions.models import Decision, DecisionHead, decision_public
 from api.errors import NotFoundError, UnprocessableError
 from api.interactions.models import Interaction
 from api.policies import can_see
 from api.suggestions.models import Scope, Suggestion, SuggestionPublic
 from api.users.models import User
 from models.classifier import Classifier, Prediction, to_prediction
-from models.labels import LABELS, Label, shift
+from models.labels import LABELS, Label
 
 
-def from_prediction(prediction: Prediction, *, account_id: int, scope: Scope,
+def from_prediction(prediction: Prediction, *, account_id: int, scope: Scope, blind_share: float,
                     interaction_id: int | None = None, explanation: list[dict[str, Any]] | None = None) -> Suggestion:
-    """A suggestion row for a prediction (not yet added to a session)."""
+    """A suggestion row for a prediction (not yet added to a session).
+
+    A random `blind_share` of suggestions are blind: served without the model's answer until decided.
+    """
     p = prediction.probabilities
     return Suggestion(
+        blind=secrets.randbelow(1_000_000) < blind_share * 1_000_000,
         scope=scope, account_id=account_id, interaction_id=interaction_id, label=prediction.label,
         p_red=round(p[Label.RED], 6), p_yellow=round(p[Label.YELLOW], 6), p_green=round(p[Label.GREEN], 6),
         confidence=round(prediction.confidence, 6), margin=round(prediction.margin, 6),
@@ -47,45 +52,25 @@ def get_or_raise(*, session: Session, user: User, suggestion_id: int) -> Suggest
     return row[0]
 
 
-def current_decisions() -> Any:
-    """A subquery of each decided suggestion's latest revision: (suggestion_id, revision)."""
-    return (select(Decision.suggestion_id, func.max(Decision.revision).label("revision"))
-            .group_by(col(Decision.suggestion_id)).subquery("current_revision"))
-
-
 def current_decision(*, session: Session, suggestion_id: int) -> Decision | None:
-    """The decision that stands for a suggestion: its highest revision."""
-    return session.exec(select(Decision).where(Decision.suggestion_id == suggestion_id)
-                        .order_by(col(Decision.revision).desc()).limit(1)).first()
-
-
-def decision_public(decision: Decision, suggestion: Suggestion, superseded: bool) -> DecisionPublic:
-    """A decision with the suggestion fields it is judged against."""
-    steps = shift(Label(suggestion.label), Label(decision.label))
-    assert decision.id is not None and suggestion.id is not None
-    return DecisionPublic(
-        id=decision.id, suggestion_id=suggestion.id, user_id=decision.user_id, label=decision.label,
-        accepted=decision.accepted, direction="same" if steps == 0 else "rosier" if steps > 0 else "harsher",
-        shift=steps, sentiment_reason=decision.sentiment_reason, override_reason=decision.override_reason,
-        note=decision.note, blind=decision.blind, viewed_ms=decision.viewed_ms, revision=decision.revision,
-        supersedes_id=decision.supersedes_id, superseded=superseded, created_at=decision.created_at,
-        suggested_label=suggestion.label, confidence=suggestion.confidence,
-        model_version=suggestion.model_version, scope=suggestion.scope, account_id=suggestion.account_id,
-        interaction_id=suggestion.interaction_id,
-    )
+    """The decision that stands for a suggestion: the one its head points at."""
+    return session.exec(select(Decision).join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+                        .where(DecisionHead.suggestion_id == suggestion_id)).first()
 
 
 def public(suggestion: Suggestion, *, text: str | None = None, decision: Decision | None = None,
            priority: float | None = None) -> SuggestionPublic:
-    """A suggestion as the API shows it."""
+    """A suggestion as the API shows it; a blind one shows no label, probabilities or evidence until decided."""
     assert suggestion.id is not None
+    hidden = suggestion.blind and decision is None
     return SuggestionPublic(
         id=suggestion.id, scope=suggestion.scope, account_id=suggestion.account_id,
-        interaction_id=suggestion.interaction_id, label=suggestion.label,
-        probabilities=suggestion.probabilities, confidence=suggestion.confidence,
-        model_version=suggestion.model_version, explanation=suggestion.explanation,
+        interaction_id=suggestion.interaction_id, label=None if hidden else suggestion.label,
+        probabilities=None if hidden else suggestion.probabilities,
+        confidence=None if hidden else suggestion.confidence,
+        model_version=suggestion.model_version, explanation=[] if hidden else suggestion.explanation,
         created_at=suggestion.created_at, text=text, status="decided" if decision else "pending",
-        decision=decision_public(decision, suggestion, superseded=False) if decision else None,
+        blind=suggestion.blind, decision=decision_public(decision, superseded=False) if decision else None,
         priority=None if priority is None else round(priority, 4),
     )
 
@@ -124,36 +109,6 @@ def decode_cursor(cursor: str | None) -> int:
     return offset
 
 
-def filters(*, team: str | None = None, user_id: int | None = None, account_id: int | None = None,
-            model_version: str | None = None, since: datetime | None = None,
-            until: datetime | None = None, label: Label | None = None,
-            suggested_label: Label | None = None, scope: str | None = None) -> list[Any]:
-    """SQL conditions shared by the queue, the decision listing and the audit, so their counts agree.
-
-    They name columns of Account, Suggestion and Decision; a query applies only those it joins.
-    """
-    conditions: list[Any] = []
-    if team is not None:
-        conditions.append(col(Account.team) == team)
-    if user_id is not None:
-        conditions.append(col(Decision.user_id) == user_id)
-    if account_id is not None:
-        conditions.append(col(Suggestion.account_id) == account_id)
-    if model_version is not None:
-        conditions.append(col(Suggestion.model_version) == model_version)
-    if since is not None:
-        conditions.append(col(Decision.created_at) >= since)
-    if until is not None:
-        conditions.append(col(Decision.created_at) < until)
-    if label is not None:
-        conditions.append(col(Decision.label) == label)
-    if suggested_label is not None:
-        conditions.append(col(Suggestion.label) == suggested_label)
-    if scope is not None:
-        conditions.append(col(Suggestion.scope) == scope)
-    return conditions
-
-
 def count(session: Session, query: Any) -> int:
     """Rows a query would return, counted by the database."""
     return int(session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one())
@@ -168,8 +123,13 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     query = (select(Suggestion, Interaction.body, priority)
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
-             .where(decided if status == "decided" else ~decided)
-             .where(*filters(team=team, scope=scope, account_id=account_id)))
+             .where(decided if status == "decided" else ~decided))
+    if team is not None:
+        query = query.where(col(Account.team) == team)
+    if scope is not None:
+        query = query.where(col(Suggestion.scope) == scope)
+    if account_id is not None:
+        query = query.where(col(Suggestion.account_id) == account_id)
     if status == "decided":
         query = query.order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
     else:
@@ -185,10 +145,8 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
 def _current_for(session: Session, suggestion_ids: Sequence[int]) -> dict[int, Decision]:
     if not suggestion_ids:
         return {}
-    latest = current_decisions()
-    rows = session.exec(select(Decision).join(latest, and_(
-        col(Decision.suggestion_id) == latest.c.suggestion_id, col(Decision.revision) == latest.c.revision))
-        .where(col(Decision.suggestion_id).in_(suggestion_ids))).all()
+    rows = session.exec(select(Decision).join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+                        .where(col(DecisionHead.suggestion_id).in_(suggestion_ids))).all()
     return {d.suggestion_id: d for d in rows}
 
 
@@ -222,7 +180,8 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
         for i in order
     ]
     assert account.id is not None
-    suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=explanation)
+    suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=explanation,
+                                 blind_share=settings.blind_share)
     session.add(suggestion)
     session.commit()
     session.refresh(suggestion)

@@ -33,7 +33,8 @@ def test_accept_records_the_decision_beside_the_suggestion(client: TestClient, s
         "accepted": True, "direction": "same", "shift": 0, "sentiment_reason": reason, "override_reason": None,
         "note": "fine", "blind": False, "viewed_ms": 5400, "revision": 1, "supersedes_id": None, "superseded": False,
         "suggested_label": label, "confidence": suggestion["confidence"], "model_version": suggestion["model_version"],
-        "scope": "interaction", "account_id": suggestion["account_id"], "interaction_id": suggestion["interaction_id"]}
+        "scope": "interaction", "account_id": suggestion["account_id"], "interaction_id": suggestion["interaction_id"],
+        "team": "emea", "segment": None}
     [row] = decisions_in(session)
     assert (row.label, row.accepted, row.user_id, row.viewed_ms) == (label, True, user.id, 5400)
     stored = session.get(Suggestion, suggestion["id"])

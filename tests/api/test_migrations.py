@@ -1,0 +1,55 @@
+"""The migrations build exactly the schema the models describe, and upgrade existing data."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import api.tables  # noqa: F401 - registers every table
+from api.db import alembic_config, make_engine
+
+
+def test_migrations_match_the_models(fresh_database_url: str) -> None:
+    command.upgrade(alembic_config(fresh_database_url), "head")
+    engine = make_engine(fresh_database_url)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+    engine.dispose()
+
+
+def test_0002_backfills_decision_facts_and_heads(fresh_database_url: str) -> None:
+    config = alembic_config(fresh_database_url)
+    command.upgrade(config, "0001")
+    engine = make_engine(fresh_database_url)
+    with engine.begin() as db:
+        db.execute(text("INSERT INTO users (id, name, role, team, api_key_hash, key_prefix, disabled, created_at) "
+                        "VALUES (1, 'Chloé', 'csm', 'emea', 'h', 'p', false, '2026-01-01 00:00:00')"))
+        db.execute(text("INSERT INTO accounts (id, name, team, segment, created_at) "
+                        "VALUES (1, 'Acme', 'emea', 'smb', '2026-01-01 00:00:00')"))
+        db.execute(text("INSERT INTO model_versions (version, kind, status, artifact_path, artifact_sha256, metrics, "
+                        "provenance, created_at) VALUES ('v1', 'k', 'active', '/x', 's', '{}', '{}', "
+                        "'2026-01-01 00:00:00')"))
+        db.execute(text("INSERT INTO interactions (id, account_id, kind, body, occurred_at, created_by, created_at) "
+                        "VALUES (1, 1, 'email', 'hi', '2026-01-01 00:00:00', 1, '2026-01-01 00:00:00')"))
+        db.execute(text("INSERT INTO suggestions (id, scope, account_id, interaction_id, label, p_red, p_yellow, "
+                        "p_green, confidence, margin, model_version, explanation, created_at) VALUES "
+                        "(1, 'interaction', 1, 1, 'Red', 0.7, 0.2, 0.1, 0.7, 0.5, 'v1', '[]', '2026-01-01 00:00:00')"))
+        for revision, label in ((1, "Green"), (2, "Red")):
+            db.execute(text(
+                "INSERT INTO decisions (id, suggestion_id, user_id, revision, supersedes_id, label, accepted, blind, "
+                f"request_hash, created_at) VALUES ({revision}, 1, 1, {revision}, {'NULL' if revision == 1 else 1}, "
+                f"'{label}', {'true' if label == 'Red' else 'false'}, false, 'r', '2026-01-02 00:00:00')"))
+    command.upgrade(config, "head")
+    with engine.connect() as db:
+        rows = db.execute(text("SELECT id, account_id, interaction_id, team, segment, scope, suggested_label, "
+                               "model_version, confidence FROM decisions ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, 1, 1, "emea", "smb", "interaction", "Red", "v1", 0.7),
+                                            (2, 1, 1, "emea", "smb", "interaction", "Red", "v1", 0.7)]
+        assert db.execute(text("SELECT suggestion_id, decision_id FROM decision_heads")).all() == [(1, 2)]
+        assert db.execute(text("SELECT blind FROM suggestions")).scalar() in (False, 0)
+    engine.dispose()
+    command.downgrade(config, "0001")
+    command.upgrade(config, "head")
