@@ -73,7 +73,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         # A suggestion served blind makes the decision blind, whatever the client says.
         blind=suggestion.blind or data.blind, viewed_ms=data.viewed_ms, idempotency_key=idempotency_key,
         request_hash=request_hash, created_at=at or utcnow(),
-        account_id=suggestion.account_id, interaction_id=suggestion.interaction_id, team=account.team, segment=account.segment, scope=suggestion.scope,
+        account_id=suggestion.account_id, interaction_id=suggestion.interaction_id, team=account.team,
+        segment=account.segment, scope=suggestion.scope,
         suggested_label=suggestion.label, model_version=suggestion.model_version, confidence=suggestion.confidence,
     )
     session.add(decision)
