@@ -371,6 +371,19 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
               f"label agreement {result['label_agreement']}", highlight=False)
 
 
+@app.command("bench-audit")
+def bench_audit(decisions: Annotated[int, typer.Option(min=1000, help="decisions to generate")] = 1_000_000,
+                path: Annotated[Path, typer.Option(help="SQLite file; generated if missing")] = Path(
+                    "bench-audit.db")) -> None:
+    """Time the audit summary over a generated database of decisions (SQLite)."""
+    from api.audit.bench import run
+
+    with progress_bar() as bar:
+        task = bar.add_task(f"generating {decisions} decisions", total=0 if path.exists() else decisions)
+        result = run(path, decisions, progress=lambda n: bar.advance(task, n))
+    print(json.dumps(result))
+
+
 @models_app.command("list")
 def models_list(db: DbOption = None) -> None:
     """List model versions with status and metrics."""

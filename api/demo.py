@@ -16,6 +16,7 @@ from api.decisions.models import DecisionCreate
 from api.demo_messages import ACCOUNTS, CONTACTS, MESSAGES
 from api.interactions import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
+from api.outcomes.models import Outcome, OutcomeKind
 from api.suggestions import service as suggestions
 from api.users import service as users
 from api.users.models import Role, User
@@ -33,6 +34,7 @@ PEOPLE: list[tuple[str, Role, str | None]] = [
     ("Diego Alvarez", Role.CSM, "americas"),
 ]
 INTERACTIONS_PER_ACCOUNT = 11
+CHURNED_ACCOUNT = "Keystone Retail"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,12 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
             truth = Label.RED if mix[0] >= 5 else Label.GREEN if mix[2] >= 5 else Label.YELLOW
             _decide(session, owner, rolled.id, truth, Label(rolled.label), settings, rng,
                     at=now - timedelta(days=rng.choice([2, 5, 12, 40])))
+    # One account has already churned, so the audit can tell who saw it coming first.
+    churned = session.exec(select(Account).where(Account.name == CHURNED_ACCOUNT)).one()
+    session.add(Outcome(account_id=churned.id or 0, kind=OutcomeKind.CHURNED,
+                        occurred_on=(now - timedelta(days=2)).date(),
+                        note="terminated early after the billing dispute", created_by=csms[churned.team][0].id or 0))
+    session.commit()
     return [DemoUser(name, role.value, team, people[name][1]) for name, role, team in PEOPLE], True
 
 

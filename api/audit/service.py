@@ -33,6 +33,7 @@ from api.users.models import User
 from models.labels import LABELS, Label
 
 RANK = {label.value: label.rank for label in LABELS}
+ROSIER, HARSHER = 3, 4  # positions of the override counts in a person's per-colour statistics
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class AuditSettings:
     """The thresholds the audit judges by; all documented in the README."""
 
     min_decisions: int = 20
+    family_confidence: float = 0.99
     low_confidence: float = 0.6
     fast_ms: int = 2000
     min_evidence: int = 10
@@ -82,6 +84,10 @@ class UserDirection(BaseModel):
     excess_shift: float | None
     excess_ci_low: float | None
     excess_ci_high: float | None
+    rosier_excess: float | None
+    rosier_z: float | None
+    harsher_excess: float | None
+    harsher_z: float | None
     flagged: bool
     lean: str | None
     low_confidence_n: int
@@ -178,7 +184,8 @@ class _Person:
     timed: int = 0
     fast: int = 0
     viewed_sum: float = 0.0
-    strata: dict[str, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0, 0.0, 0.0]))
+    # Per suggested colour: [decisions, shift sum, shift squares, rosier, harsher].
+    strata: dict[str, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0] * 5))
 
     def add(self, suggested: str, chosen: str, low: bool, fast: int, count: int, timed: int, viewed: float) -> None:
         steps = RANK[chosen] - RANK[suggested]
@@ -198,6 +205,8 @@ class _Person:
         stratum[0] += count
         stratum[1] += steps * count
         stratum[2] += steps * steps * count
+        stratum[3] += count if steps > 0 else 0
+        stratum[4] += count if steps < 0 else 0
 
 
 def _cube(session: Session, conditions: list[Any], settings: AuditSettings) -> list[Any]:
@@ -251,12 +260,14 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
         anchoring=Anchoring(shown=shown, blind=blind, effect=effect, ci_low=effect_low, ci_high=effect_high),
         trends=trends, drift_alarms=alarms, outcomes=_outcomes(session, team),
         method={
-            "direction": "excess shift against the median of peers' mean shifts on the same suggested colour; "
-                         "normal interval including the median's uncertainty, Bonferroni-adjusted for the "
-                         "number of people",
+            "direction": "rosier and harsher override rates against the median of peers' rates on the same "
+                         "suggested colour, each a one-sided score test under 'behaves like peers'",
             "rubber_stamp": "low-confidence acceptance and fast decisions both above peers' medians, each by "
-                            "a Bonferroni-adjusted Wilson interval",
-            "intervals": "95%", "min_decisions": settings.min_decisions,
+                            "a Wilson interval",
+            "flag_intervals": f"{settings.family_confidence:.0%} family-wise (Bonferroni over people and "
+                              "directions)",
+            "reported_intervals": "95% (mean shift, agreement, override rate, anchoring)",
+            "min_decisions": settings.min_decisions,
             "low_confidence_below": settings.low_confidence, "fast_below_ms": settings.fast_ms,
         },
         filters={"team": team, "since": since, "until": until, "model_version": model_version, "scope": scope,
@@ -271,7 +282,9 @@ def _agreement(n: int, agreed: int) -> Agreement:
 
 def _directions(people: dict[int, _Person], names: dict[int, str], settings: AuditSettings) -> list[UserDirection]:
     """Per person: rates, mean shift, rubber-stamp evidence, then direction against non-rubber-stamping peers."""
-    z = stats.z_for(1 - 0.05 / max(len(people), 1))  # Bonferroni: one interval per person
+    # Flags are accusations: a 99% family-wise level over every person and both directions (Bonferroni),
+    # so an honest team of any size is flagged in error at most 1% of the time.
+    z = stats.z_for(1 - (1 - settings.family_confidence) / max(2 * len(people), 1))
     stamps = {uid: _rubber_stamp(uid, people, z, settings) for uid in people}
     honest_peers = {uid for uid, (flag, _) in stamps.items() if not flag}
     pooled = _pooled_variances(people)
@@ -285,18 +298,24 @@ def _directions(people: dict[int, _Person], names: dict[int, str], settings: Aud
             half = stats.z_for(0.95) * math.sqrt(variance / person.n)
             ci_low, ci_high = round(mean - half, 4), round(mean + half, 4)
         rubber_stamp, evidence = stamps[uid]
-        peer_shift, excess, excess_low, excess_high = _excess(uid, people, honest_peers - {uid}, pooled, z)
-        flagged = (not rubber_stamp and person.n >= settings.min_decisions and excess_low is not None
-                   and excess_high is not None and (excess_low > 0 or excess_high < 0))
-        lean = ("rosier" if excess_low is not None and excess_low > 0 else "harsher") if flagged else None
-        if flagged:
-            evidence = [*evidence, f"shift {excess:+.2f} steps against peers on the same suggested colours "
-                                   f"(interval {excess_low:+.2f} to {excess_high:+.2f})"]
+        peers = honest_peers - {uid}
+        peer_shift, excess, excess_low, excess_high = _excess(uid, people, peers, pooled, stats.z_for(0.95))
+        rosier, rosier_z, _ = _rate_excess(uid, people, peers, ROSIER, z)
+        harsher, harsher_z, _ = _rate_excess(uid, people, peers, HARSHER, z)
+        leans = {name: score for name, score in (("rosier", rosier_z), ("harsher", harsher_z))
+                 if score is not None and score > z}
+        flagged = not rubber_stamp and person.n >= settings.min_decisions and bool(leans)
+        lean = max(leans, key=lambda name: leans[name]) if flagged else None
+        if lean is not None:
+            rate = rosier if lean == "rosier" else harsher
+            evidence = [*evidence, f"{lean} overrides {rate:+.0%} above peers on the same suggested colours "
+                                   f"(z {leans[lean]:.1f}, threshold {z:.1f})"]
         out.append(UserDirection(
             user_id=uid, name=names.get(uid, str(uid)), n=person.n, accept_rate=round(person.accepted / person.n, 4),
             rosier_rate=round(person.rosier / person.n, 4), harsher_rate=round(person.harsher / person.n, 4),
             mean_shift=round(mean, 4), ci_low=ci_low, ci_high=ci_high, peer_shift=peer_shift, excess_shift=excess,
-            excess_ci_low=excess_low, excess_ci_high=excess_high, flagged=flagged, lean=lean,
+            excess_ci_low=excess_low, excess_ci_high=excess_high, rosier_excess=rosier, rosier_z=rosier_z,
+            harsher_excess=harsher, harsher_z=harsher_z, flagged=flagged, lean=lean,
             low_confidence_n=person.low_n,
             low_confidence_accept_rate=round(person.low_accepted / person.low_n, 4) if person.low_n else None,
             timed_n=person.timed, fast_share=round(person.fast / person.timed, 4) if person.timed else None,
@@ -333,7 +352,7 @@ def _pooled_variances(people: dict[int, _Person]) -> dict[str, float]:
     """Variance of the shift per suggested colour over everyone, for strata too small to estimate alone."""
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for person in people.values():
-        for stratum, (count, total, squares) in person.strata.items():
+        for stratum, (count, total, squares, _, _) in person.strata.items():
             totals[stratum][0] += count
             totals[stratum][1] += total
             totals[stratum][2] += squares
@@ -345,10 +364,10 @@ def _excess(uid: int, people: dict[int, _Person], peers: set[int], pooled: dict[
     """(peer shift, excess shift, interval) for a person, over the colours where peers give a baseline."""
     person = people[uid]
     compared = expected = excess = variance = 0.0
-    for stratum, (count, total, squares) in person.strata.items():
+    for stratum, (count, total, squares, _, _) in person.strata.items():
         peer_means, peer_variances = [], []
         for other in peers:
-            o_count, o_total, o_squares = people[other].strata.get(stratum, (0.0, 0.0, 0.0))
+            o_count, o_total, o_squares, _, _ = people[other].strata.get(stratum, (0.0,) * 5)
             if o_count >= 5:
                 o_mean = o_total / o_count
                 peer_means.append(o_mean)
@@ -368,6 +387,42 @@ def _excess(uid: int, people: dict[int, _Person], peers: set[int], pooled: dict[
     excess /= compared
     half = z * math.sqrt(variance) / compared
     return round(expected / compared, 4), round(excess, 4), round(excess - half, 4), round(excess + half, 4)
+
+
+def _rate_excess(uid: int, people: dict[int, _Person], peers: set[int], which: int,
+                 z: float) -> tuple[float | None, float | None, float | None]:
+    """(excess rate, z-score under "behaves like peers", lower bound) for rosier (3) or harsher (4) overrides.
+
+    Per suggested colour, the baseline is the median of peers' rates; the person's expected rate is
+    their own mix of colours weighted by those baselines. The variance is the binomial variance at the
+    baseline (the null hypothesis) plus the median's own uncertainty.
+    """
+    person = people[uid]
+    impossible = "Green" if which == ROSIER else "Red"  # no override can be greener than Green
+    compared = observed = expected = variance = 0.0
+    for stratum, values in person.strata.items():
+        count = values[0]
+        if stratum == impossible:
+            continue
+        rates, rate_variances = [], []
+        for other in peers:
+            o = people[other].strata.get(stratum)
+            if o is not None and o[0] >= 5:
+                rate = o[which] / o[0]
+                rates.append(rate)
+                rate_variances.append(max(rate * (1 - rate), 0.25 / o[0]) / o[0])
+        base = stats.robust_baseline(rates)
+        if base is None or count == 0:
+            continue
+        compared += count
+        observed += values[which]
+        expected += count * base
+        variance += count * max(base * (1 - base), 0.25 / count) + count * count * stats.median_variance(rate_variances)
+    if compared == 0 or variance == 0:
+        return None, None, None
+    excess = (observed - expected) / compared
+    score = (observed - expected) / math.sqrt(variance)
+    return round(excess, 4), round(score, 2), round(excess - z * math.sqrt(variance) / compared, 4)
 
 
 def week_start(column: Any, dialect: str) -> Any:

@@ -25,15 +25,18 @@ def _request_hash(suggestion_id: int, data: DecisionCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def check_reasons(data: DecisionCreate, suggested: Label, settings: Settings) -> None:
-    """A sentiment reason must fit the chosen colour; an override needs an override reason."""
+def check_reasons(data: DecisionCreate, suggested: Label, settings: Settings, blind: bool = False) -> None:
+    """A sentiment reason must fit the chosen colour; an override needs an override reason.
+
+    On a blind item the person never saw the suggestion, so an override reason is optional there.
+    """
     allowed = settings.sentiment_reasons[data.label]
     if data.sentiment_reason is not None and data.sentiment_reason not in allowed:
         raise UnprocessableError(
             f"sentiment_reason {data.sentiment_reason!r} is not a reason for {data.label.value}; "
             f"choose one of {', '.join(allowed)}", field="sentiment_reason")
     overriding = data.label != suggested
-    if overriding and not data.override_reason:
+    if overriding and not data.override_reason and not blind:
         raise UnprocessableError(
             f"override_reason is required when the label ({data.label.value}) differs from the suggestion "
             f"({suggested.value}); choose one of {', '.join(settings.override_reasons)}", field="override_reason")
@@ -61,7 +64,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         replay = _replay(session, user, idempotency_key, request_hash)
         if replay is not None:
             return replay, False
-    check_reasons(data, Label(suggestion.label), settings)
+    check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind or data.blind)
     account = session.get(Account, suggestion.account_id)
     assert account is not None
     head = session.get(DecisionHead, suggestion_id)
