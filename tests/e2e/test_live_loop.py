@@ -51,8 +51,9 @@ class Live:
 @pytest.fixture
 def live(fresh_database_url: str, tmp_path: Path) -> Iterator[Live]:
     """A running `pulse serve` on a fresh database, with keys made by `pulse users create`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")} | {
-        "PULSE_DATABASE_URL": fresh_database_url, "PULSE_LOG_LEVEL": "WARNING"}
+    # No blind items: the loop reads suggested colours back (blind review has tests of its own).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_") or k == "PULSE_CACHE_DIR"} | {
+        "PULSE_DATABASE_URL": fresh_database_url, "PULSE_LOG_LEVEL": "WARNING", "PULSE_BLIND_SHARE": "0"}
     cli("migrate", env=env)
     keys = {
         name: cli("users", "create", "--name", name, "--role", role, *(["--team", team] if team else []), env=env)
