@@ -345,6 +345,53 @@ def confirmed_labels(settings: Settings) -> Any:
     return from_rows([(body, label) for body, label in rows], f"database:{safe_url(settings.database_url)}")
 
 
+class IngestFormat(StrEnum):
+    """Formats `pulse ingest` reads."""
+
+    EML = "eml"
+    MBOX = "mbox"
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folders, .mbox, .jsonl or .csv")],
+           format: Annotated[IngestFormat | None, typer.Option("--format", help="default: from each name")] = None,
+           match: Annotated[str, typer.Option(help="how to find the account, in order")] = "external_id,domain",
+           team: Annotated[str | None, typer.Option(help="only accounts of this team")] = None,
+           report: Annotated[Path, typer.Option(help="where unmatched messages are listed (JSONL)")] = Path(
+               "ingest-unmatched.jsonl"),
+           db: DbOption = None) -> None:
+    """Read customer messages, match them to accounts, clean, score and store them; re-running changes nothing."""
+    from api.ingest.service import ingest as run_ingest
+    from pipelines.ingest.readers import read
+
+    order = [m.strip() for m in match.split(",") if m.strip()]
+    unknown = [m for m in order if m not in ("external_id", "domain")]
+    if unknown or not order:
+        raise fail(f"--match takes external_id and/or domain, comma-separated; got {match!r}")
+    settings = settings_for(db)
+    prepare_database(settings)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session, progress_bar() as bar:
+        task = bar.add_task("ingesting", total=None)
+        records = (record for path in paths for record in read(path, format.value if format else None))
+        result = run_ingest(session=session, records=records,
+                            classifier=model_versions.ModelHolder().active(session),
+                            blind_share=settings.blind_share, match_order=order, team=team,
+                            agent_domains={d.lower() for d in settings.agent_domains},
+                            progress=lambda: bar.advance(task))
+    engine.dispose()
+    if result.unmatched:
+        with report.open("w") as handle:
+            for row in result.unmatched:
+                handle.write(json.dumps(row) + "\n")
+        err.print(f"{len(result.unmatched)} unmatched message(s) listed in {report}", highlight=False)
+    for problem in result.errors[:20]:
+        err.print(f"[yellow]skipped[/] {problem['source']}: {problem['error']}", highlight=False)
+    print(json.dumps(result.summary()))
+
+
 @app.command()
 def bench(model: Annotated[str | None, typer.Option(help="artifact directory or version; default: active")] = None,
           threads: Annotated[int, typer.Option(min=1, help="CPU threads for each backend")] = 2,

@@ -1,6 +1,6 @@
 """Every table, imported in one place so that Alembic and the app see the whole schema."""
 
-from api.accounts.models import Account
+from api.accounts.models import Account, AccountDomain
 from api.decisions.models import Decision, DecisionHead
 from api.interactions.models import Interaction
 from api.model_versions.models import ModelVersion
@@ -8,4 +8,5 @@ from api.outcomes.models import Outcome
 from api.suggestions.models import Suggestion
 from api.users.models import User
 
-__all__ = ["Account", "Decision", "DecisionHead", "Interaction", "ModelVersion", "Outcome", "Suggestion", "User"]
+__all__ = ["Account", "AccountDomain", "Decision", "DecisionHead", "Interaction", "ModelVersion", "Outcome",
+           "Suggestion", "User"]

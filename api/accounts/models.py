@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 from sqlalchemy import Column, Date, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
 from api.suggestions.models import SuggestionPublic
+
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 class AccountBase(SQLModel):
@@ -30,6 +33,19 @@ class AccountCreate(AccountBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     team: str | None = Field(default=None, min_length=1, max_length=100)
+    email_domains: list[str] = Field(default_factory=list, max_length=50,
+                                     description="senders at these domains are this account's (ingestion)")
+
+    @field_validator("email_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        cleaned = []
+        for domain in value:
+            domain = domain.strip().lower().removeprefix("@")
+            if not DOMAIN.fullmatch(domain):
+                raise ValueError(f"{domain!r} is not an e-mail domain like example.com")
+            cleaned.append(domain)
+        return sorted(set(cleaned))
 
 
 class Account(AccountBase, table=True):
@@ -41,6 +57,15 @@ class Account(AccountBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team: str = Field(max_length=100, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AccountDomain(SQLModel, table=True):
+    """An e-mail domain whose senders belong to an account (for matching ingested mail)."""
+
+    __tablename__ = "account_domains"
+
+    domain: str = Field(primary_key=True, max_length=253)
+    account_id: int = Field(foreign_key="accounts.id", index=True)
 
 
 class Pulse(SQLModel):
@@ -59,6 +84,7 @@ class AccountPublic(AccountBase):
     id: int
     team: str
     created_at: datetime
+    email_domains: list[str] = Field(default_factory=list)
     pulse: Pulse | None = None
     cadence: str
     pulse_due: date

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.accounts.cadence import cadence, pulse_due
-from api.accounts.models import Account, AccountCreate, AccountPublic, Pulse, TimelineEvent
+from api.accounts.models import Account, AccountCreate, AccountDomain, AccountPublic, Pulse, TimelineEvent
 from api.config import Settings
 from api.decisions.models import Decision, DecisionHead
 from api.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
@@ -35,14 +35,20 @@ def create(*, session: Session, user: User, data: AccountCreate) -> Account:
         owner = session.get(User, data.owner_id)
         if owner is None or owner.team != team:
             raise UnprocessableError(f"owner_id {data.owner_id} is not a user of team {team}", field="owner_id")
-    account = Account(**data.model_dump(exclude={"team"}), team=team)
+    taken = session.exec(select(AccountDomain).where(col(AccountDomain.domain).in_(data.email_domains))).all()
+    if taken:
+        raise ConflictError(f"email domain {taken[0].domain} already belongs to another account", field="email_domains")
+    account = Account(**data.model_dump(exclude={"team", "email_domains"}), team=team)
     session.add(account)
     try:
+        session.flush()
+        for domain in data.email_domains:
+            session.add(AccountDomain(domain=domain, account_id=account.id or 0))
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise ConflictError(f"team {team} already has an account with external_id {data.external_id!r}",
-                            field="external_id") from None
+        raise ConflictError(f"team {team} already has an account with external_id {data.external_id!r}, or one "
+                            "of its email domains was just taken", field="external_id") from None
     session.refresh(account)
     return account
 
@@ -90,6 +96,10 @@ def public_many(*, session: Session, accounts: list[Account], settings: Settings
     """Accounts with pulse, cadence, due date, staleness and latest account suggestion."""
     ids = [a.id for a in accounts if a.id is not None]
     pulse_by_account = pulses(session=session, account_ids=ids)
+    domains: dict[int, list[str]] = {}
+    for row in session.exec(select(AccountDomain).where(col(AccountDomain.account_id).in_(ids))
+                            .order_by(col(AccountDomain.domain))):
+        domains.setdefault(row.account_id, []).append(row.domain)
     latest = latest_account_suggestions(session=session, account_ids=ids)
     out = []
     for account in accounts:
@@ -99,7 +109,7 @@ def public_many(*, session: Session, accounts: list[Account], settings: Settings
         due = pulse_due(pulse.decided_at.date() if pulse else None, account.created_at.date(), name, settings)
         suggestion = latest.get(account.id)
         out.append(AccountPublic(
-            **account.model_dump(), pulse=pulse, cadence=name, pulse_due=due,
+            **account.model_dump(), email_domains=domains.get(account.id, []), pulse=pulse, cadence=name, pulse_due=due,
             stale=pulse is None or today > due,
             latest_suggestion=suggestions.public(suggestion) if suggestion else None,
         ))

@@ -26,8 +26,8 @@ def test_csm_creates_an_account_in_their_team(client: TestClient, session: Sessi
     assert body | {"id": 0, "created_at": ""} == {
         "id": 0, "created_at": "", "name": "Harbor Health", "segment": "enterprise", "owner_id": user.id,
         "renewal_date": "2027-03-01", "lifecycle_stage": "expansion", "arr": 310000.0, "external_id": "crm-1",
-        "team": "emea", "pulse": None, "cadence": body["cadence"], "pulse_due": body["pulse_due"], "stale": True,
-        "latest_suggestion": None}
+        "team": "emea", "email_domains": [], "pulse": None, "cadence": body["cadence"], "pulse_due": body["pulse_due"],
+        "stale": True, "latest_suggestion": None}
     row = session.get(Account, body["id"])
     assert row is not None and row.team == "emea" and row.renewal_date == date(2027, 3, 1)
 
@@ -127,3 +127,15 @@ def test_roll_up_needs_recent_interactions(client: TestClient, make_account, eme
     response = client.post(f"/v1/accounts/{account['id']}/suggestions", headers=emea_csm[1])
     assert response.status_code == 422
     assert "has no interactions in the last 90 days" in response.json()["detail"]
+
+
+def test_email_domains_are_validated_normalised_and_unique(client: TestClient, emea_csm) -> None:
+    _, headers = emea_csm
+    created = client.post("/v1/accounts", headers=headers, json={"name": "A", "email_domains": ["@Acme.example"]})
+    assert created.status_code == 201 and created.json()["email_domains"] == ["acme.example"]
+    bad = client.post("/v1/accounts", headers=headers, json={"name": "B", "email_domains": ["not a domain"]})
+    assert bad.status_code == 422 and "'not a domain' is not an e-mail domain" in bad.json()["detail"]
+    taken = client.post("/v1/accounts", headers=headers, json={"name": "C", "email_domains": ["acme.example"]})
+    assert taken.status_code == 409 and "acme.example already belongs to another account" in taken.json()["detail"]
+    listed = client.get("/v1/accounts", headers=headers).json()
+    assert [(a["name"], a["email_domains"]) for a in listed["data"]] == [("A", ["acme.example"])]

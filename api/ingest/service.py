@@ -1,0 +1,134 @@
+"""Ingestion: matching read messages to accounts and storing them as scored interactions.
+
+A message belongs to an account by the account's external id (the export's `account` column) or
+by its sender's e-mail domain (`email_domains` on the account), tried in the configured order.
+Messages from our own agents' domains are not customer sentiment: they are counted and skipped.
+Nothing is dropped silently: every message ends up created, already present, unmatched (with the
+reason, in the report), skipped as ours, empty once cleaned, or an error naming its source.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from api.accounts.models import Account, AccountDomain
+from api.errors import PulseError
+from api.interactions import service as interactions
+from api.interactions.models import InteractionCreate, InteractionKind
+from api.users import service as users
+from api.users.models import Role, User
+from models.classifier import Classifier
+from pipelines.ingest.readers import BadRecord, RawMessage, Record
+
+INGEST_USER = "pulse ingest"
+
+
+@dataclass
+class IngestReport:
+    """What happened to every message of an ingestion run."""
+
+    counts: Counter[str] = field(default_factory=Counter)  # one outcome per message read
+    matched_by: Counter[str] = field(default_factory=Counter)
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by outcome, and the first errors."""
+        return {"read": sum(self.counts.values()), **dict(sorted(self.counts.items())),
+                "matched_by": dict(sorted(self.matched_by.items())), "errors_shown": self.errors[:20]}
+
+
+class Matcher:
+    """Finds the account of a message: by external id, then by sender domain (or as configured)."""
+
+    def __init__(self, session: Session, order: list[str], team: str | None) -> None:
+        self.order = order
+        accounts = list(session.exec(select(Account).where(Account.team == team) if team else select(Account)))
+        by_external: dict[str, list[Account]] = {}
+        for account in accounts:
+            if account.external_id:
+                by_external.setdefault(account.external_id, []).append(account)
+        self.by_external = by_external
+        ids = {a.id for a in accounts}
+        self.by_domain = {d.domain: d.account_id for d in session.exec(select(AccountDomain))
+                          if d.account_id in ids}
+
+    def match(self, message: RawMessage) -> tuple[int | None, str]:
+        """(account id, how) or (None, why not)."""
+        reasons = []
+        for method in self.order:
+            if method == "external_id":
+                if not message.account:
+                    reasons.append("no account id in the message")
+                    continue
+                found = self.by_external.get(message.account, [])
+                if len(found) == 1:
+                    return found[0].id, "external_id"
+                reasons.append(f"account {message.account!r} matches no account" if not found else
+                               f"account {message.account!r} matches {len(found)} accounts in different teams; "
+                               "give --team")
+            elif method == "domain":
+                domain = message.sender_domain
+                if domain and domain in self.by_domain:
+                    return self.by_domain[domain], "domain"
+                reasons.append(f"sender domain {domain!r} belongs to no account" if domain else "no sender address")
+        return None, "; ".join(reasons)
+
+
+def ingest_user(session: Session) -> User:
+    """The service user that ingested interactions are recorded as created by."""
+    user = session.exec(select(User).where(User.name == INGEST_USER, User.role == Role.ADMIN)).first()
+    if user is None:
+        user, _ = users.create(session=session, name=INGEST_USER, role=Role.ADMIN, team=None)
+        user.disabled = True  # it never signs in: its key was never shown
+        session.add(user)
+        session.commit()
+    return user
+
+
+def ingest(*, session: Session, records: Iterable[Record], classifier: Classifier, blind_share: float,
+           match_order: list[str], team: str | None, agent_domains: set[str],
+           progress: Callable[[], None] | None = None) -> IngestReport:
+    """Store every matched customer message as a scored interaction; report everything else."""
+    report = IngestReport()
+    matcher = Matcher(session, match_order, team)
+    user = ingest_user(session)
+    for record in records:
+        if progress:
+            progress()
+        if isinstance(record, BadRecord):
+            report.counts["errors"] += 1
+            report.errors.append({"source": record.source, "error": record.error})
+            continue
+        if record.sender_domain in agent_domains:
+            report.counts["ours_skipped"] += 1
+            continue
+        account_id, how = matcher.match(record)
+        if account_id is None:
+            report.counts["unmatched"] += 1
+            report.unmatched.append({"source": record.source, "source_id": record.source_id,
+                                     "account": record.account, "sender": record.sender, "reason": how})
+            continue
+        data = InteractionCreate(account_id=account_id, kind=InteractionKind(record.kind), body=record.body,
+                                 subject=(record.subject or None) and record.subject[:1000],
+                                 author=(record.sender or None) and (record.sender or "")[:300],
+                                 occurred_at=record.occurred_at, external_id=record.source_id[:300])
+        try:
+            _, _, created = interactions.create(session=session, user=user, data=data, classifier=classifier,
+                                                blind_share=blind_share)
+        except PulseError as error:
+            session.rollback()
+            key = "empty_after_cleaning" if error.field == "body" else "errors"
+            report.counts[key] += 1
+            if key == "errors":
+                report.errors.append({"source": record.source, "error": error.message})
+            continue
+        report.counts["created" if created else "already_present"] += 1
+        report.matched_by[how] += 1
+    return report
+

@@ -1,0 +1,1 @@
+"""Reading customer messages out of mail files and exports, without touching the database."""
