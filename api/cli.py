@@ -377,10 +377,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folde
         task = bar.add_task("ingesting", total=None)
         records = (record for path in paths for record in read(path, format.value if format else None))
         result = run_ingest(session=session, records=records,
-                            classifier=model_versions.ModelHolder().active(session),
-                            blind_share=settings.blind_share, match_order=order, team=team,
-                            agent_domains={d.lower() for d in settings.agent_domains},
-                            progress=lambda: bar.advance(task))
+                            classifier=model_versions.ModelHolder().active(session), settings=settings,
+                            match_order=order, team=team, progress=lambda: bar.advance(task))
     engine.dispose()
     if result.unmatched:
         with report.open("w") as handle:

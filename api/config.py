@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     audit_min_evidence: int = Field(default=10, ge=1, description="smallest sample for rubber-stamp evidence")
     audit_min_week: int = Field(default=20, ge=1, description="smallest week for trends' drift alarms")
     audit_drift_window: int = Field(default=4, ge=2, description="weeks a new week is compared with")
+    redact_pii: bool = Field(default=False, description="replace e-mail addresses and phone numbers before storage")
+    pii_regions: list[str] = Field(default_factory=lambda: ["US", "GB"],
+                                   description="regions whose national phone formats are recognised")
     agent_domains: list[str] = Field(default_factory=list,
                                      description="our own e-mail domains: their messages are not customer text")
     blind_share: float = Field(default=0.1, ge=0.0, le=1.0,

@@ -86,7 +86,7 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
                                      author=contact, external_id=f"demo-{index}-{j}", occurred_at=occurred,
                                      body=body.format(contact=contact, company=name))
             _, suggestion, _ = interactions.create(session=session, user=owner, data=data, classifier=classifier,
-                                                   blind_share=settings.blind_share)
+                                                   settings=settings)
             # The owner has worked through about half of the older items, choosing what a careful CSM would.
             if occurred < now - timedelta(days=3) and rng.random() < 0.5:
                 _decide(session, owner, suggestion.id, Label(colour), Label(suggestion.label), settings, rng,

@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from api.accounts.models import Account, AccountDomain
+from api.config import Settings
 from api.errors import PulseError
 from api.interactions import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
@@ -91,11 +92,11 @@ def ingest_user(session: Session) -> User:
     return user
 
 
-def ingest(*, session: Session, records: Iterable[Record], classifier: Classifier, blind_share: float,
-           match_order: list[str], team: str | None, agent_domains: set[str],
-           progress: Callable[[], None] | None = None) -> IngestReport:
+def ingest(*, session: Session, records: Iterable[Record], classifier: Classifier, settings: Settings,
+           match_order: list[str], team: str | None, progress: Callable[[], None] | None = None) -> IngestReport:
     """Store every matched customer message as a scored interaction; report everything else."""
     report = IngestReport()
+    agent_domains = {d.lower() for d in settings.agent_domains}
     matcher = Matcher(session, match_order, team)
     user = ingest_user(session)
     for record in records:
@@ -120,7 +121,7 @@ def ingest(*, session: Session, records: Iterable[Record], classifier: Classifie
                                  occurred_at=record.occurred_at, external_id=record.source_id[:300])
         try:
             _, _, created = interactions.create(session=session, user=user, data=data, classifier=classifier,
-                                                blind_share=blind_share)
+                                                settings=settings)
         except PulseError as error:
             session.rollback()
             key = "empty_after_cleaning" if error.field == "body" else "errors"

@@ -23,7 +23,7 @@ def create_interaction(data: InteractionCreate, response: Response, session: Ses
                        classifier: ClassifierDep, metrics: MetricsDep, settings: SettingsDep) -> InteractionScored:
     """Store customer text and score it; the same external_id again returns the stored pair with 200."""
     interaction, suggestion, created = service.create(session=session, user=user, data=data, classifier=classifier,
-                                                      blind_share=settings.blind_share)
+                                                      settings=settings)
     if created:
         metrics.suggested(suggestion.scope, suggestion.model_version, suggestion.label)
     else:

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.accounts import service as accounts
+from api.config import Settings
 from api.db import utcnow
 from api.errors import UnprocessableError
 from api.interactions.models import Interaction, InteractionCreate
@@ -15,6 +16,7 @@ from api.users.models import User
 from models import explain
 from models.classifier import Classifier
 from pipelines.clean import clean_text
+from pipelines.redact import redact_pii
 
 
 def find_existing(*, session: Session, account_id: int, external_id: str) -> tuple[Interaction, Suggestion] | None:
@@ -31,7 +33,7 @@ def find_existing(*, session: Session, account_id: int, external_id: str) -> tup
 
 
 def create(*, session: Session, user: User, data: InteractionCreate, classifier: Classifier,
-           blind_share: float) -> tuple[Interaction, Suggestion, bool]:
+           settings: Settings) -> tuple[Interaction, Suggestion, bool]:
     """Store and score an interaction; with a known external id, return the stored pair instead.
 
     Returns (interaction, suggestion, created).
@@ -45,6 +47,11 @@ def create(*, session: Session, user: User, data: InteractionCreate, classifier:
     if not body:
         raise UnprocessableError("body holds no customer text once quoted replies, signatures and markup "
                                  "are removed", field="body")
+    if settings.redact_pii:
+        body = redact_pii(body, settings.pii_regions)
+        data = data.model_copy(update={
+            "author": data.author and redact_pii(data.author, settings.pii_regions),
+            "subject": data.subject and redact_pii(data.subject, settings.pii_regions)})
     prediction = explain.predict(classifier, [body])[0]
     interaction = Interaction(**data.model_dump(exclude={"body", "occurred_at"}), body=body,
                               occurred_at=data.occurred_at or utcnow(), created_by=user.id or 0)
@@ -53,7 +60,7 @@ def create(*, session: Session, user: User, data: InteractionCreate, classifier:
         session.flush()
         assert interaction.id is not None and account.id is not None
         suggestion = suggestions.from_prediction(prediction, account_id=account.id, scope=Scope.INTERACTION,
-                                                 interaction_id=interaction.id, blind_share=blind_share)
+                                                 interaction_id=interaction.id, blind_share=settings.blind_share)
         session.add(suggestion)
         session.commit()
     except IntegrityError:

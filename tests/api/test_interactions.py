@@ -86,3 +86,19 @@ def test_other_team_and_wrong_role_cannot_post(client: TestClient, session: Sess
     assert refused.status_code == 403 and "data_scientist cannot add interactions" in refused.json()["detail"]
     assert client.post("/v1/interactions", json=payload).status_code == 401
     assert counts(session) == (0, 0)
+
+
+def test_pii_is_redacted_before_storage_when_configured(engine, settings, make_user: UserFactory,
+                                                        session: Session) -> None:
+    from api.main import create_app
+
+    with TestClient(create_app(settings.model_copy(update={"redact_pii": True}))) as redacting:
+        _, csm = make_user(Role.CSM, "emea")
+        account = redacting.post("/v1/accounts", headers=csm, json={"name": "Acme"}).json()
+        body = redacting.post("/v1/interactions", headers=csm, json={
+            "account_id": account["id"], "kind": "email", "author": "ana@acme.example",
+            "subject": "Call +1 415 555 0132", "body": "Please call me back on +1 (415) 555-0132, thanks."}).json()
+    assert body["interaction"]["body"] == "Please call me back on [phone], thanks."
+    assert body["interaction"]["author"] == "[email]" and body["interaction"]["subject"] == "Call [phone]"
+    stored = session.exec(select(Interaction)).one()
+    assert "555" not in stored.body and "ana@" not in (stored.author or "")
