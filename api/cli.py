@@ -352,6 +352,9 @@ class IngestFormat(StrEnum):
     MBOX = "mbox"
     JSONL = "jsonl"
     CSV = "csv"
+    ZENDESK = "zendesk"
+    INTERCOM = "intercom"
+    FRESHDESK = "freshdesk"
 
 
 @app.command()

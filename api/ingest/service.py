@@ -106,7 +106,7 @@ def ingest(*, session: Session, records: Iterable[Record], classifier: Classifie
             report.counts["errors"] += 1
             report.errors.append({"source": record.source, "error": record.error})
             continue
-        if record.sender_domain in agent_domains:
+        if record.ours or record.sender_domain in agent_domains:
             report.counts["ours_skipped"] += 1
             continue
         account_id, how = matcher.match(record)

@@ -20,6 +20,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 PLAIN_COLUMNS = ("account", "text")
 
@@ -36,6 +37,7 @@ class RawMessage:
     sender: str | None = None
     occurred_at: datetime | None = None
     subject: str | None = None
+    ours: bool = False  # written by our own agents (help-desk role), not customer sentiment
 
     @property
     def sender_domain(self) -> str | None:
@@ -63,7 +65,8 @@ def detect(path: Path) -> str:
     suffix = path.suffix.lower()
     formats = {".eml": "eml", ".mbox": "mbox", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
     if suffix not in formats:
-        raise ValueError(f"{path}: cannot tell the format from the name; give --format (eml, mbox, jsonl, csv)")
+        raise ValueError(f"{path}: cannot tell the format from the name; give --format (eml, mbox, jsonl, csv, "
+                         "zendesk, intercom, freshdesk)")
     return formats[suffix]
 
 
@@ -77,7 +80,8 @@ def read(path: Path, fmt: str | None = None) -> Iterator[Record]:
     except ValueError as error:
         yield BadRecord(str(path), str(error))
         return
-    readers = {"eml": read_eml, "mbox": read_mbox, "jsonl": read_jsonl, "csv": read_csv}
+    readers = {"eml": read_eml, "mbox": read_mbox, "jsonl": read_jsonl, "csv": read_csv,
+               "zendesk": read_zendesk, "intercom": read_intercom, "freshdesk": read_freshdesk}
     yield from readers[fmt](path)
 
 
@@ -179,6 +183,132 @@ def from_row(source: str, row: dict[str, str | None]) -> Record:
         f"{account}\n{row.get('occurred_at') or ''}\n{text}".encode()).hexdigest()
     return RawMessage(source=source, source_id=source_id, body=text, kind=kind, account=account,
                       sender=(row.get("author") or None), occurred_at=occurred_at)
+
+
+def _json_records(path: Path, key: str) -> Iterator[tuple[str, Any] | BadRecord]:
+    """Objects of a JSON export: a list, an object holding a list under `key`, or one object a line."""
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        document = json.loads(text)
+        items = document.get(key, [document]) if isinstance(document, dict) else document
+        for index, item in enumerate(items, start=1):
+            yield f"{path}#{index}", item
+    except json.JSONDecodeError:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield f"{path}:{number}", json.loads(line)
+            except json.JSONDecodeError as error:
+                yield BadRecord(f"{path}:{number}", f"not valid JSON ({error.msg.removesuffix(' at')})")
+
+
+def _when(value: Any) -> datetime | None:
+    """An ISO 8601 string or a Unix timestamp, as an aware datetime."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=UTC)
+    return _aware(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+
+
+def read_zendesk(path: Path) -> Iterator[Record]:
+    """Zendesk tickets with their comments (JSON: `{"tickets": [...]}`, a list, or one ticket a line).
+
+    A ticket: `id`, `subject`, optional `external_id` or `organization.external_id` (the account), and
+    `comments`: each with `id`, `body` (or `html_body`), `created_at`, `public`, and `author` with `email`
+    and `role` (`end-user`, `agent` or `admin`). Agents' and admins' comments are ours; private notes
+    are skipped as ours too.
+    """
+    for item in _json_records(path, "tickets"):
+        if isinstance(item, BadRecord):
+            yield item
+            continue
+        source, ticket = item
+        if not isinstance(ticket, dict) or "id" not in ticket:
+            yield BadRecord(source, "a ticket needs an id")
+            continue
+        account = ticket.get("external_id") or (ticket.get("organization") or {}).get("external_id")
+        for comment in ticket.get("comments") or []:
+            where = f"{source} ticket {ticket['id']} comment {comment.get('id')}"
+            author = comment.get("author") or {}
+            body = comment.get("body") or comment.get("html_body") or ""
+            if not body.strip():
+                yield BadRecord(where, "the comment has no body")
+                continue
+            try:
+                occurred_at = _when(comment.get("created_at"))
+            except ValueError:
+                yield BadRecord(where, f"created_at must be ISO 8601, got {comment.get('created_at')!r}")
+                continue
+            yield RawMessage(source=where, source_id=f"zendesk:{ticket['id']}:{comment.get('id')}", body=body,
+                             kind="ticket", account=account, sender=author.get("email"), occurred_at=occurred_at,
+                             subject=ticket.get("subject"),
+                             ours=author.get("role") in ("agent", "admin") or comment.get("public") is False)
+
+
+def read_intercom(path: Path) -> Iterator[Record]:
+    """Intercom conversations (JSON: `{"conversations": [...]}`, a list, or one conversation a line).
+
+    A conversation: `id`, `created_at` (Unix), `source` with `body` and `author` (`type`, `email`),
+    `conversation_parts.conversation_parts[]` with `id`, `body`, `created_at`, `author`, and optionally
+    `company.external_id` (the account). Parts by `admin` or `bot` authors are ours.
+    """
+    for item in _json_records(path, "conversations"):
+        if isinstance(item, BadRecord):
+            yield item
+            continue
+        source, conversation = item
+        if not isinstance(conversation, dict) or "id" not in conversation:
+            yield BadRecord(source, "a conversation needs an id")
+            continue
+        account = (conversation.get("company") or {}).get("external_id")
+        first = conversation.get("source") or {}
+        parts = [{"id": "source", "created_at": conversation.get("created_at"), **first},
+                 *((conversation.get("conversation_parts") or {}).get("conversation_parts") or [])]
+        for part in parts:
+            body = part.get("body") or ""
+            if not body.strip():
+                continue  # assignments, closes and other parts without text
+            author = part.get("author") or {}
+            try:
+                occurred_at = _when(part.get("created_at"))
+            except (ValueError, OverflowError):
+                yield BadRecord(f"{source} part {part.get('id')}",
+                                f"created_at is not a time: {part.get('created_at')!r}")
+                continue
+            yield RawMessage(source=f"{source} part {part.get('id')}",
+                             source_id=f"intercom:{conversation['id']}:{part.get('id')}", body=body, kind="chat",
+                             account=account, sender=author.get("email"), occurred_at=occurred_at,
+                             ours=author.get("type") in ("admin", "bot", "team"))
+
+
+FRESHDESK_COLUMNS = ("Ticket ID", "Description", "Requester Email")
+
+
+def read_freshdesk(path: Path) -> Iterator[Record]:
+    """A Freshdesk ticket export (CSV): `Ticket ID`, `Subject`, `Description`, `Requester Email`,
+    `Created time`, and optionally `Company` (the account's external id)."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in FRESHDESK_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            yield BadRecord(str(path), f"missing column(s) {', '.join(missing)}")
+            return
+        for number, row in enumerate(reader, start=2):
+            source = f"{path}:{number}"
+            if not (row.get("Description") or "").strip():
+                yield BadRecord(source, "Description is empty")
+                continue
+            try:
+                occurred_at = _when(row.get("Created time") or None)
+            except ValueError:
+                yield BadRecord(source, f"Created time must be ISO 8601, got {row.get('Created time')!r}")
+                continue
+            yield RawMessage(source=source, source_id=f"freshdesk:{row['Ticket ID']}", body=row["Description"],
+                             kind="ticket", account=(row.get("Company") or None),
+                             sender=row.get("Requester Email") or None, occurred_at=occurred_at,
+                             subject=row.get("Subject") or None)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -103,3 +103,32 @@ def test_ingest_stores_cleaned_customer_text_reports_the_rest_and_is_idempotent(
 def test_ingest_refuses_an_unknown_match_method(database: str) -> None:
     result = runner.invoke(app, ["ingest", str(FIXTURES / "export.csv"), "--match", "name", "--db", database])
     assert result.exit_code == 2 and "--match takes external_id and/or domain" in result.output
+
+
+def test_help_desk_exports_keep_customer_words_and_mark_agents_as_ours(database: str, tmp_path: Path) -> None:
+    helpdesk = FIXTURES / "helpdesk"
+    zendesk = list(read(helpdesk / "zendesk.json", "zendesk"))
+    customer = [r for r in zendesk if isinstance(r, RawMessage) and not r.ours]
+    assert [r.source_id for r in customer] == ["zendesk:501:1", "zendesk:501:4"]
+    assert [r.source_id for r in zendesk if isinstance(r, RawMessage) and r.ours] == ["zendesk:501:2",
+                                                                                    "zendesk:501:3"]
+    assert sorted(r.error for r in zendesk if isinstance(r, BadRecord)) == ["a ticket needs an id",
+                                                                           "the comment has no body"]
+    intercom = [r for r in read(helpdesk / "intercom.json", "intercom") if isinstance(r, RawMessage)]
+    assert [(r.source_id, r.ours) for r in intercom] == [("intercom:c-77:source", False), ("intercom:c-77:p1", True),
+                                                         ("intercom:c-77:p3", False)]
+    freshdesk = list(read(helpdesk / "freshdesk.csv", "freshdesk"))
+    assert [type(r).__name__ for r in freshdesk] == ["RawMessage", "BadRecord"]
+
+    args = ["ingest", "--db", database, "--report", str(tmp_path / "u.jsonl")]
+    for name, fmt in (("zendesk.json", "zendesk"), ("intercom.json", "intercom"), ("freshdesk.csv", "freshdesk")):
+        result = runner.invoke(app, [*args, str(helpdesk / name), "--format", fmt])
+        assert result.exit_code == 0, result.output
+    engine = make_engine(database)
+    with Session(engine) as session:
+        stored = {i.external_id: i for i in session.exec(select(Interaction))}
+    engine.dispose()
+    assert set(stored) == {"zendesk:501:1", "zendesk:501:4", "intercom:c-77:source", "intercom:c-77:p3",
+                           "freshdesk:901"}
+    assert stored["zendesk:501:4"].body == "Thanks, it works again. Great response time."
+    assert stored["intercom:c-77:p3"].kind == "chat" and stored["freshdesk:901"].kind == "ticket"
