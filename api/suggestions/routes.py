@@ -41,7 +41,7 @@ def review_queue(session: SessionDep, user: TeamMember, settings: SettingsDep,
         raise UnprocessableError(f"limit must be at most {settings.queue_max_page_size}, got {limit}", field="limit")
     data, count, next_cursor = service.queue(session=session, team=visible_team(user), status=status, scope=scope,
                                              account_id=account_id, limit=limit, cursor=cursor,
-                                             today=utcnow().date())
+                                             today=utcnow().date(), settings=settings)
     return SuggestionsPublic(data=data, count=count, next_cursor=next_cursor)
 
 

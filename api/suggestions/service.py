@@ -6,7 +6,7 @@ import base64
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -75,19 +75,37 @@ def public(suggestion: Suggestion, *, text: str | None = None, decision: Decisio
     )
 
 
-def priority_expression(today: date) -> ColumnElement[float]:
-    """Queue rank: uncertainty (1 - margin) weighted up for renewals within 60/120 days and for ARR.
+def last_pulses() -> Any:
+    """A subquery of each account's latest pulse: (account_id, last_pulse), from current decisions."""
+    return (select(Decision.account_id, func.max(col(Decision.created_at)).label("last_pulse"))
+            .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+            .where(col(Decision.scope) == Scope.ACCOUNT)
+            .group_by(col(Decision.account_id)).subquery("last_pulse"))
 
-    Computed in SQL so that the database orders the whole queue and pages through it.
+
+def priority_expression(today: date, settings: Settings, last: Any) -> ColumnElement[float]:
+    """Queue rank: uncertainty (1 - margin) weighted up for near renewals, ARR and stale accounts.
+
+    Stale means what GET /v1/accounts says: no pulse yet, or the last one older than the account's
+    cadence (weekly, monthly or quarterly by renewal distance). Computed in SQL, with the day bounds
+    bound as parameters, so the database orders the whole queue and pages through it.
     """
-    renewal = case(
-        (and_(col(Account.renewal_date).is_not(None), col(Account.renewal_date) <= today + timedelta(days=60)), 1.0),
-        (and_(col(Account.renewal_date).is_not(None), col(Account.renewal_date) <= today + timedelta(days=120)), 0.5),
-        else_=0.0,
-    )
+    renewal_date = col(Account.renewal_date)
+    weekly = and_(renewal_date.is_not(None),
+                  renewal_date <= today + timedelta(days=settings.cadence_weekly_within_days))
+    monthly = and_(renewal_date.is_not(None),
+                   renewal_date <= today + timedelta(days=settings.cadence_monthly_within_days))
+    renewal = case((weekly, 1.0), (monthly, 0.5), else_=0.0)
     arr = case((col(Account.arr).is_(None), 0.0), (col(Account.arr) >= 200_000, 0.5),
                else_=col(Account.arr) / 400_000.0)
-    return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + renewal + arr)
+
+    def older_than(cadence: str) -> ColumnElement[float]:
+        cut = datetime.combine(today - timedelta(days=settings.cadence_days[cadence]), time(), UTC)
+        return case((last.c.last_pulse < cut, 0.5), else_=0.0)
+
+    stale = case((last.c.last_pulse.is_(None), 0.5), (weekly, older_than("weekly")),
+                 (monthly, older_than("monthly")), else_=older_than("quarterly"))
+    return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + renewal + arr + stale)
 
 
 def encode_cursor(offset: int) -> str:
@@ -115,13 +133,16 @@ def count(session: Session, query: Any) -> int:
 
 
 def queue(*, session: Session, team: str | None, status: str, scope: Scope | None, account_id: int | None,
-          limit: int, cursor: str | None, today: date) -> tuple[list[SuggestionPublic], int, str | None]:
+          limit: int, cursor: str | None, today: date,
+          settings: Settings) -> tuple[list[SuggestionPublic], int, str | None]:
     """The review queue: pending suggestions most in need of a human first, or decided ones newest first."""
     offset = decode_cursor(cursor)
     decided = exists().where(col(Decision.suggestion_id) == col(Suggestion.id))
-    priority = priority_expression(today).label("priority")
+    last = last_pulses()
+    priority = priority_expression(today, settings, last).label("priority")
     query = (select(Suggestion, Interaction.body, priority)
              .join(Account, col(Account.id) == col(Suggestion.account_id))
+             .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
              .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
              .where(decided if status == "decided" else ~decided))
     if team is not None:

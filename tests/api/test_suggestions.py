@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
@@ -85,3 +86,22 @@ def test_reasons_are_listed_per_colour(client: TestClient, emea_csm) -> None:
     assert "champion_left" in reasons["sentiment_reasons"]["Red"]
     assert "expansion_interest" in reasons["sentiment_reasons"]["Green"]
     assert "missed_context" in reasons["override_reasons"]
+
+
+def test_stale_accounts_rise_in_the_queue(client: TestClient, make_account, post_message, emea_csm) -> None:
+    far = str(date.today() + timedelta(days=400))
+    fresh = make_account(name="Fresh", renewal_date=far, arr=None)
+    stale = make_account(name="Stale", renewal_date=far, arr=None)
+    text = "Could you send the invoice? The dashboard is slow but fine."
+    # Fresh gets a pulse today; Stale never had one.
+    post_message(fresh["id"], "All good on our side, thanks.")
+    rolled = client.post(f"/v1/accounts/{fresh['id']}/suggestions", headers=emea_csm[1]).json()
+    assert client.post(f"/v1/suggestions/{rolled['id']}/decisions", headers=emea_csm[1],
+                       json={"label": rolled["label"]}).status_code == 201
+    on_fresh = post_message(fresh["id"], text)["suggestion"]
+    on_stale = post_message(stale["id"], text)["suggestion"]
+    flags = {a["name"]: a["stale"] for a in client.get("/v1/accounts", headers=emea_csm[1]).json()["data"]}
+    assert flags == {"Fresh": False, "Stale": True}
+    queue = {s["id"]: s["priority"] for s in client.get("/v1/suggestions", headers=emea_csm[1]).json()["data"]}
+    # Same text, same model: the only difference is staleness (+0.5 on the weight).
+    assert queue[on_stale["id"]] == pytest.approx(queue[on_fresh["id"]] * 1.5, rel=1e-3)
