@@ -323,8 +323,8 @@ def _directions(people: dict[int, _Person], names: dict[int, str], settings: Aud
         rubber_stamp, evidence = stamps[uid]
         peers = honest_peers - {uid}
         peer_shift, excess, excess_low, excess_high = _excess(uid, people, peers, pooled, stats.z_for(0.95))
-        rosier, rosier_z, _ = _rate_excess(uid, people, peers, ROSIER, z)
-        harsher, harsher_z, _ = _rate_excess(uid, people, peers, HARSHER, z)
+        rosier, rosier_z = _rate_excess(uid, people, peers, ROSIER)
+        harsher, harsher_z = _rate_excess(uid, people, peers, HARSHER)
         leans = {name: score for name, score in (("rosier", rosier_z), ("harsher", harsher_z))
                  if score is not None and score > z}
         flagged = not rubber_stamp and person.n >= settings.min_decisions and bool(leans)
@@ -412,9 +412,9 @@ def _excess(uid: int, people: dict[int, _Person], peers: set[int], pooled: dict[
     return round(expected / compared, 4), round(excess, 4), round(excess - half, 4), round(excess + half, 4)
 
 
-def _rate_excess(uid: int, people: dict[int, _Person], peers: set[int], which: int,
-                 z: float) -> tuple[float | None, float | None, float | None]:
-    """(excess rate, z-score under "behaves like peers", lower bound) for rosier (3) or harsher (4) overrides.
+def _rate_excess(uid: int, people: dict[int, _Person], peers: set[int],
+                 which: int) -> tuple[float | None, float | None]:
+    """(excess rate, z-score under "behaves like peers") for rosier (3) or harsher (4) overrides.
 
     Per suggested colour, the baseline is the median of peers' rates; the person's expected rate is
     their own mix of colours weighted by those baselines. The variance is the binomial variance at the
@@ -442,10 +442,8 @@ def _rate_excess(uid: int, people: dict[int, _Person], peers: set[int], which: i
         expected += count * base
         variance += count * max(base * (1 - base), 0.25 / count) + count * count * stats.median_variance(rate_variances)
     if compared == 0 or variance == 0:
-        return None, None, None
-    excess = (observed - expected) / compared
-    score = (observed - expected) / math.sqrt(variance)
-    return round(excess, 4), round(score, 2), round(excess - z * math.sqrt(variance) / compared, 4)
+        return None, None
+    return round((observed - expected) / compared, 4), round((observed - expected) / math.sqrt(variance), 2)
 
 
 def day_of(column: Any, dialect: str) -> Any:
