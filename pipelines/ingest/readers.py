@@ -203,6 +203,17 @@ def _json_records(path: Path, key: str) -> Iterator[tuple[str, Any] | BadRecord]
                 yield BadRecord(f"{path}:{number}", f"not valid JSON ({error.msg.removesuffix(' at')})")
 
 
+def _export_objects(path: Path, key: str, what: str) -> Iterator[tuple[str, dict[str, Any]] | BadRecord]:
+    """The objects of a help-desk export that have an `id`; anything else as a BadRecord naming it."""
+    for item in _json_records(path, key):
+        if isinstance(item, BadRecord):
+            yield item
+        elif not isinstance(item[1], dict) or "id" not in item[1]:
+            yield BadRecord(item[0], f"a {what} needs an id")
+        else:
+            yield item
+
+
 def _when(value: Any) -> datetime | None:
     """An ISO 8601 string or a Unix timestamp, as an aware datetime."""
     if value in (None, ""):
@@ -220,14 +231,11 @@ def read_zendesk(path: Path) -> Iterator[Record]:
     and `role` (`end-user`, `agent` or `admin`). Agents' and admins' comments are ours; private notes
     are skipped as ours too.
     """
-    for item in _json_records(path, "tickets"):
+    for item in _export_objects(path, "tickets", "ticket"):
         if isinstance(item, BadRecord):
             yield item
             continue
         source, ticket = item
-        if not isinstance(ticket, dict) or "id" not in ticket:
-            yield BadRecord(source, "a ticket needs an id")
-            continue
         account = ticket.get("external_id") or (ticket.get("organization") or {}).get("external_id")
         for comment in ticket.get("comments") or []:
             where = f"{source} ticket {ticket['id']} comment {comment.get('id')}"
@@ -254,14 +262,11 @@ def read_intercom(path: Path) -> Iterator[Record]:
     `conversation_parts.conversation_parts[]` with `id`, `body`, `created_at`, `author`, and optionally
     `company.external_id` (the account). Parts by `admin` or `bot` authors are ours.
     """
-    for item in _json_records(path, "conversations"):
+    for item in _export_objects(path, "conversations", "conversation"):
         if isinstance(item, BadRecord):
             yield item
             continue
         source, conversation = item
-        if not isinstance(conversation, dict) or "id" not in conversation:
-            yield BadRecord(source, "a conversation needs an id")
-            continue
         account = (conversation.get("company") or {}).get("external_id")
         first = conversation.get("source") or {}
         parts = [{"id": "source", "created_at": conversation.get("created_at"), **first},
