@@ -33,8 +33,10 @@ app = typer.Typer(help="Pulse: suggested account sentiment with every human deci
                   no_args_is_help=True, pretty_exceptions_enable=False)
 users_app = typer.Typer(help="Create users and their API keys.", no_args_is_help=True)
 models_app = typer.Typer(help="List, register and promote model versions.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Configure the URLs that account events are sent to.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(models_app, name="models")
+app.add_typer(webhooks_app, name="webhooks")
 # soft_wrap: long paths, keys and versions stay on one line whatever the terminal's width.
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -476,6 +478,130 @@ def models_promote(version: Annotated[str, typer.Argument(help="a registered ver
     finally:
         engine.dispose()
     err.print(f"{promoted.version} is now active", highlight=False)
+
+
+@app.command()
+def worker(once: Annotated[bool, typer.Option("--once", help="run the ready jobs, then exit")] = False,
+           kinds: Annotated[str, typer.Option(help="job kinds to take, comma-separated")] = "webhook,rollup,score",
+           name: Annotated[str | None, typer.Option(help="worker name in logs and locks")] = None,
+           db: DbOption = None) -> None:
+    """Run background jobs (webhook deliveries, roll-ups, backfill scoring) until interrupted."""
+    import signal
+    import threading
+
+    from api.jobs.models import JobKind
+    from api.observability import configure_logging
+    from api.worker import Worker
+
+    try:
+        wanted = [JobKind(k.strip()) for k in kinds.split(",") if k.strip()]
+    except ValueError:
+        raise fail(f"--kinds takes {', '.join(k.value for k in JobKind)}, comma-separated; got {kinds!r}") from None
+    settings = settings_for(db)
+    configure_logging(settings.log_level, settings.log_format)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    runner = Worker(engine, settings, name=name, kinds=wanted)
+    if once:
+        total = 0
+        while (claimed := runner.run_once()):
+            total += claimed
+        err.print(f"{total} job(s) run", highlight=False)
+    else:
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        runner.run(stop)
+    engine.dispose()
+
+
+@app.command()
+def backfill(model: Annotated[str | None, typer.Option(help="version to score with; default: the active one")] = None,
+             chunk: Annotated[int, typer.Option(min=1, max=5000, help="interactions per job")] = 256,
+             db: DbOption = None) -> None:
+    """Queue scoring of every interaction the version has not scored yet; workers do the scoring."""
+    from api.worker import enqueue_backfill
+
+    settings = settings_for(db)
+    version = registered_version(model, settings)
+    if version is None:
+        raise fail("no model version is active; name one with --model")
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        queued = enqueue_backfill(session, version=version.version, chunk=chunk)
+    engine.dispose()
+    err.print(f"{queued} interaction(s) queued for scoring with {version.version} "
+              f"in {-(-queued // chunk)} job(s); run `pulse worker` to score them", highlight=False)
+
+
+@app.command("jobs")
+def jobs_command(db: DbOption = None) -> None:
+    """Count background jobs by kind and status."""
+    from api.jobs import service as jobs
+
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        print(json.dumps(jobs.counts(session), sort_keys=True))
+    engine.dispose()
+
+
+@webhooks_app.command("add")
+def webhooks_add(url: Annotated[str, typer.Argument(help="http(s) URL that receives the events")],
+                 events: Annotated[str, typer.Option(help="event types, comma-separated")] = "pulse.changed,pulse.red",
+                 db: DbOption = None) -> None:
+    """Send account events to a URL; prints the signing secret once."""
+    from pydantic import ValidationError
+
+    from api.events import service as webhooks
+    from api.events.models import WebhookCreate
+    from api.ingest.service import ingest_user
+
+    try:
+        data = WebhookCreate.model_validate({"url": url, "event_types": [e.strip() for e in events.split(",")]})
+    except ValidationError as error:
+        raise fail("; ".join(str(e["msg"]) for e in error.errors())) from None
+    settings = settings_for(db)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        created = webhooks.create_endpoint(session, user=ingest_user(session), data=data)
+    engine.dispose()
+    err.print(f"webhook {created.id} sends {', '.join(created.event_types)} to {created.url}; verify deliveries "
+              "with this secret (shown once):", highlight=False)
+    print(created.secret)
+
+
+@webhooks_app.command("list")
+def webhooks_list(db: DbOption = None) -> None:
+    """List the configured webhook endpoints."""
+    from api.events import service as webhooks
+
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        for endpoint in webhooks.get_all(session):
+            print(f"{endpoint.id:<5} {'active' if endpoint.active else 'off':<7} {','.join(endpoint.event_types):<28} "
+                  f"{endpoint.url}")
+    engine.dispose()
+
+
+@webhooks_app.command("remove")
+def webhooks_remove(webhook_id: Annotated[int, typer.Argument(help="the id `pulse webhooks list` shows")],
+                    db: DbOption = None) -> None:
+    """Stop sending events to an endpoint."""
+    from api.events import service as webhooks
+
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            webhooks.deactivate(session, webhook_id)
+    except PulseError as error:
+        raise fail(str(error)) from error
+    finally:
+        engine.dispose()
+    err.print(f"webhook {webhook_id} deactivated", highlight=False)
 
 
 def main() -> None:

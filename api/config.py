@@ -59,6 +59,13 @@ class Settings(BaseSettings):
                                      description="our own e-mail domains: their messages are not customer text")
     blind_share: float = Field(default=0.1, ge=0.0, le=1.0,
                                description="share of suggestions served without the model's answer until decided")
+    embedded_worker: bool = Field(default=True, description="`pulse serve` also runs background jobs in-process")
+    worker_poll_s: float = Field(default=1.0, gt=0, description="how often an idle worker looks for jobs")
+    job_lease_s: float = Field(default=300.0, gt=0, description="a running job not finished by then is retried")
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_retry_base_s: float = Field(default=10.0, gt=0, description="first retry delay; it doubles")
+    webhook_retry_max_s: float = Field(default=3600.0, gt=0, description="longest delay between retries")
+    webhook_max_attempts: int = Field(default=10, ge=1)
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 

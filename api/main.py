@@ -18,6 +18,7 @@ from api.audit.routes import router as audit_router
 from api.config import Settings, get_settings
 from api.db import make_engine
 from api.decisions.routes import router as decisions_router
+from api.events.routes import router as webhooks_router
 from api.interactions.routes import router as interactions_router
 from api.limits import BodySizeLimitMiddleware
 from api.model_versions.routes import router as models_router
@@ -25,6 +26,7 @@ from api.model_versions.service import ModelHolder, get_active
 from api.observability import Metrics, RequestMetricsMiddleware, configure_logging
 from api.outcomes.routes import router as outcomes_router
 from api.suggestions.routes import router as suggestions_router
+from api.worker import start_in_thread
 
 log = logging.getLogger("pulse.app")
 
@@ -35,7 +37,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with Session(app.state.engine) as session:
         classifier = app.state.models.active(session)
     log.info("serving", extra={"model_version": classifier.version})
+    worker = None
+    if app.state.settings.embedded_worker:
+        worker = start_in_thread(app.state.engine, app.state.settings, app.state.models)
     yield
+    if worker is not None:
+        thread, stop = worker
+        stop.set()
+        thread.join(timeout=app.state.settings.webhook_timeout_s + 5)
     app.state.engine.dispose()
 
 
@@ -52,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     errors.install(app)
     for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
-                   audit_router, models_router):
+                   audit_router, models_router, webhooks_router):
         app.include_router(router)
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     # Added last so it runs first: an oversized body is refused before anything else reads it.

@@ -2,11 +2,13 @@
 
 from api.accounts.models import Account, AccountDomain
 from api.decisions.models import Decision, DecisionHead
+from api.events.models import Event, WebhookEndpoint
 from api.interactions.models import Interaction
+from api.jobs.models import Job
 from api.model_versions.models import ModelVersion
 from api.outcomes.models import Outcome
 from api.suggestions.models import Suggestion
 from api.users.models import User
 
-__all__ = ["Account", "AccountDomain", "Decision", "DecisionHead", "Interaction", "ModelVersion", "Outcome",
-           "Suggestion", "User"]
+__all__ = ["Account", "AccountDomain", "Decision", "DecisionHead", "Event", "Interaction", "Job", "ModelVersion",
+           "Outcome", "Suggestion", "User", "WebhookEndpoint"]

@@ -29,8 +29,8 @@ from training.train import train_baseline
 # Derived serving graphs go to a cache of this run's own, shared with the servers the tests start.
 os.environ.setdefault("PULSE_CACHE_DIR", tempfile.mkdtemp(prefix="pulse-test-cache-"))
 
-TABLES = ["decision_heads", "outcomes", "decisions", "suggestions", "interactions", "account_domains", "accounts",
-          "users", "model_versions"]
+TABLES = ["jobs", "events", "webhook_endpoints", "decision_heads", "outcomes", "decisions", "suggestions",
+          "interactions", "account_domains", "accounts", "users", "model_versions"]
 REQUIRE_POSTGRES = os.environ.get("PULSE_TEST_REQUIRE_POSTGRES") == "1"
 
 
@@ -116,7 +116,7 @@ def settings(database_url: str, tiny_model: Path) -> Settings:
     """Settings for the app under test."""
     # No blind items unless a test asks for them: most tests read the suggested label back.
     return Settings(database_url=database_url, model_dir=tiny_model, log_format="text", log_level="WARNING",
-                    blind_share=0.0)
+                    blind_share=0.0, embedded_worker=False)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -14,6 +15,8 @@ from api.accounts.models import Account, AccountCreate, AccountDomain, AccountPu
 from api.config import Settings
 from api.decisions.models import Decision, DecisionHead
 from api.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
+from api.events import service as webhook_events
+from api.events.models import Event
 from api.interactions.models import Interaction
 from api.policies import can_see
 from api.suggestions import service as suggestions
@@ -126,6 +129,13 @@ def get_all(*, session: Session, team: str | None, stale: bool | None, settings:
     return [a for a in listed if stale is None or a.stale == stale]
 
 
+def _event_detail(event: Event | None, sent: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The event a pulse change emitted and how its webhook deliveries went."""
+    if event is None or event.id is None:
+        return {}
+    return {"event_id": event.id, "event_type": event.type, "deliveries": sent.get(event.id, [])}
+
+
 def timeline(*, session: Session, account: Account) -> list[TimelineEvent]:
     """Interactions, suggestions, decisions and pulse changes of an account, oldest first."""
     events: list[TimelineEvent] = []
@@ -145,6 +155,9 @@ def timeline(*, session: Session, account: Account) -> list[TimelineEvent]:
                                     detail={"scope": suggestion.scope, "interaction_id": suggestion.interaction_id}))
     decisions = session.exec(select(Decision).where(col(Decision.suggestion_id).in_(list(account_suggestions)))
                              .order_by(col(Decision.created_at), col(Decision.id))).all()
+    recorded = {e.payload.get("pulse", {}).get("decision_id"): e
+                for e in session.exec(select(Event).where(Event.account_id == account.id))}
+    sent = webhook_events.deliveries(session, [e.id for e in recorded.values() if e.id is not None])
     previous_pulse: str | None = None
     for decision in decisions:
         assert decision.id is not None
@@ -158,7 +171,8 @@ def timeline(*, session: Session, account: Account) -> list[TimelineEvent]:
             events.append(TimelineEvent(at=decision.created_at, type="pulse_change", id=decision.id,
                                         label=decision.label,
                                         summary=f"pulse {previous_pulse or 'none'} -> {decision.label}",
-                                        detail={"from": previous_pulse, "to": decision.label}))
+                                        detail={"from": previous_pulse, "to": decision.label,
+                                                **_event_detail(recorded.get(decision.id), sent)}))
             previous_pulse = decision.label
     order = {"interaction": 0, "suggestion": 1, "decision": 2, "pulse_change": 3}
     events.sort(key=lambda e: (e.at, order[e.type], e.id))

@@ -10,12 +10,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Account
+from api.accounts import service as accounts
+from api.accounts.models import Account, Pulse
 from api.config import Settings
 from api.db import utcnow
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
 from api.errors import ConflictError, UnprocessableError
+from api.events import service as events
 from api.suggestions import service as suggestions
+from api.suggestions.models import Scope
 from api.users.models import User
 from models.labels import Label
 
@@ -64,11 +67,16 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         replay = _replay(session, user, idempotency_key, request_hash)
         if replay is not None:
             return replay, False
+    head = session.get(DecisionHead, suggestion_id)
+    if suggestion.superseded_by_id is not None and head is None:
+        raise ConflictError(f"suggestion {suggestion_id} was replaced by suggestion {suggestion.superseded_by_id}, "
+                            "made from newer text; decide on that one", field="suggestion_id")
     check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind or data.blind)
     account = session.get(Account, suggestion.account_id)
     assert account is not None
-    head = session.get(DecisionHead, suggestion_id)
     current = session.get(Decision, head.decision_id) if head else None
+    is_pulse = suggestion.scope == Scope.ACCOUNT
+    pulse_before = accounts.pulses(session=session, account_ids=[account.id or 0]) if is_pulse else {}
     decision = Decision(
         suggestion_id=suggestion_id, user_id=user.id or 0, revision=(current.revision + 1) if current else 1,
         supersedes_id=current.id if current else None, label=data.label, accepted=data.label == suggestion.label,
@@ -89,6 +97,9 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         else:
             head.decision_id = decision.id
             session.add(head)
+        if is_pulse:
+            session.flush()
+            _record_pulse_change(session, account, pulse_before, decision, settings)
         session.commit()
     except IntegrityError:
         # Two decisions on one suggestion at once: (suggestion_id, revision) lets only one win.
@@ -101,6 +112,19 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
                             "read it and decide again") from None
     session.refresh(decision)
     return decision_public(decision, superseded=False), True
+
+
+def _record_pulse_change(session: Session, account: Account, before: dict[int, Pulse], decision: Decision,
+                         settings: Settings) -> None:
+    """When this decision changed the account's pulse, write the event (and its webhook jobs) with it."""
+    assert account.id is not None and decision.id is not None
+    after = accounts.pulses(session=session, account_ids=[account.id]).get(account.id)
+    previous = before.get(account.id)
+    if after is None or (previous is not None and previous.label == after.label):
+        return
+    events.emit_pulse_change(session, account=account, previous=previous.label if previous else None,
+                             current=after.label, decision_id=after.decision_id, suggestion_id=after.suggestion_id,
+                             user_id=decision.user_id, max_attempts=settings.webhook_max_attempts)
 
 
 def _replay(session: Session, user: User, key: str, request_hash: str) -> DecisionPublic | None:

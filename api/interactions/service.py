@@ -10,6 +10,8 @@ from api.config import Settings
 from api.db import utcnow
 from api.errors import UnprocessableError
 from api.interactions.models import Interaction, InteractionCreate
+from api.jobs import service as jobs
+from api.jobs.models import JobKind
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import User
@@ -30,6 +32,12 @@ def find_existing(*, session: Session, account_id: int, external_id: str) -> tup
     if suggestion is None:  # pragma: no cover - both rows are written in one transaction
         raise RuntimeError(f"interaction {interaction.id} has no suggestion")
     return interaction, suggestion
+
+
+def request_roll_up(session: Session, account_id: int) -> None:
+    """Ask a worker to refresh the account's roll-up over the new text, unless a request already waits."""
+    if not jobs.pending_for_account(session, JobKind.ROLLUP, account_id):
+        jobs.enqueue(session, JobKind.ROLLUP, {"account_id": account_id}, account_id=account_id)
 
 
 def create(*, session: Session, user: User, data: InteractionCreate, classifier: Classifier,
@@ -62,6 +70,7 @@ def create(*, session: Session, user: User, data: InteractionCreate, classifier:
         suggestion = suggestions.from_prediction(prediction, account_id=account.id, scope=Scope.INTERACTION,
                                                  interaction_id=interaction.id, blind_share=settings.blind_share)
         session.add(suggestion)
+        request_roll_up(session, account.id)
         session.commit()
     except IntegrityError:
         # Another request stored the same external id first: answer with its pair.

@@ -44,6 +44,9 @@ class Suggestion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     # Served without the model's label and probabilities until decided (PULSE_BLIND_SHARE).
     blind: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # A pending suggestion replaced by a newer one (a roll-up over newer text, or the active model's
+    # backfill) leaves the queue; deciding on it is refused with the replacement's id.
+    superseded_by_id: int | None = Field(default=None, foreign_key="suggestions.id")
 
     @property
     def probabilities(self) -> dict[str, float]:
@@ -69,6 +72,7 @@ class SuggestionPublic(SQLModel):
     blind: bool = Field(default=False, description="served without the model's answer until decided")
     decision: DecisionPublic | None = None
     priority: float | None = Field(default=None, description="queue rank score: higher needs review sooner")
+    superseded_by: int | None = Field(default=None, description="the suggestion that replaced this pending one")
 
 
 class SuggestionsPublic(SQLModel):

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, update
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
@@ -71,7 +71,7 @@ def public(suggestion: Suggestion, *, text: str | None = None, decision: Decisio
         model_version=suggestion.model_version, explanation=[] if hidden else suggestion.explanation,
         created_at=suggestion.created_at, text=text, status="decided" if decision else "pending",
         blind=suggestion.blind, decision=decision_public(decision, superseded=False) if decision else None,
-        priority=None if priority is None else round(priority, 4),
+        priority=None if priority is None else round(priority, 4), superseded_by=suggestion.superseded_by_id,
     )
 
 
@@ -144,7 +144,8 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
              .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
-             .where(decided if status == "decided" else ~decided))
+             .where(decided if status == "decided" else
+                    and_(~decided, col(Suggestion.superseded_by_id).is_(None))))
     if team is not None:
         query = query.where(col(Account.team) == team)
     if scope is not None:
@@ -175,18 +176,27 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
             now: datetime | None = None) -> Suggestion:
     """An account-scope suggestion: recency-weighted mean of its recent interactions' probabilities.
 
-    Each interaction in the window weighs 0.5 ** (age / half-life); the explanation names the
-    interactions that contributed most to the chosen colour.
+    Each interaction in the window weighs 0.5 ** (age / half-life). Its probabilities are the ones
+    the classifier's version already stored for it; only interactions it has not scored are scored
+    now. The explanation names the interactions that contributed most to the chosen colour. The
+    new suggestion replaces the account's older pending roll-ups, so the queue holds one per account.
     """
     now = now or utcnow()
     since = now - timedelta(days=settings.rollup_window_days)
-    interactions = session.exec(select(Interaction).where(Interaction.account_id == account.id)
-                                .where(col(Interaction.occurred_at) >= since)
-                                .order_by(col(Interaction.occurred_at).desc())).all()
-    if not interactions:
+    stored = and_(col(Suggestion.interaction_id) == col(Interaction.id),
+                  col(Suggestion.model_version) == classifier.version)
+    rows = session.exec(select(Interaction, Suggestion).outerjoin(Suggestion, stored)
+                        .where(Interaction.account_id == account.id)
+                        .where(col(Interaction.occurred_at) >= since)
+                        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())).all()
+    if not rows:
         raise UnprocessableError(
             f"account {account.id} has no interactions in the last {settings.rollup_window_days} days to roll up")
-    probs = classifier.predict_proba([i.body for i in interactions])
+    interactions = [interaction for interaction, _ in rows]
+    probs = np.array([[s.p_red, s.p_yellow, s.p_green] if s else [np.nan] * 3 for _, s in rows])
+    unscored = [i for i, (_, s) in enumerate(rows) if s is None]
+    if unscored:
+        probs[unscored] = classifier.predict_proba([interactions[i].body for i in unscored])
     ages = np.array([max((now - i.occurred_at).total_seconds() / 86400.0, 0.0) for i in interactions])
     weights = 0.5 ** (ages / settings.rollup_half_life_days)
     combined = (weights[:, None] * probs).sum(axis=0) / weights.sum()
@@ -204,6 +214,21 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=explanation,
                                  blind_share=settings.blind_share)
     session.add(suggestion)
+    session.flush()
+    supersede(session, suggestion, (col(Suggestion.account_id) == account.id,
+                                    col(Suggestion.scope) == Scope.ACCOUNT))
     session.commit()
     session.refresh(suggestion)
     return suggestion
+
+
+def supersede(session: Session, newer: Suggestion, same: tuple[ColumnElement[bool], ...]) -> int:
+    """Mark the pending suggestions matching `same` (other than `newer`) as replaced by it; returns how many.
+
+    Decided suggestions stay as they are: they are the audit record.
+    """
+    decided = exists().where(col(DecisionHead.suggestion_id) == col(Suggestion.id))
+    result = session.execute(update(Suggestion).where(*same).where(col(Suggestion.id) != newer.id)
+                             .where(col(Suggestion.superseded_by_id).is_(None)).where(~decided)
+                             .values(superseded_by_id=newer.id))
+    return int(result.rowcount)  # type: ignore[attr-defined]

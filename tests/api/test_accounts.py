@@ -119,7 +119,9 @@ def test_pulse_cadence_and_staleness(client: TestClient, make_account, post_mess
     timeline = client.get(f"/v1/accounts/{soon['id']}/timeline", headers=headers).json()
     assert [e["type"] for e in timeline["data"]] == [
         "interaction", "suggestion", "suggestion", "decision", "pulse_change"]
-    assert timeline["data"][-1]["detail"] == {"from": None, "to": chosen}
+    assert timeline["data"][-1]["detail"] == {"from": None, "to": chosen, "event_id": 1,
+                                              "event_type": "pulse.red" if chosen == "Red" else "pulse.changed",
+                                              "deliveries": []}
 
 
 def test_roll_up_needs_recent_interactions(client: TestClient, make_account, emea_csm) -> None:

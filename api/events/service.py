@@ -1,0 +1,136 @@
+"""Account events and webhooks: recorded with the change, delivered later by a worker, signed with HMAC.
+
+A decision that changes an account's pulse writes an event and one delivery job per subscribed
+endpoint in its own transaction, so an event exists exactly when the change does and survives a
+restart. Workers deliver each job with retries and exponential backoff. Every delivery carries the
+event id (receivers deduplicate on it) and a signature over the timestamp and the exact body:
+
+    X-Pulse-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from api.accounts.models import Account
+from api.errors import NotFoundError
+from api.events.models import Event, EventType, WebhookCreate, WebhookEndpoint, WebhookPublic
+from api.jobs import service as jobs
+from api.jobs.models import Job, JobKind
+from api.users.models import User
+from models.labels import Label
+
+SIGNATURE_HEADER = "X-Pulse-Signature"
+
+
+def emit_pulse_change(session: Session, *, account: Account, previous: str | None, current: str,
+                      decision_id: int, suggestion_id: int, user_id: int, max_attempts: int) -> Event:
+    """Record a pulse change and queue its deliveries, in the caller's transaction."""
+    assert account.id is not None
+    kind = EventType.PULSE_RED if current == Label.RED else EventType.PULSE_CHANGED
+    event = Event(type=kind, account_id=account.id, payload={})
+    session.add(event)
+    session.flush()
+    assert event.id is not None
+    event.payload = {
+        "id": event.id, "type": kind.value, "created_at": event.created_at.isoformat(),
+        "account": {"id": account.id, "external_id": account.external_id, "name": account.name, "team": account.team},
+        "pulse": {"from": previous, "to": current, "decision_id": decision_id, "suggestion_id": suggestion_id,
+                  "decided_by": user_id},
+    }
+    session.add(event)
+    for endpoint in session.exec(select(WebhookEndpoint).where(WebhookEndpoint.active == True)):  # noqa: E712
+        if kind.value in endpoint.event_types:
+            jobs.enqueue(session, JobKind.WEBHOOK, {"event_id": event.id, "endpoint_id": endpoint.id},
+                         account_id=account.id, event_id=event.id, max_attempts=max_attempts)
+    return event
+
+
+def body(event: Event) -> bytes:
+    """The exact bytes delivered for an event (the signature covers them)."""
+    return json.dumps(event.payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sign(secret: str, payload: bytes, timestamp: int | None = None) -> str:
+    """The signature header's value for a body."""
+    t = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
+
+
+def verify_signature(secret: str, header: str, payload: bytes, tolerance_s: int = 300) -> bool:
+    """What a receiver does: check the HMAC in constant time and refuse old timestamps (replays)."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        t = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - t) > tolerance_s:
+        return False
+    return hmac.compare_digest(sign(secret, payload, t), header)
+
+
+def create_endpoint(session: Session, *, user: User, data: WebhookCreate) -> WebhookPublic:
+    """Configure an endpoint; its signing secret is shown in this answer only."""
+    endpoint = WebhookEndpoint(url=data.url, secret="whsec_" + secrets.token_urlsafe(32),
+                               event_types=[t.value for t in data.event_types], created_by=user.id or 0)
+    session.add(endpoint)
+    session.commit()
+    session.refresh(endpoint)
+    return public(endpoint, with_secret=True)
+
+
+def public(endpoint: WebhookEndpoint, with_secret: bool = False) -> WebhookPublic:
+    """An endpoint as the API shows it."""
+    assert endpoint.id is not None
+    return WebhookPublic(id=endpoint.id, url=endpoint.url, event_types=endpoint.event_types, active=endpoint.active,
+                         created_at=endpoint.created_at, secret=endpoint.secret if with_secret else None)
+
+
+def get_all(session: Session) -> list[WebhookPublic]:
+    """Every endpoint, active or not."""
+    return [public(e) for e in session.exec(select(WebhookEndpoint).order_by(col(WebhookEndpoint.id)))]
+
+
+def deactivate(session: Session, endpoint_id: int) -> WebhookPublic:
+    """Stop sending to an endpoint; its queued deliveries end dead when a worker reaches them."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFoundError(f"webhook {endpoint_id} not found")
+    endpoint.active = False
+    session.add(endpoint)
+    session.commit()
+    return public(endpoint)
+
+
+def deliveries(session: Session, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each event's deliveries: endpoint, status, attempts and last error, for the timeline."""
+    if not event_ids:
+        return {}
+    urls = {e.id: e.url for e in session.exec(select(WebhookEndpoint))}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for job in session.exec(select(Job).where(col(Job.event_id).in_(event_ids)).order_by(col(Job.id))):
+        assert job.event_id is not None
+        out.setdefault(job.event_id, []).append(
+            {"job_id": job.id, "url": urls.get(job.payload.get("endpoint_id")), "status": job.status,
+             "attempts": job.attempts, "last_error": job.last_error,
+             "next_attempt_at": job.run_after.isoformat() if job.status == "pending" else None,
+             "finished_at": job.finished_at.isoformat() if job.finished_at else None})
+    return out
+
+
+def endpoint_of(session: Session, job: Job) -> tuple[Event, WebhookEndpoint]:
+    """The event and endpoint a delivery job names."""
+    event = session.get(Event, job.payload["event_id"])
+    endpoint = session.get(WebhookEndpoint, job.payload["endpoint_id"])
+    if event is None or endpoint is None:
+        raise LookupError(f"job {job.id}: event {job.payload.get('event_id')} or endpoint "
+                          f"{job.payload.get('endpoint_id')} no longer exists")
+    return event, endpoint

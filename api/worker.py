@@ -1,0 +1,188 @@
+"""`pulse worker`: takes jobs from the database and runs them — webhook deliveries, roll-ups, backfill scoring.
+
+Any number of workers, on any number of machines, can share one PostgreSQL: each claims jobs with
+`FOR UPDATE SKIP LOCKED` (see api.jobs.service). `pulse serve` also runs one in a thread unless
+PULSE_EMBEDDED_WORKER=false, so a single-machine install needs no second process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from api.accounts.models import Account
+from api.config import Settings
+from api.errors import UnprocessableError
+from api.events import service as events
+from api.interactions.models import Interaction
+from api.jobs import service as jobs
+from api.jobs.models import Job, JobKind, JobStatus
+from api.model_versions.models import ModelVersion
+from api.model_versions.service import ModelHolder, get_active
+from api.suggestions import service as suggestions
+from api.suggestions.models import Scope, Suggestion
+from models import explain
+
+log = logging.getLogger("pulse.worker")
+
+
+class PermanentJobError(Exception):
+    """A failure that retrying cannot mend: the job is marked dead at once."""
+
+
+class Worker:
+    """Claims ready jobs, runs each, and records done, retry-later or dead."""
+
+    def __init__(self, engine: Engine, settings: Settings, *, name: str | None = None,
+                 kinds: list[JobKind] | None = None, models: ModelHolder | None = None, batch: int = 8) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10_000}"
+        self.kinds = kinds or list(JobKind)
+        self.models = models or ModelHolder()
+        self.batch = batch
+        self.http = httpx.Client(timeout=settings.webhook_timeout_s, follow_redirects=False,
+                                 headers={"User-Agent": "Pulse-Webhooks/1.0"})
+        self.handlers: dict[JobKind, Callable[[Session, Job], str | None]] = {
+            JobKind.WEBHOOK: self.deliver, JobKind.ROLLUP: self.roll_up, JobKind.SCORE: self.score}
+
+    def run_once(self) -> int:
+        """Claim one batch of ready jobs and run them; returns how many were claimed."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            claimed = jobs.claim(session, worker=self.name, kinds=self.kinds, limit=self.batch,
+                                 lease_s=self.settings.job_lease_s)
+            for job in claimed:
+                self.run_job(session, job)
+        return len(claimed)
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until `stop` is set, sleeping `worker_poll_s` whenever no job is ready."""
+        log.info("worker started", extra={"worker": self.name, "kinds": [k.value for k in self.kinds]})
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # a lost database connection must not end the worker
+                log.exception("worker loop failed; retrying", extra={"worker": self.name})
+                busy = 0
+            if not busy:
+                stop.wait(self.settings.worker_poll_s)
+        self.http.close()
+        log.info("worker stopped", extra={"worker": self.name})
+
+    def run_job(self, session: Session, job: Job) -> None:
+        """Run one claimed job and record the outcome; a failure never escapes."""
+        started = time.perf_counter()
+        context = {"worker": self.name, "job_id": job.id, "kind": job.kind, "attempt": job.attempts}
+        try:
+            note = self.handlers[job.kind](session, job)
+        except Exception as error:  # noqa: BLE001 - every failure is recorded on the job
+            session.rollback()
+            message = f"{type(error).__name__}: {error}"[:2000]
+            status = jobs.fail(session, job, worker=self.name, error=message,
+                               base_s=self.settings.webhook_retry_base_s, max_s=self.settings.webhook_retry_max_s,
+                               permanent=isinstance(error, PermanentJobError))
+            level = logging.ERROR if status == JobStatus.DEAD else logging.WARNING
+            log.log(level, "job failed", extra={**context, "error": message, "now": status})
+            return
+        if jobs.complete(session, job, worker=self.name):
+            log.info("job done", extra={**context, "ms": round((time.perf_counter() - started) * 1000, 1),
+                                        "note": note})
+        else:
+            log.warning("job lease lost before it finished; another worker ran it again", extra=context)
+
+    def deliver(self, session: Session, job: Job) -> str:
+        """POST an event to an endpoint, signed; a non-2xx answer or a network error is retried."""
+        event, endpoint = events.endpoint_of(session, job)
+        if not endpoint.active:
+            raise PermanentJobError(f"webhook {endpoint.id} was deactivated")
+        payload = events.body(event)
+        headers = {"Content-Type": "application/json", "X-Pulse-Event": event.type,
+                   "X-Pulse-Event-Id": str(event.id), "X-Pulse-Delivery": str(job.id),
+                   "X-Pulse-Attempt": str(job.attempts), events.SIGNATURE_HEADER: events.sign(endpoint.secret, payload)}
+        response = self.http.post(endpoint.url, content=payload, headers=headers)
+        if response.status_code == 410:
+            raise PermanentJobError(f"{endpoint.url} answered 410 Gone")
+        if not 200 <= response.status_code < 300:
+            raise RuntimeError(f"{endpoint.url} answered {response.status_code}")
+        return f"delivered to {endpoint.url}"
+
+    def roll_up(self, session: Session, job: Job) -> str:
+        """Refresh an account's roll-up, unless one made after this request already covers its text."""
+        account = session.get(Account, job.payload["account_id"])
+        if account is None:
+            raise PermanentJobError(f"account {job.payload['account_id']} no longer exists")
+        newest = session.exec(select(Suggestion.created_at).where(Suggestion.account_id == account.id)
+                              .where(Suggestion.scope == Scope.ACCOUNT)
+                              .order_by(col(Suggestion.created_at).desc())).first()
+        if newest is not None and newest >= job.created_at:
+            return "already rolled up"
+        classifier = self.models.active(session)
+        try:
+            suggestion = suggestions.roll_up(session=session, account=account, classifier=classifier,
+                                             settings=self.settings)
+        except UnprocessableError as error:
+            return error.message  # nothing recent to roll up is an answer, not a failure
+        return f"suggestion {suggestion.id} {suggestion.label}"
+
+    def score(self, session: Session, job: Job) -> str:
+        """Score the listed interactions with a model version (backfill); already-scored ones are skipped.
+
+        When that version is the active one, its suggestion replaces the older pending ones of the
+        same interaction in the queue.
+        """
+        version = session.get(ModelVersion, job.payload["model_version"])
+        if version is None:
+            raise PermanentJobError(f"model version {job.payload['model_version']!r} is not registered")
+        ids = [int(i) for i in job.payload["interaction_ids"]]
+        done = set(session.exec(select(Suggestion.interaction_id).where(col(Suggestion.interaction_id).in_(ids))
+                                .where(Suggestion.model_version == version.version)))
+        todo = list(session.exec(select(Interaction).where(col(Interaction.id).in_(ids))
+                                 .where(col(Interaction.id).not_in(done)).order_by(col(Interaction.id))))
+        if not todo:
+            return "nothing left to score"
+        classifier = self.models.load(version)
+        active = get_active(session=session)
+        for interaction, prediction in zip(todo, explain.predict(classifier, [i.body for i in todo]), strict=True):
+            assert interaction.id is not None
+            suggestion = suggestions.from_prediction(prediction, account_id=interaction.account_id,
+                                                     scope=Scope.INTERACTION, interaction_id=interaction.id,
+                                                     blind_share=self.settings.blind_share)
+            session.add(suggestion)
+            if active is not None and active.version == version.version:
+                session.flush()
+                suggestions.supersede(session, suggestion, (col(Suggestion.interaction_id) == interaction.id,))
+        session.commit()
+        return f"scored {len(todo)} with {version.version}"
+
+
+def start_in_thread(engine: Engine, settings: Settings, models: ModelHolder) -> tuple[threading.Thread,
+                                                                                       threading.Event]:
+    """Run a worker beside the web server (the single-machine default)."""
+    stop = threading.Event()
+    worker = Worker(engine, settings, models=models)
+    thread = threading.Thread(target=worker.run, args=(stop,), name="pulse-worker", daemon=True)
+    thread.start()
+    return thread, stop
+
+
+def enqueue_backfill(session: Session, *, version: str, chunk: int = 256, since: datetime | None = None) -> int:
+    """Queue score jobs for every interaction the version has not scored; returns how many interactions."""
+    scored = select(Suggestion.interaction_id).where(Suggestion.model_version == version) \
+        .where(col(Suggestion.interaction_id).is_not(None))
+    query = select(Interaction.id).where(col(Interaction.id).not_in(scored)).order_by(col(Interaction.id))
+    if since is not None:
+        query = query.where(col(Interaction.occurred_at) >= since)
+    ids = [i for i in session.exec(query) if i is not None]
+    for start in range(0, len(ids), chunk):
+        jobs.enqueue(session, JobKind.SCORE, {"model_version": version, "interaction_ids": ids[start:start + chunk]})
+    session.commit()
+    return len(ids)
