@@ -560,7 +560,8 @@ def webhooks_add(url: Annotated[str, typer.Argument(help="http(s) URL that recei
     try:
         data = WebhookCreate.model_validate({"url": url, "event_types": [e.strip() for e in events.split(",")]})
     except ValidationError as error:
-        raise fail("; ".join(str(e["msg"]) for e in error.errors())) from None
+        raise fail("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}, got {e['input']!r}"
+                             for e in error.errors())) from None
     settings = settings_for(db)
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)

@@ -30,11 +30,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """A line for people: time, level, logger, message, then every `extra=` field as key=value."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = " ".join(f"{k}={v}" for k, v in record.__dict__.items() if k not in _STANDARD)
+        line = super().format(record)
+        return f"{line} {fields}" if fields else line
+
+
 def configure_logging(level: str, fmt: str) -> None:
     """Send Pulse's logs to stderr as JSON lines (or plain text)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger("pulse")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -13,7 +13,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -21,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
 from api.config import Settings
+from api.decisions.models import DecisionHead
 from api.errors import UnprocessableError
 from api.events import service as events
 from api.interactions.models import Interaction
@@ -174,13 +174,20 @@ def start_in_thread(engine: Engine, settings: Settings, models: ModelHolder) -> 
     return thread, stop
 
 
-def enqueue_backfill(session: Session, *, version: str, chunk: int = 256, since: datetime | None = None) -> int:
-    """Queue score jobs for every interaction the version has not scored; returns how many interactions."""
+def enqueue_backfill(session: Session, *, version: str, chunk: int = 256, include_decided: bool = False) -> int:
+    """Queue score jobs for the interactions the version has not scored; returns how many interactions.
+
+    Interactions a person has already decided are left out unless `include_decided`: re-scoring them
+    would put settled items back in the review queue.
+    """
     scored = select(Suggestion.interaction_id).where(Suggestion.model_version == version) \
         .where(col(Suggestion.interaction_id).is_not(None))
     query = select(Interaction.id).where(col(Interaction.id).not_in(scored)).order_by(col(Interaction.id))
-    if since is not None:
-        query = query.where(col(Interaction.occurred_at) >= since)
+    if not include_decided:
+        decided = select(Suggestion.interaction_id).join(DecisionHead, col(DecisionHead.suggestion_id) ==
+                                                         col(Suggestion.id)).where(col(Suggestion.interaction_id)
+                                                                                   .is_not(None))
+        query = query.where(col(Interaction.id).not_in(decided))
     ids = [i for i in session.exec(query) if i is not None]
     for start in range(0, len(ids), chunk):
         jobs.enqueue(session, JobKind.SCORE, {"model_version": version, "interaction_ids": ids[start:start + chunk]})

@@ -16,6 +16,7 @@ from api.cli import app
 from api.config import get_settings
 from api.db import make_engine, migrate
 from api.interactions.models import Interaction
+from api.suggestions.models import Scope, Suggestion
 from api.users import service as users
 from api.users.models import Role
 from pipelines.ingest.readers import BadRecord, RawMessage, read
@@ -132,3 +133,23 @@ def test_help_desk_exports_keep_customer_words_and_mark_agents_as_ours(database:
                            "freshdesk:901"}
     assert stored["zendesk:501:4"].body == "Thanks, it works again. Great response time."
     assert stored["intercom:c-77:p3"].kind == "chat" and stored["freshdesk:901"].kind == "ticket"
+
+
+def test_ingested_text_is_rolled_up_by_pulse_worker(database: str, tmp_path: Path) -> None:
+    args = ["ingest", str(FIXTURES / "mail"), str(FIXTURES / "archive.mbox"), "--report", str(tmp_path / "u.jsonl"),
+            "--db", database]
+    assert runner.invoke(app, args).exit_code == 0
+    waiting = runner.invoke(app, ["jobs", "--db", database])
+    assert json.loads(waiting.stdout) == {"rollup": {"pending": 2}}  # one per account, however many messages
+    worked = runner.invoke(app, ["worker", "--once", "--db", database])
+    assert worked.exit_code == 0, worked.output
+    assert "2 job(s) run" in worked.output
+    assert json.loads(runner.invoke(app, ["jobs", "--db", database]).stdout) == {"rollup": {"done": 2}}
+    engine = make_engine(database)
+    with Session(engine) as session:
+        rollups = session.exec(select(Suggestion).where(Suggestion.scope == Scope.ACCOUNT)).all()
+    engine.dispose()
+    assert len(rollups) == 2 and all(r.explanation for r in rollups)
+    # Everything is scored by the active version already: a backfill finds nothing to do.
+    backfill = runner.invoke(app, ["backfill", "--db", database])
+    assert backfill.exit_code == 0 and "0 interaction(s) queued" in backfill.output

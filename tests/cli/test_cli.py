@@ -112,3 +112,22 @@ def test_train_fine_tunes_a_transformer_by_default(labelled_csv: Path, tmp_path:
     assert compared.exit_code == 0, compared.output
     first, second = (json.loads(line) for line in compared.stdout.strip().splitlines())
     assert first["model_version"] == summary["version"] and second["model_version"].startswith("tfidf-logreg-")
+
+
+def test_webhooks_are_added_listed_and_removed_by_the_cli(fresh_database_url: str) -> None:
+    db = fresh_database_url
+    added = runner.invoke(app, ["webhooks", "add", "https://crm.example.com/pulse", "--events", "pulse.red", "--db", db])
+    assert added.exit_code == 0, added.output
+    assert added.stdout.strip().startswith("whsec_")  # the secret, printed once, alone on stdout
+    refused = runner.invoke(app, ["webhooks", "add", "ftp://crm.example.com", "--db", db])
+    assert refused.exit_code == 2 and "http or https URL" in refused.output
+    unknown = runner.invoke(app, ["webhooks", "add", "https://x.example", "--events", "pulse.blue", "--db", db])
+    assert unknown.exit_code == 2 and "pulse.blue" in unknown.output
+    listed = runner.invoke(app, ["webhooks", "list", "--db", db])
+    assert "active" in listed.stdout and "pulse.red" in listed.stdout and "whsec_" not in listed.stdout
+    assert runner.invoke(app, ["webhooks", "remove", "1", "--db", db]).exit_code == 0
+    assert "off" in runner.invoke(app, ["webhooks", "list", "--db", db]).stdout
+    missing = runner.invoke(app, ["webhooks", "remove", "9", "--db", db])
+    assert missing.exit_code == 2 and "webhook 9 not found" in missing.output
+    bad_kind = runner.invoke(app, ["worker", "--once", "--kinds", "laundry", "--db", db])
+    assert bad_kind.exit_code == 2 and "--kinds takes webhook, rollup, score" in bad_kind.output

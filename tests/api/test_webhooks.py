@@ -1,0 +1,173 @@
+"""Pulse-change events: the outbox, signed webhook deliveries with retries, and the timeline."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from api.config import Settings
+from api.db import utcnow
+from api.events.models import Event
+from api.jobs import service as jobs
+from api.jobs.models import Job, JobKind, JobStatus
+from api.users.models import Role
+from api.worker import Worker
+from tests.receiver import Receiver, receiving
+
+
+def fast(settings: Settings) -> Settings:
+    return settings.model_copy(update={"webhook_retry_base_s": 0.01, "webhook_retry_max_s": 0.05,
+                                       "webhook_timeout_s": 5})
+
+
+def drain(worker: Worker, engine: Engine, timeout_s: float = 20) -> None:
+    """Run the worker until no job of its kinds is waiting or running."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        worker.run_once()
+        with Session(engine) as session:
+            open_jobs = session.exec(select(Job).where(col(Job.kind).in_(worker.kinds))
+                                     .where(col(Job.status).in_([JobStatus.PENDING, JobStatus.RUNNING]))).all()
+        if not open_jobs:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"jobs still open after {timeout_s}s: {[(j.id, j.status, j.last_error) for j in open_jobs]}")
+
+
+def subscribe(client: TestClient, admin: dict[str, str], receiver: Receiver, path: str = "/hooks/pulse",
+              **body: Any) -> dict[str, Any]:
+    response = client.post("/v1/webhooks", headers=admin, json={"url": receiver.url + path, **body})
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    receiver.secrets[path] = created["secret"]
+    return created
+
+
+def set_pulse(client: TestClient, headers: dict[str, str], suggestion: dict[str, Any], label: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"label": label}
+    if label != suggestion["label"]:
+        body["override_reason"] = "missed_context"
+    response = client.post(f"/v1/suggestions/{suggestion['id']}/decisions", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def roll_up(client: TestClient, headers: dict[str, str], account_id: int) -> dict[str, Any]:
+    response = client.post(f"/v1/accounts/{account_id}/suggestions", headers=headers)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_only_an_admin_configures_webhooks(client: TestClient, make_user, emea_csm) -> None:
+    _, admin = make_user(Role.ADMIN, None)
+    refused = client.post("/v1/webhooks", headers=emea_csm[1], json={"url": "https://crm.example.com/hook"})
+    assert refused.status_code == 403 and "cannot configure webhooks" in refused.json()["detail"]
+    bad = client.post("/v1/webhooks", headers=admin, json={"url": "file:///etc/passwd"})
+    assert bad.status_code == 422 and "http or https URL" in bad.text
+    unknown = client.post("/v1/webhooks", headers=admin, json={"url": "https://x.example", "event_types": ["nope"]})
+    assert unknown.status_code == 422
+    created = client.post("/v1/webhooks", headers=admin, json={"url": "https://crm.example.com/hook"})
+    assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
+    listed = client.get("/v1/webhooks", headers=admin).json()
+    assert listed["count"] == 1 and listed["data"][0]["secret"] is None
+    assert listed["data"][0]["event_types"] == ["pulse.changed", "pulse.red"]
+    gone = client.delete(f"/v1/webhooks/{created.json()['id']}", headers=admin)
+    assert gone.status_code == 200 and gone.json()["active"] is False
+
+
+def test_pulse_changes_are_delivered_signed_after_retries_and_shown_in_the_timeline(
+        client: TestClient, engine: Engine, settings: Settings, make_user, make_account, post_message,
+        emea_csm) -> None:
+    _, admin = make_user(Role.ADMIN, None)
+    headers = emea_csm[1]
+    account = make_account(external_id="crm-42")
+    post_message(account["id"], "Renewal is signed and the team loves the new dashboards.")
+    with receiving(fail_first=2) as receiver:
+        subscribe(client, admin, receiver)
+        subscribe(client, admin, receiver, "/red-only", event_types=["pulse.red"])
+        suggestion = roll_up(client, headers, account["id"])
+        first = set_pulse(client, headers, suggestion, "Green")
+        set_pulse(client, headers, suggestion, "Green")  # no change of pulse: no event
+        flipped = set_pulse(client, headers, suggestion, "Red")
+        with Session(engine) as session:
+            kinds = [e.type for e in session.exec(select(Event).order_by(col(Event.id)))]
+        assert kinds == ["pulse.changed", "pulse.red"]
+        drain(Worker(engine, fast(settings)), engine)
+
+    # Both endpoints got the Red flip, only the first the first pulse: each delivered once.
+    assert receiver.bad_signatures == 0
+    assert sorted((d["path"], d["type"]) for d in receiver.delivered) == [
+        ("/hooks/pulse", "pulse.changed"), ("/hooks/pulse", "pulse.red"), ("/red-only", "pulse.red")]
+    assert set(receiver.attempts.values()) == {3} and {d["attempt"] for d in receiver.delivered} == {3}
+    red = next(d["body"] for d in receiver.delivered if d["type"] == "pulse.red")
+    assert red["account"] == {"id": account["id"], "external_id": "crm-42", "name": account["name"], "team": "emea"}
+    assert red["pulse"]["from"] == "Green" and red["pulse"]["to"] == "Red"
+    assert red["pulse"]["decision_id"] == flipped["id"] and first["id"] != flipped["id"]
+
+    timeline = client.get(f"/v1/accounts/{account['id']}/timeline", headers=headers).json()["data"]
+    changes = [e for e in timeline if e["type"] == "pulse_change"]
+    assert [c["detail"]["to"] for c in changes] == ["Green", "Red"]
+    red_deliveries = changes[1]["detail"]["deliveries"]
+    assert len(red_deliveries) == 2
+    assert {d["status"] for d in red_deliveries} == {"done"} and {d["attempts"] for d in red_deliveries} == {3}
+
+
+def test_a_delivery_gives_up_after_its_attempts_and_a_gone_endpoint_at_once(
+        client: TestClient, engine: Engine, settings: Settings, make_user, make_account, post_message,
+        emea_csm) -> None:
+    _, admin = make_user(Role.ADMIN, None)
+    account = make_account()
+    post_message(account["id"], "Thanks, all good here.")
+    client.app.state.settings = settings.model_copy(update={"webhook_max_attempts": 3})  # type: ignore[attr-defined]
+    with receiving(fail_first=100) as receiver:
+        subscribe(client, admin, receiver)
+        set_pulse(client, emea_csm[1], roll_up(client, emea_csm[1], account["id"]), "Yellow")
+        drain(Worker(engine, fast(settings)), engine)
+    with Session(engine) as session:
+        job = session.exec(select(Job).where(Job.kind == JobKind.WEBHOOK)).one()
+    assert job.status == JobStatus.DEAD and job.attempts == 3 and "answered 500" in (job.last_error or "")
+    assert receiver.delivered == [] and sum(receiver.attempts.values()) == 3
+
+    # An endpoint that answers 410 Gone is not tried again.
+    with receiving() as receiver:
+        subscribe(client, admin, receiver, "/gone")
+        set_pulse(client, emea_csm[1], roll_up(client, emea_csm[1], account["id"]), "Red")
+        drain(Worker(engine, fast(settings)), engine)
+    assert receiver.attempts == {("/gone", 2): 1}
+    with Session(engine) as session:
+        gone = session.exec(select(Job).where(Job.kind == JobKind.WEBHOOK).order_by(col(Job.id).desc())).first()
+    assert gone is not None and gone.status == JobStatus.DEAD and "410 Gone" in (gone.last_error or "")
+
+
+def test_a_job_whose_worker_died_is_taken_again_after_its_lease(
+        client: TestClient, engine: Engine, settings: Settings, make_user, make_account, post_message,
+        emea_csm) -> None:
+    _, admin = make_user(Role.ADMIN, None)
+    account = make_account()
+    post_message(account["id"], "Adoption is slow but support has been helpful.")
+    with receiving() as receiver:
+        subscribe(client, admin, receiver)
+        set_pulse(client, emea_csm[1], roll_up(client, emea_csm[1], account["id"]), "Yellow")
+        with Session(engine) as session:
+            claimed = jobs.claim(session, worker="crashed", kinds=[JobKind.WEBHOOK], limit=5, lease_s=60)
+            assert len(claimed) == 1
+            # A second worker finds nothing while the lease holds...
+            assert jobs.claim(session, worker="other", kinds=[JobKind.WEBHOOK], limit=5, lease_s=60) == []
+            # ...and takes the job once the crashed worker's lease has run out.
+            session.execute(update(Job).values(locked_until=utcnow() - timedelta(seconds=1)))
+            session.commit()
+        drain(Worker(engine, fast(settings), kinds=[JobKind.WEBHOOK]), engine)
+        # The crashed worker cannot record an outcome for a job it no longer holds.
+        with Session(engine) as session:
+            job = session.exec(select(Job).where(Job.kind == JobKind.WEBHOOK)).one()
+            assert job.status == JobStatus.DONE and job.attempts == 2
+            assert not jobs.complete(session, job, worker="crashed")
+    assert list(receiver.delivered_ids().values()) == [1]
