@@ -116,7 +116,8 @@ def test_train_fine_tunes_a_transformer_by_default(labelled_csv: Path, tmp_path:
 
 def test_webhooks_are_added_listed_and_removed_by_the_cli(fresh_database_url: str) -> None:
     db = fresh_database_url
-    added = runner.invoke(app, ["webhooks", "add", "https://crm.example.com/pulse", "--events", "pulse.red", "--db", db])
+    added = runner.invoke(app, ["webhooks", "add", "https://crm.example.com/pulse", "--events", "pulse.red",
+                                "--db", db])
     assert added.exit_code == 0, added.output
     assert added.stdout.strip().startswith("whsec_")  # the secret, printed once, alone on stdout
     refused = runner.invoke(app, ["webhooks", "add", "ftp://crm.example.com", "--db", db])
