@@ -366,6 +366,10 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folde
            team: Annotated[str | None, typer.Option(help="only accounts of this team")] = None,
            report: Annotated[Path, typer.Option(help="where unmatched messages are listed (JSONL)")] = Path(
                "ingest-unmatched.jsonl"),
+           explain: Annotated[bool, typer.Option("--explain/--no-explain",
+                                                 help="find each message's evidence sentences (4x the scoring work)")
+                              ] = True,
+           batch_size: Annotated[int, typer.Option(min=1, max=1024, help="messages per model call and commit")] = 64,
            db: DbOption = None) -> None:
     """Read customer messages, match them to accounts, clean, score and store them; re-running changes nothing."""
     from api.ingest.service import ingest as run_ingest
@@ -383,7 +387,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folde
         records = (record for path in paths for record in read(path, format.value if format else None))
         result = run_ingest(session=session, records=records,
                             classifier=model_versions.ModelHolder().active(session), settings=settings,
-                            match_order=order, team=team, progress=lambda: bar.advance(task))
+                            match_order=order, team=team, progress=lambda: bar.advance(task),
+                            batch_size=batch_size, explained=explain)
     engine.dispose()
     if result.unmatched:
         with report.open("w") as handle:
@@ -419,6 +424,24 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
                   f"peak {r['peak_rss_mb']} MB", highlight=False)
     out.print(f"speed-up batch1 {result['speedup_batch1']}x, batch16 {result['speedup_batch16']}x; "
               f"label agreement {result['label_agreement']}", highlight=False)
+
+
+@app.command("bench-ingest")
+def bench_ingest(messages: Annotated[int, typer.Option(min=10, help="messages to generate and ingest")] = 100_000,
+                 directory: Annotated[Path, typer.Option("--dir", help="where exports and the database go")] = Path(
+                     "bench-ingest"),
+                 explain: Annotated[bool, typer.Option("--explain/--no-explain")] = True,
+                 batch_size: Annotated[int, typer.Option(min=1, max=1024)] = 64) -> None:
+    """Ingest generated exports end to end on SQLite; print messages/s and each stage's share."""
+    from api.ingest.bench import run
+
+    settings = get_settings().model_copy(update={"model_dir": model_directory(get_settings())})
+    prepare_model(settings.model_dir or registry.shipped_default())
+    with progress_bar() as bar:
+        task = bar.add_task("ingesting", total=messages)
+        result = run(directory, messages, settings, explained=explain, batch_size=batch_size,
+                     progress=lambda: bar.advance(task))
+    print(json.dumps(result))
 
 
 @app.command("bench-audit")

@@ -1,8 +1,11 @@
 """Cleaning customer text before it is stored and scored.
 
-What is kept is what the customer wrote in this message: HTML becomes text, and the quoted
-history of a reply ("On Mon, Ana wrote:" and the `>` lines after it) and the signature below a
-`-- ` delimiter or a closing such as "Sent from my iPhone" are removed.
+What is kept is what the customer wrote in this message: HTML becomes text (the standard
+library's parser; <blockquote> is quoted history and dropped), the quoted history of a reply is
+cut by mail-parser-reply, which knows the reply headers of a dozen mail clients' languages ("On
+Mon, Ana wrote:", "Le lun. … a écrit :", "Am … schrieb …:", Outlook's "From: … Sent: …"), and what
+remains loses its `>` lines and the signature below a `-- ` delimiter or a mobile closing such as
+"Sent from my iPhone".
 """
 
 from __future__ import annotations
@@ -11,17 +14,17 @@ import html
 import re
 from html.parser import HTMLParser
 
+from mailparser_reply import EmailReplyParser
+
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "hr"}
 _SKIP_TAGS = {"script", "style", "head", "title"}
 
-# A line that introduces quoted history: everything from it on is an earlier message.
-_REPLY_HEADERS = [
-    re.compile(r"^\s*On .{3,200}(wrote|writes):\s*$", re.IGNORECASE),
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "cs", "da", "ja", "ko", "zh"]
+_replies = EmailReplyParser(languages=REPLY_LANGUAGES)
+# Forwarded and "original message" blocks are earlier messages too.
+_EARLIER = [
     re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),
     re.compile(r"^\s*-{2,}\s*Forwarded message\s*-{2,}\s*$", re.IGNORECASE),
-    re.compile(r"^\s*From:\s.+$"),
-    re.compile(r"^\s*Le .{3,200} a écrit\s*:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*Am .{3,200} schrieb .{1,200}:\s*$", re.IGNORECASE),
 ]
 # A line from which the rest is a signature.
 _SIGNATURE_STARTS = [
@@ -75,14 +78,22 @@ def html_to_text(markup: str) -> str:
 
 def strip_quotes_and_signature(text: str) -> str:
     """Drop quoted history and the signature, keeping the message's own lines."""
+    lines = (_replies.parse_reply(text=text) or "").splitlines()
     kept: list[str] = []
-    for line in text.splitlines():
-        if any(p.match(line) for p in _REPLY_HEADERS) or any(p.match(line) for p in _SIGNATURE_STARTS):
+    for n, line in enumerate(lines):
+        if any(p.match(line) for p in _EARLIER) or any(p.match(line) for p in _SIGNATURE_STARTS):
             break
+        if line.rstrip().endswith(":") and _quote_follows(lines, n + 1):
+            break  # a reply header in a language the parser does not know: "El lun, … escribió:"
         if line.lstrip().startswith(">"):
             continue
         kept.append(line)
     return "\n".join(kept)
+
+
+def _quote_follows(lines: list[str], start: int) -> bool:
+    following = next((line for line in lines[start:] if line.strip()), "")
+    return following.lstrip().startswith(">")
 
 
 def clean_text(text: str) -> str:

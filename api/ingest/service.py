@@ -9,8 +9,9 @@ reason, in the report), skipped as ours, empty once cleaned, or an error naming 
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +38,13 @@ class IngestReport:
     matched_by: Counter[str] = field(default_factory=Counter)
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # time spent in each stage
 
     def summary(self) -> dict[str, Any]:
-        """Counts by outcome, and the first errors."""
+        """Counts by outcome, the first errors, and the seconds spent in each stage."""
         return {"read": sum(self.counts.values()), **dict(sorted(self.counts.items())),
-                "matched_by": dict(sorted(self.matched_by.items())), "errors_shown": self.errors[:20]}
+                "matched_by": dict(sorted(self.matched_by.items())), "errors_shown": self.errors[:20],
+                "seconds": {k: round(v, 3) for k, v in sorted(self.seconds.items())}}
 
 
 class Matcher:
@@ -92,16 +95,54 @@ def ingest_user(session: Session) -> User:
     return user
 
 
+def timed(records: Iterable[Record], seconds: dict[str, float]) -> Iterator[Record]:
+    """The records, with the time spent reading and parsing them added to seconds["parse"]."""
+    iterator = iter(records)
+    while True:
+        started = time.perf_counter()
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        finally:
+            seconds["parse"] = seconds.get("parse", 0.0) + time.perf_counter() - started
+        yield record
+
+
 def ingest(*, session: Session, records: Iterable[Record], classifier: Classifier, settings: Settings,
-           match_order: list[str], team: str | None, progress: Callable[[], None] | None = None) -> IngestReport:
-    """Store every matched customer message as a scored interaction; report everything else."""
+           match_order: list[str], team: str | None, progress: Callable[[], None] | None = None,
+           batch_size: int = 64, explained: bool = True) -> IngestReport:
+    """Store every matched customer message as a scored interaction; report everything else.
+
+    Messages are cleaned, scored and committed `batch_size` at a time (one model call, one
+    transaction); an interrupted run loses at most the batch in flight, and running it again skips
+    what is stored, so it resumes where it stopped.
+    """
     report = IngestReport()
     agent_domains = {d.lower() for d in settings.agent_domains}
     matcher = Matcher(session, match_order, team)
     user = ingest_user(session)
-    for record in records:
+    batch: list[tuple[InteractionCreate, str, str]] = []  # (data, how it matched, source)
+
+    def flush() -> None:
+        try:
+            outcomes = interactions.create_many(session=session, user=user, items=[b[0] for b in batch],
+                                                classifier=classifier, settings=settings, explained=explained,
+                                                seconds=report.seconds)
+        except PulseError as error:  # pragma: no cover - create_many checks what could fail first
+            session.rollback()
+            outcomes = ["errors"] * len(batch)
+            report.errors.extend({"source": source, "error": error.message} for _, _, source in batch)
+        for (_, how, _), outcome in zip(batch, outcomes, strict=True):
+            report.counts[outcome] += 1
+            if outcome in ("created", "already_present"):
+                report.matched_by[how] += 1
+        batch.clear()
+
+    for record in timed(records, report.seconds):
         if progress:
             progress()
+        started = time.perf_counter()
         if isinstance(record, BadRecord):
             report.counts["errors"] += 1
             report.errors.append({"source": record.source, "error": record.error})
@@ -110,6 +151,7 @@ def ingest(*, session: Session, records: Iterable[Record], classifier: Classifie
             report.counts["ours_skipped"] += 1
             continue
         account_id, how = matcher.match(record)
+        report.seconds["match"] = report.seconds.get("match", 0.0) + time.perf_counter() - started
         if account_id is None:
             report.counts["unmatched"] += 1
             report.unmatched.append({"source": record.source, "source_id": record.source_id,
@@ -119,17 +161,9 @@ def ingest(*, session: Session, records: Iterable[Record], classifier: Classifie
                                  subject=(record.subject or None) and record.subject[:1000],
                                  author=(record.sender or None) and (record.sender or "")[:300],
                                  occurred_at=record.occurred_at, external_id=record.source_id[:300])
-        try:
-            _, _, created = interactions.create(session=session, user=user, data=data, classifier=classifier,
-                                                settings=settings)
-        except PulseError as error:
-            session.rollback()
-            key = "empty_after_cleaning" if error.field == "body" else "errors"
-            report.counts[key] += 1
-            if key == "errors":
-                report.errors.append({"source": record.source, "error": error.message})
-            continue
-        report.counts["created" if created else "already_present"] += 1
-        report.matched_by[how] += 1
+        batch.append((data, how, record.source))
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
     return report
-

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -34,6 +37,88 @@ def find_existing(*, session: Session, account_id: int, external_id: str) -> tup
     return interaction, suggestion
 
 
+EMPTY_BODY = "body holds no customer text once quoted replies, signatures and markup are removed"
+
+
+def prepare(data: InteractionCreate, settings: Settings) -> tuple[str, InteractionCreate]:
+    """The text to score and store (cleaned, PII redacted if configured), and the fields to store with it."""
+    body = clean_text(data.body)
+    if body and settings.redact_pii:
+        body = redact_pii(body, settings.pii_regions)
+        data = data.model_copy(update={
+            "author": data.author and redact_pii(data.author, settings.pii_regions),
+            "subject": data.subject and redact_pii(data.subject, settings.pii_regions)})
+    return body, data
+
+
+def create_many(*, session: Session, user: User, items: Sequence[InteractionCreate], classifier: Classifier,
+                settings: Settings, explained: bool = True,
+                seconds: dict[str, float] | None = None) -> list[str]:
+    """Store and score a batch (ingestion): one model call and one commit for all of it.
+
+    Returns each item's outcome: created, already_present (its external id is stored, or came
+    earlier in the batch) or empty_after_cleaning. The caller has checked that the user may write
+    to every account named. `seconds` accumulates the time spent cleaning, scoring and storing.
+    """
+    seconds = seconds if seconds is not None else {}
+    outcomes = ["already_present"] * len(items)
+    started = time.perf_counter()
+    external_ids = [i.external_id for i in items if i.external_id is not None]
+    stored = set(session.exec(select(Interaction.account_id, Interaction.external_id)
+                              .where(col(Interaction.external_id).in_(external_ids)))) if external_ids else set()
+    _spent(seconds, "store", started)
+
+    started = time.perf_counter()
+    todo: list[tuple[int, InteractionCreate, str]] = []
+    for n, data in enumerate(items):
+        key = (data.account_id, data.external_id)
+        if data.external_id is not None and key in stored:
+            continue
+        body, data = prepare(data, settings)
+        if not body:
+            outcomes[n] = "empty_after_cleaning"
+            continue
+        stored.add(key)
+        todo.append((n, data, body))
+    _spent(seconds, "clean", started)
+    if not todo:
+        return outcomes
+
+    started = time.perf_counter()
+    predictions = explain.predict(classifier, [body for _, _, body in todo], explain=explained)
+    _spent(seconds, "score", started)
+
+    started = time.perf_counter()
+    rows = [Interaction(**data.model_dump(exclude={"body", "occurred_at"}), body=body,
+                        occurred_at=data.occurred_at or utcnow(), created_by=user.id or 0) for _, data, body in todo]
+    try:
+        session.add_all(rows)
+        session.flush()
+        for row, prediction in zip(rows, predictions, strict=True):
+            assert row.id is not None
+            session.add(suggestions.from_prediction(prediction, account_id=row.account_id, scope=Scope.INTERACTION,
+                                                    interaction_id=row.id, blind_share=settings.blind_share))
+        for account_id in sorted({row.account_id for row in rows}):
+            request_roll_up(session, account_id)
+        session.commit()
+    except IntegrityError:
+        # Another import stored some of these at the same moment: store this batch one at a time.
+        session.rollback()
+        _spent(seconds, "store", started)
+        for n, data, _ in todo:
+            _, _, created = create(session=session, user=user, data=data, classifier=classifier, settings=settings)
+            outcomes[n] = "created" if created else "already_present"
+        return outcomes
+    for n, _, _ in todo:
+        outcomes[n] = "created"
+    _spent(seconds, "store", started)
+    return outcomes
+
+
+def _spent(seconds: dict[str, float], stage: str, started: float) -> None:
+    seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+
+
 def request_roll_up(session: Session, account_id: int) -> None:
     """Ask a worker to refresh the account's roll-up over the new text, unless a request already waits."""
     if not jobs.pending_for_account(session, JobKind.ROLLUP, account_id):
@@ -51,15 +136,9 @@ def create(*, session: Session, user: User, data: InteractionCreate, classifier:
         found = find_existing(session=session, account_id=data.account_id, external_id=data.external_id)
         if found:
             return (*found, False)
-    body = clean_text(data.body)
+    body, data = prepare(data, settings)
     if not body:
-        raise UnprocessableError("body holds no customer text once quoted replies, signatures and markup "
-                                 "are removed", field="body")
-    if settings.redact_pii:
-        body = redact_pii(body, settings.pii_regions)
-        data = data.model_copy(update={
-            "author": data.author and redact_pii(data.author, settings.pii_regions),
-            "subject": data.subject and redact_pii(data.subject, settings.pii_regions)})
+        raise UnprocessableError(EMPTY_BODY, field="body")
     prediction = explain.predict(classifier, [body])[0]
     interaction = Interaction(**data.model_dump(exclude={"body", "occurred_at"}), body=body,
                               occurred_at=data.occurred_at or utcnow(), created_by=user.id or 0)

@@ -21,6 +21,20 @@ def test_quoted_reply_and_signature_are_removed() -> None:
     assert clean_text("Great, thanks!\nSent from my iPhone") == "Great, thanks!"
 
 
+def test_reply_headers_of_other_clients_and_languages_end_the_message() -> None:
+    outlook = ("The export broke again.\n\nFrom: Sam Lee <sam@vendor.example>\nSent: Monday, November 2, 2026 "
+               "9:14 AM\nTo: Ana Souza\nSubject: Export\n\nHello Ana, the export is fixed.")
+    assert clean_text(outlook) == "The export broke again."
+    assert clean_text("Danke!\n\nAm Mo., 2. Nov. 2026 um 09:14 Uhr schrieb Sam <s@x.example>:\n> Hallo") == "Danke!"
+    assert clean_text("Thanks!\n\n-----Original Message-----\nFrom: Sam\nEarlier text") == "Thanks!"
+    # A header the parser does not know still ends the message when quoted lines follow it.
+    spanish = "Gracias por todo.\n\nEl lun, 2 nov 2026 a las 9:14, Sam (<s@x.example>) escribió:\n> hola"
+    assert clean_text(spanish) == "Gracias por todo."
+    # "From:" inside a sentence, and a colon without a quote after it, are the customer's words.
+    assert clean_text("We're happy. From: our side all is fine.") == "We're happy. From: our side all is fine."
+    assert clean_text("Two asks:\n1. faster export\n2. SSO") == "Two asks:\n1. faster export\n2. SSO"
+
+
 def test_html_becomes_text_without_markup_scripts_or_quotes() -> None:
     raw = ("<html><head><style>p{color:red}</style></head><body><p>The export &amp; import <b>failed</b>.</p>"
            "<div>Please call me.</div><blockquote>Earlier: all fine</blockquote><script>x()</script></body></html>")
