@@ -153,3 +153,24 @@ def test_ingested_text_is_rolled_up_by_pulse_worker(database: str, tmp_path: Pat
     # Everything is scored by the active version already: a backfill finds nothing to do.
     backfill = runner.invoke(app, ["backfill", "--db", database])
     assert backfill.exit_code == 0 and "0 interaction(s) queued" in backfill.output
+
+
+def test_bench_ingest_stores_every_generated_message_and_accounts_for_each_stage(tiny_model: Path,
+                                                                                 tmp_path: Path) -> None:
+    from api.config import Settings
+    from api.ingest.bench import run
+
+    settings = Settings(model_dir=tiny_model, database_url="sqlite://", log_format="text")
+    result = run(tmp_path, 300, settings, accounts=20)
+    assert result["outcomes"]["read"] == 300 and result["outcomes"]["created"] == 300
+    assert result["outcomes"]["matched_by"] == {"domain": 90, "external_id": 210}  # the mbox is 30%
+    assert set(result["stage_share"]) == {"parse", "match", "clean", "score", "store"}
+    assert abs(sum(result["stage_share"].values()) - 1) < 0.01 and result["messages_per_s"] > 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'bench-ingest.db'}")
+    with Session(engine) as session:
+        bodies = [i.body for i in session.exec(select(Interaction))]
+        scored = session.exec(select(Suggestion).where(Suggestion.scope == Scope.INTERACTION)).all()
+    engine.dispose()
+    # Signatures, quoted replies and markup of the generated mail are gone before storage.
+    assert len(bodies) == 300 and len(scored) == 300
+    assert not any("Head of Operations" in b or "wrote:" in b or "<p>" in b for b in bodies)
