@@ -516,6 +516,9 @@ def worker(once: Annotated[bool, typer.Option("--once", help="run the ready jobs
     from api.observability import configure_logging
     from api.worker import Worker
 
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # from the start: a stop during start-up is a clean stop
+        signal.signal(sig, lambda *_: stop.set())
     try:
         wanted = [JobKind(k.strip()) for k in kinds.split(",") if k.strip()]
     except ValueError:
@@ -531,9 +534,6 @@ def worker(once: Annotated[bool, typer.Option("--once", help="run the ready jobs
             total += claimed
         err.print(f"{total} job(s) run", highlight=False)
     else:
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
         runner.run(stop)
     engine.dispose()
 

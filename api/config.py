@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     webhook_retry_base_s: float = Field(default=10.0, gt=0, description="first retry delay; it doubles")
     webhook_retry_max_s: float = Field(default=3600.0, gt=0, description="longest delay between retries")
     webhook_max_attempts: int = Field(default=10, ge=1)
+    session_hours: float = Field(default=12.0, gt=0, description="a web sign-in lasts this long")
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 

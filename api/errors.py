@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("pulse.errors")
@@ -108,22 +109,37 @@ def describe_validation_error(error: dict[str, Any]) -> dict[str, Any]:
     return {"field": field, "message": message}
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into a JSON body without a traceback."""
+HtmlError = Callable[[Request, int, str], Response]
+
+
+def install(app: FastAPI, html_error: HtmlError | None = None, html_prefixes: tuple[str, ...] = ()) -> None:
+    """Register the handlers that turn every error into a JSON body without a traceback.
+
+    Under `html_prefixes` (the web pages) an error is a page instead, with the same message.
+    """
+
+    def page(request: Request) -> bool:
+        return html_error is not None and request.url.path.startswith(html_prefixes) if html_prefixes else False
 
     @app.exception_handler(PulseError)
-    async def _pulse_error(_request: Request, exc: PulseError) -> JSONResponse:
+    async def _pulse_error(request: Request, exc: PulseError) -> Response:
+        if html_error is not None and page(request):
+            return html_error(request, exc.status, exc.message)
         errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse(_body(exc.message, errors), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [describe_validation_error(dict(e)) for e in exc.errors()]
+        if html_error is not None and page(request):
+            return html_error(request, 422, "; ".join(e["message"] for e in errors))
         return JSONResponse(_body("; ".join(e["message"] for e in errors), errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if html_error is not None and page(request):
+            return html_error(request, exc.status_code, str(exc.detail))
         return JSONResponse(_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlmodel import Session
@@ -26,6 +28,7 @@ from api.model_versions.service import ModelHolder, get_active
 from api.observability import Metrics, RequestMetricsMiddleware, configure_logging
 from api.outcomes.routes import router as outcomes_router
 from api.suggestions.routes import router as suggestions_router
+from api.web import routes as web
 from api.worker import start_in_thread
 
 log = logging.getLogger("pulse.app")
@@ -59,10 +62,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.models = ModelHolder(settings.batch_max_texts, settings.batch_max_wait_ms / 1000)
     app.state.metrics = Metrics()
-    errors.install(app)
+    errors.install(app, html_error=web.error_page, html_prefixes=("/app", "/login", "/logout"))
     for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
-                   audit_router, models_router, webhooks_router):
+                   audit_router, models_router, webhooks_router, web.router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
+
+    @app.exception_handler(web.SignInRequired)
+    async def _sign_in(_request: Request, exc: web.SignInRequired) -> RedirectResponse:
+        return RedirectResponse(web.with_query("/login", next=exc.next_path), status_code=303)
+
+    @app.middleware("http")
+    async def page_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            # Scripts only from this server; inline style attributes colour the heatmap.
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+            response.headers["X-Frame-Options"] = "DENY"
+            response.headers["Referrer-Policy"] = "same-origin"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     # Added last so it runs first: an oversized body is refused before anything else reads it.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -82,6 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/app")
 
     return app

@@ -9,6 +9,7 @@ from api.model_versions.models import ModelVersion
 from api.outcomes.models import Outcome
 from api.suggestions.models import Suggestion
 from api.users.models import User
+from api.web.models import WebSession
 
 __all__ = ["Account", "AccountDomain", "Decision", "DecisionHead", "Event", "Interaction", "Job", "ModelVersion",
-           "Outcome", "Suggestion", "User", "WebhookEndpoint"]
+           "Outcome", "Suggestion", "User", "WebSession", "WebhookEndpoint"]

@@ -39,6 +39,10 @@ def test_two_workers_deliver_every_webhook_exactly_once(
         workers = [subprocess.Popen([PULSE, "worker", "--kinds", "webhook", "--name", f"w{n}"], env=env,
                                     stdout=subprocess.DEVNULL, stderr=log.open("w")) for n, log in enumerate(logs, 1)]
         try:
+            started = time.monotonic() + 60
+            while not all("worker started" in log.read_text() for log in logs):
+                assert time.monotonic() < started and all(w.poll() is None for w in workers), "a worker did not start"
+                time.sleep(0.1)
             # Pulse changes arrive while both workers are polling.
             for n in range(ACCOUNTS):
                 account = make_account(name=f"Account {n}")

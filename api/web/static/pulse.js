@@ -1,0 +1,91 @@
+// Pulse's pages work without this file; it adds the keyboard and the colour-dependent reason list.
+(function () {
+  "use strict";
+  const reasonsNode = document.getElementById("reasons");
+  const reasons = reasonsNode ? JSON.parse(reasonsNode.textContent) : null;
+  const cards = Array.from(document.querySelectorAll(".card[data-suggestion]"));
+  let current = 0;
+  const shownAt = new Map();
+
+  function fillReasons(card, label) {
+    const select = card.querySelector("select.sentiment-reason");
+    if (!select || !reasons) return;
+    select.replaceChildren(new Option("—", ""));
+    for (const reason of reasons.sentiment[label] || []) {
+      select.add(new Option(reason.replaceAll("_", " "), reason));
+    }
+  }
+
+  function choose(card, label) {
+    const radio = card.querySelector(`input[name=label][value=${label}]`);
+    if (!radio) return;
+    radio.checked = true;
+    fillReasons(card, label);
+    const suggested = card.dataset.suggested;
+    // An override reason is asked for only when the colour differs from a suggestion that was shown.
+    card.classList.toggle("overriding", Boolean(suggested) && suggested !== label);
+    card.querySelector("select.sentiment-reason").focus();
+  }
+
+  function focusCard(index) {
+    if (!cards.length) return;
+    current = Math.max(0, Math.min(index, cards.length - 1));
+    cards.forEach((c, i) => c.classList.toggle("focused", i === current));
+    const card = cards[current];
+    if (!shownAt.has(card)) shownAt.set(card, performance.now());
+    card.focus({ preventScroll: true });
+    card.scrollIntoView({ block: "nearest" });
+  }
+
+  function submit(card) {
+    const form = card.querySelector("form.decide");
+    const viewed = form.querySelector("input[name=viewed_ms]");
+    viewed.value = String(Math.round(performance.now() - (shownAt.get(card) || performance.now())));
+    form.requestSubmit();
+  }
+
+  for (const card of cards) {
+    card.querySelectorAll("input[name=label]").forEach((radio) =>
+      radio.addEventListener("change", () => choose(card, radio.value)));
+    const accept = card.querySelector("button.accept");
+    if (accept) {
+      accept.addEventListener("click", () => {
+        const radio = card.querySelector(`input[name=label][value=${card.dataset.suggested}]`);
+        radio.checked = true;
+        submit(card);
+      });
+    }
+    card.addEventListener("focusin", () => {
+      const index = cards.indexOf(card);
+      if (index !== current) focusCard(index);
+    });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (!cards.length || event.ctrlKey || event.metaKey || event.altKey) return;
+    const card = cards[current];
+    const typing = event.target.closest && event.target.closest("input[type=text], input:not([type]), textarea");
+    if (event.key === "Enter") {
+      if (event.target.closest && event.target.closest("button, a, textarea")) return;
+      if (card.querySelector("input[name=label]:checked")) {
+        event.preventDefault();
+        submit(card);
+      }
+      return;
+    }
+    if (typing) return;
+    const key = event.key.toLowerCase();
+    if (key === "j" || key === "n") { focusCard(current + 1); event.preventDefault(); }
+    else if (key === "k" || key === "p") { focusCard(current - 1); event.preventDefault(); }
+    else if (key === "a") {
+      const accept = card.querySelector("button.accept");
+      if (accept) { accept.click(); event.preventDefault(); }
+    }
+    else if (key === "r" || key === "y" || key === "g") {
+      choose(card, { r: "Red", y: "Yellow", g: "Green" }[key]);
+      event.preventDefault();
+    }
+  });
+
+  focusCard(0);
+})();
