@@ -17,7 +17,7 @@ from api.events.models import Event
 from api.jobs.models import Job, JobKind, JobStatus
 from api.users.models import Role
 from tests.api.test_webhooks import roll_up, set_pulse, subscribe
-from tests.e2e.test_live_loop import PULSE
+from tests.e2e.conftest import PULSE
 from tests.receiver import receiving
 
 pytestmark = pytest.mark.e2e

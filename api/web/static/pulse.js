@@ -45,6 +45,8 @@
   }
 
   for (const card of cards) {
+    // Until a colour is chosen, offer the reasons of the suggested one (an accept may carry a reason).
+    if (card.dataset.suggested) fillReasons(card, card.dataset.suggested);
     card.querySelectorAll("input[name=label]").forEach((radio) =>
       radio.addEventListener("change", () => choose(card, radio.value)));
     const accept = card.querySelector("button.accept");

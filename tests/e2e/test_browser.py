@@ -1,0 +1,180 @@
+"""The web pages in Debian's Chromium (headless, through Playwright) against a live `pulse serve`.
+
+A CSM signs in, accepts one suggestion and overrides another with the keyboard alone, rolls the
+account up and sets its pulse; the lead's audit counts move; a CSM of another team cannot open the
+account; a script in a customer's message shows as text. Each page is saved at 1280×800 to
+`screenshots/` (or PULSE_SCREENSHOTS).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Live
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("PULSE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "screenshots"))
+XSS = "Our export shows <script>window.__xss = 1</script> and <img src=x onerror=\"window.__xss = 2\"> in it."
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("PULSE_TEST_REQUIRE_BROWSER") == "1":
+        pytest.fail("PULSE_TEST_REQUIRE_BROWSER=1 but Chromium is not installed (apt-get install -y chromium)",
+                    pytrace=False)
+    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def sign_in(browser: Any, base: str, key: str) -> Any:
+    """A fresh browser context signed in with a key through the sign-in form."""
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    offsite: list[str] = []
+    page.on("request", lambda request: offsite.append(request.url) if not request.url.startswith(base) else None)
+    page.offsite = offsite
+    page.goto(f"{base}/login")
+    page.fill("#api_key", key)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/login" not in page.url, page.content()
+    return page
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def decisions(http: httpx.Client, headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
+    response = http.get("/v1/decisions", headers=headers, params={"current": "true", **params})
+    assert response.status_code == 200, response.text
+    return list(response.json()["data"])
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+def test_csm_lead_and_rival_in_the_browser(live: Live, browser: Any) -> None:
+    base, keys = live.base, live.keys
+    auth = {name: {"Authorization": f"Bearer {key}"} for name, key in keys.items()}
+    if SHOTS.exists():
+        shutil.rmtree(SHOTS)
+    with httpx.Client(base_url=base, timeout=30) as http:
+        account = http.post("/v1/accounts", headers=auth["csm"], json={
+            "name": "Northwind Logistics", "renewal_date": "2027-01-10", "arr": 240000}).json()
+        for n, body in enumerate([
+                "The nightly export failed again and nobody answered our ticket. We are furious.",
+                "Thanks, the new dashboards are excellent and the whole team uses them daily.",
+                XSS]):
+            posted = http.post("/v1/interactions", headers=auth["csm"], json={
+                "account_id": account["id"], "kind": "email", "body": body, "external_id": f"m-{n}"})
+            assert posted.status_code == 201, posted.text
+
+        # The sign-in page, then the CSM's queue.
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page.goto(f"{base}/app/queue")
+        assert "/login" in page.url  # not signed in: sent to sign in
+        shot(page, "01-sign-in")
+        page.context.close()
+        csm = sign_in(browser, base, keys["csm"])
+        assert csm.url.endswith("/app/queue")
+        shot(csm, "02-queue")
+        csm.goto(f"{base}/app/queue?scope=interaction")  # the messages (a worker may have rolled the account up)
+        assert csm.locator(".card").count() == 3
+
+        # Accept the first card with one key.
+        first = csm.locator(".card").first
+        first_id, first_label = first.get_attribute("data-suggestion"), first.get_attribute("data-suggested")
+        with csm.expect_navigation():
+            csm.keyboard.press("a")
+        [accepted] = decisions(http, auth["csm"])
+        assert accepted["suggestion_id"] == int(first_id) and accepted["accepted"] and accepted["label"] == first_label
+
+        # Override the next one with the keyboard only: colour, reason, override reason, Enter.
+        card = csm.locator(".card").first
+        second_id, suggested = card.get_attribute("data-suggestion"), card.get_attribute("data-suggested")
+        chosen, key = ("Green", "g") if suggested != "Green" else ("Red", "r")
+        csm.keyboard.press(key)
+        csm.keyboard.press("ArrowDown")  # the first sentiment reason of the chosen colour
+        csm.keyboard.press("Tab")
+        csm.keyboard.press("ArrowDown")  # the first override reason
+        with csm.expect_navigation():
+            csm.keyboard.press("Enter")
+        assert csm.locator(".flash.notice").count() == 1
+        overridden = next(d for d in decisions(http, auth["csm"]) if d["suggestion_id"] == int(second_id))
+        reasons = http.get("/v1/reasons", headers=auth["csm"]).json()
+        assert overridden["label"] == chosen and not overridden["accepted"]
+        assert overridden["sentiment_reason"] == reasons["sentiment_reasons"][chosen][0]
+        assert overridden["override_reason"] == reasons["override_reasons"][0]
+
+        # The lead sees two decisions...
+        lead = sign_in(browser, base, keys["lead"])
+        assert lead.url.endswith("/app/audit")
+        assert lead.inner_text("#audit-n") == "2"
+
+        # ...the CSM rolls the account up and sets its pulse from the account page...
+        csm.goto(f"{base}/app/accounts/{account['id']}")
+        assert csm.inner_text("#pulse") == "no pulse"
+        with csm.expect_navigation():
+            csm.click("#roll-up")
+        rollup = csm.locator(".card[data-suggestion]").filter(has_text="weight").first
+        pulse_label = rollup.get_attribute("data-suggested")
+        rollup.focus()
+        with csm.expect_navigation():
+            csm.keyboard.press("a")
+        assert csm.inner_text("#pulse") == pulse_label
+        assert csm.locator("svg.chart circle.pulse-point").count() == 1
+        # The customer's script is shown as text and never runs.
+        assert XSS in csm.inner_text("table.interactions")
+        assert csm.evaluate("window.__xss") is None
+        shot(csm, "03-account")
+
+        # ...and the lead's counts move, each one linking to its rows.
+        lead.reload()
+        assert lead.inner_text("#audit-n") == "3"
+        shot(lead, "04-audit")
+        cell = lead.locator(f"#confusion a[data-cell='{suggested}-{chosen}']")
+        assert cell.inner_text() == "1"
+        with lead.expect_navigation():
+            cell.click()
+        assert lead.inner_text("#decision-count") == "1"
+        shot(lead, "05-decisions")
+
+        # A CSM of another team cannot open the account.
+        rival = sign_in(browser, base, keys["rival"])
+        response = rival.goto(f"{base}/app/accounts/{account['id']}")
+        assert response is not None and response.status == 404
+        assert f"account {account['id']} not found" in rival.inner_text("#error-message")
+
+        # The stale list and the data scientist's model page.
+        csm.goto(f"{base}/app/accounts?stale=true")
+        shot(csm, "06-stale-accounts")
+        scientist = sign_in(browser, base, keys["scientist"])
+        assert scientist.url.endswith("/app/models")
+        assert scientist.locator("table.models tbody tr").count() >= 1
+        shot(scientist, "07-models")
+
+        # Signing out ends the session; nothing was fetched from another host.
+        csm.goto(f"{base}/app/queue")
+        csm.click("button.link")
+        csm.wait_for_url("**/login**")
+        csm.goto(f"{base}/app/queue")
+        assert "/login" in csm.url
+        for page_ in (csm, lead, rival, scientist):
+            assert page_.offsite == []
