@@ -480,12 +480,12 @@ def models_register(directory: Annotated[Path, typer.Argument(help="artifact dir
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            version = model_versions.register(session=session, directory=directory.resolve())
+            version = model_versions.register(session=session, directory=directory.resolve()).version
     except ArtifactError as error:
         raise fail(f"model artifact refused: {error}") from error
     finally:
         engine.dispose()
-    print(version.version)
+    print(version)
 
 
 @models_app.command("promote")
@@ -626,6 +626,22 @@ def webhooks_remove(webhook_id: Annotated[int, typer.Argument(help="the id `puls
     finally:
         engine.dispose()
     err.print(f"webhook {webhook_id} deactivated", highlight=False)
+
+
+@models_app.command("shadow")
+def models_shadow(version: Annotated[str, typer.Argument(help="a registered version")], db: DbOption = None) -> None:
+    """Let a version score new text silently beside the active one, for comparison with people's decisions."""
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            model_versions.shadow(session=session, version=version)
+    except (PulseError, ArtifactError) as error:
+        raise fail(str(error)) from error
+    finally:
+        engine.dispose()
+    err.print(f"{version} now scores new text in shadow; workers store its suggestions silently",
+              highlight=False)
 
 
 def main() -> None:

@@ -134,34 +134,51 @@ class Worker:
         return f"suggestion {suggestion.id} {suggestion.label}"
 
     def score(self, session: Session, job: Job) -> str:
-        """Score the listed interactions with a model version (backfill); already-scored ones are skipped.
+        """Score the listed interactions with a model version (backfill or shadow); scored ones are skipped.
 
-        When that version is the active one, its suggestion replaces the older pending ones of the
-        same interaction in the queue.
+        A shadow job's suggestions are stored silently. Otherwise, when the version is the active
+        one, its suggestion replaces the older pending ones of the same interaction in the queue.
         """
         version = session.get(ModelVersion, job.payload["model_version"])
         if version is None:
             raise PermanentJobError(f"model version {job.payload['model_version']!r} is not registered")
         ids = [int(i) for i in job.payload["interaction_ids"]]
-        done = set(session.exec(select(Suggestion.interaction_id).where(col(Suggestion.interaction_id).in_(ids))
-                                .where(Suggestion.model_version == version.version)))
-        todo = list(session.exec(select(Interaction).where(col(Interaction.id).in_(ids))
-                                 .where(col(Interaction.id).not_in(done)).order_by(col(Interaction.id))))
-        if not todo:
-            return "nothing left to score"
-        classifier = self.models.load(version)
+        silent = bool(job.payload.get("shadow"))
+        stored = {s.interaction_id: s for s in session.exec(
+            select(Suggestion).where(col(Suggestion.interaction_id).in_(ids))
+            .where(Suggestion.model_version == version.version))}
         active = get_active(session=session)
+        replaces = not silent and active is not None and active.version == version.version
+        revealed = 0
+        if not silent:
+            # The version scored these in shadow before it was promoted: show those suggestions now.
+            for suggestion in stored.values():
+                if suggestion.shadow:
+                    suggestion.shadow = False
+                    session.add(suggestion)
+                    revealed += 1
+                    if replaces:
+                        session.flush()
+                        suggestions.supersede(session, suggestion,
+                                              (col(Suggestion.interaction_id) == suggestion.interaction_id,))
+        todo = list(session.exec(select(Interaction).where(col(Interaction.id).in_(ids))
+                                 .where(col(Interaction.id).not_in(list(stored))).order_by(col(Interaction.id))))
+        if not todo:
+            session.commit()
+            return f"nothing left to score ({revealed} shadow suggestion(s) shown)"
+        classifier = self.models.load(version)
         for interaction, prediction in zip(todo, explain.predict(classifier, [i.body for i in todo]), strict=True):
             assert interaction.id is not None
             suggestion = suggestions.from_prediction(prediction, account_id=interaction.account_id,
                                                      scope=Scope.INTERACTION, interaction_id=interaction.id,
-                                                     blind_share=self.settings.blind_share)
+                                                     blind_share=0.0 if silent else self.settings.blind_share)
+            suggestion.shadow = silent
             session.add(suggestion)
-            if active is not None and active.version == version.version:
+            if replaces:
                 session.flush()
                 suggestions.supersede(session, suggestion, (col(Suggestion.interaction_id) == interaction.id,))
         session.commit()
-        return f"scored {len(todo)} with {version.version}"
+        return f"scored {len(todo)} with {version.version}{' in shadow' if silent else ''}"
 
 
 def start_in_thread(engine: Engine, settings: Settings, models: ModelHolder) -> tuple[threading.Thread,
@@ -181,7 +198,7 @@ def enqueue_backfill(session: Session, *, version: str, chunk: int = 256, includ
     would put settled items back in the review queue.
     """
     scored = select(Suggestion.interaction_id).where(Suggestion.model_version == version) \
-        .where(col(Suggestion.interaction_id).is_not(None))
+        .where(col(Suggestion.interaction_id).is_not(None)).where(col(Suggestion.shadow).is_(False))
     query = select(Interaction.id).where(col(Interaction.id).not_in(scored)).order_by(col(Interaction.id))
     if not include_decided:
         decided = select(Suggestion.interaction_id).join(DecisionHead, col(DecisionHead.suggestion_id) ==

@@ -24,7 +24,7 @@ from api.users import service as users
 from api.users.models import Role, User
 from tests.postgres import find_bin, throwaway_server
 from training.datasets import read_csv
-from training.train import train_baseline
+from training.train import BaselineParams, train_baseline
 
 # Derived serving graphs go to a cache of this run's own, shared with the servers the tests start.
 os.environ.setdefault("PULSE_CACHE_DIR", tempfile.mkdtemp(prefix="pulse-test-cache-"))
@@ -51,6 +51,14 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory, labelled_csv: Path) -> 
     """A real TF-IDF model trained in a second on a few dozen rows."""
     out = tmp_path_factory.mktemp("models") / "tiny"
     train_baseline(read_csv(labelled_csv), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def second_model(tmp_path_factory: pytest.TempPathFactory, labelled_csv: Path) -> Path:
+    """Another real TF-IDF version (other hyper-parameters), to promote, shadow or backfill with."""
+    out = tmp_path_factory.mktemp("models") / "second"
+    train_baseline(read_csv(labelled_csv), out, params=BaselineParams(c=0.3, seed=7))
     return out
 
 

@@ -145,7 +145,8 @@ def timeline(*, session: Session, account: Account) -> list[TimelineEvent]:
                                     summary=f"{interaction.kind} from {interaction.author or 'unknown'}: "
                                             f"{interaction.subject or interaction.body[:80]}",
                                     detail={"kind": interaction.kind, "external_id": interaction.external_id}))
-    account_suggestions = {s.id: s for s in session.exec(select(Suggestion).where(Suggestion.account_id == account.id))}
+    account_suggestions = {s.id: s for s in session.exec(select(Suggestion).where(Suggestion.account_id == account.id)
+                                                         .where(col(Suggestion.shadow).is_(False)))}
     for suggestion in account_suggestions.values():
         assert suggestion.id is not None
         events.append(TimelineEvent(at=suggestion.created_at, type="suggestion", id=suggestion.id,

@@ -7,10 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.audit import service
+from api.audit import service, shadow
 from api.audit.service import AuditSettings, AuditSummary
+from api.audit.shadow import ShadowComparison
 from api.decisions.routes import as_utc
 from api.deps import SessionDep, SettingsDep, require
+from api.errors import ForbiddenError, NotFoundError
+from api.model_versions.models import ModelVersion
 from api.policies import team_for_filter
 from api.suggestions.models import Scope
 from api.users.models import Role, User
@@ -33,3 +36,19 @@ def audit_summary(session: SessionDep, user: Auditor, settings: SettingsDep, sin
     return service.summary(session=session, team=team_for_filter(user, team), since=as_utc(since),
                            until=as_utc(until), model_version=model_version, scope=scope, segment=segment,
                            settings=thresholds)
+
+
+ShadowReader = Annotated[User, Depends(require(Role.LEAD, Role.DATA_SCIENTIST, Role.ADMIN,
+                                               action="compare shadow versions"))]
+
+
+@router.get("/shadow", response_model=ShadowComparison)
+def shadow_comparison(session: SessionDep, user: ShadowReader, version: Annotated[str, Query(max_length=100)],
+                      team: Annotated[str | None, Query(max_length=100)] = None) -> ShadowComparison:
+    """A shadow version against the suggestions people were shown, judged by the same current decisions."""
+    if session.get(ModelVersion, version) is None:
+        raise NotFoundError(f"model version {version!r} not found")
+    own = user.team if user.role == Role.LEAD else None
+    if own is not None and team is not None and team != own:
+        raise ForbiddenError(f"team: a lead reads only their own team ({own}), not {team!r}")
+    return shadow.compare(session=session, version=version, team=own or team)

@@ -15,6 +15,7 @@ from api.errors import UnprocessableError
 from api.interactions.models import Interaction, InteractionCreate
 from api.jobs import service as jobs
 from api.jobs.models import JobKind
+from api.model_versions import service as model_versions
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import User
@@ -31,6 +32,7 @@ def find_existing(*, session: Session, account_id: int, external_id: str) -> tup
     if interaction is None:
         return None
     suggestion = session.exec(select(Suggestion).where(Suggestion.interaction_id == interaction.id)
+                              .where(col(Suggestion.shadow).is_(False))
                               .order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())).first()
     if suggestion is None:  # pragma: no cover - both rows are written in one transaction
         raise RuntimeError(f"interaction {interaction.id} has no suggestion")
@@ -100,6 +102,7 @@ def create_many(*, session: Session, user: User, items: Sequence[InteractionCrea
                                                     interaction_id=row.id, blind_share=settings.blind_share))
         for account_id in sorted({row.account_id for row in rows}):
             request_roll_up(session, account_id)
+        request_shadow_scoring(session, [row.id for row in rows if row.id is not None])
         session.commit()
     except IntegrityError:
         # Another import stored some of these at the same moment: store this batch one at a time.
@@ -117,6 +120,13 @@ def create_many(*, session: Session, user: User, items: Sequence[InteractionCrea
 
 def _spent(seconds: dict[str, float], stage: str, started: float) -> None:
     seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+
+
+def request_shadow_scoring(session: Session, interaction_ids: list[int]) -> None:
+    """Ask a worker to score new interactions with each shadow version (never shown; compared in the audit)."""
+    for version in model_versions.shadows(session=session):
+        jobs.enqueue(session, JobKind.SCORE, {"model_version": version, "interaction_ids": interaction_ids,
+                                              "shadow": True})
 
 
 def request_roll_up(session: Session, account_id: int) -> None:
@@ -150,6 +160,7 @@ def create(*, session: Session, user: User, data: InteractionCreate, classifier:
                                                  interaction_id=interaction.id, blind_share=settings.blind_share)
         session.add(suggestion)
         request_roll_up(session, account.id)
+        request_shadow_scoring(session, [interaction.id])
         session.commit()
     except IntegrityError:
         # Another request stored the same external id first: answer with its pair.

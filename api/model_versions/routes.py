@@ -26,3 +26,9 @@ def list_models(session: SessionDep, _user: CurrentUser) -> ModelVersionsPublic:
 def promote(version: str, session: SessionDep, _user: ModelManager) -> ModelVersionPublic:
     """Make a version the active one; every worker picks it up on its next request."""
     return ModelVersionPublic.model_validate(service.promote(session=session, version=version))
+
+
+@router.post("/{version}/shadow", response_model=ModelVersionPublic)
+def shadow(version: str, session: SessionDep, _user: ModelManager) -> ModelVersionPublic:
+    """Let a version score new text silently beside the active one; compare it in GET /v1/audit/shadow."""
+    return ModelVersionPublic.model_validate(service.shadow(session=session, version=version))

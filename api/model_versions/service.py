@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from api.db import utcnow
-from api.errors import NotFoundError
+from api.errors import ConflictError, NotFoundError
 from api.model_versions.models import ModelStatus, ModelVersion
 from models import registry
 from models.artifacts import ArtifactError, manifest_digest, verify
@@ -78,6 +78,27 @@ def promote(*, session: Session, version: str) -> ModelVersion:
     session.commit()
     session.refresh(target)
     return target
+
+
+def shadow(*, session: Session, version: str) -> ModelVersion:
+    """Let a version score live traffic silently beside the active one, for comparison with people."""
+    target = session.get(ModelVersion, version)
+    if target is None:
+        raise NotFoundError(f"model version {version!r} not found")
+    if target.status == ModelStatus.ACTIVE:
+        raise ConflictError(f"{version} is the active version; only another version can shadow it")
+    verify(Path(target.artifact_path))
+    check_digest(target, Path(target.artifact_path))
+    target.status = ModelStatus.SHADOW
+    session.add(target)
+    session.commit()
+    session.refresh(target)
+    return target
+
+
+def shadows(*, session: Session) -> list[str]:
+    """The versions scoring live traffic in shadow."""
+    return list(session.exec(select(ModelVersion.version).where(ModelVersion.status == ModelStatus.SHADOW)))
 
 
 def ensure_active(*, session: Session, directory: Path) -> ModelVersion:

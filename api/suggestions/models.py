@@ -47,6 +47,8 @@ class Suggestion(SQLModel, table=True):
     # A pending suggestion replaced by a newer one (a roll-up over newer text, or the active model's
     # backfill) leaves the queue; deciding on it is refused with the replacement's id.
     superseded_by_id: int | None = Field(default=None, foreign_key="suggestions.id")
+    # Made by a shadow version: stored for comparison with people's decisions, never shown or decided.
+    shadow: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     @property
     def probabilities(self) -> dict[str, float]:

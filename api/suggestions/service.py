@@ -46,7 +46,7 @@ def from_prediction(prediction: Prediction, *, account_id: int, scope: Scope, bl
 def get_or_raise(*, session: Session, user: User, suggestion_id: int) -> Suggestion:
     """A suggestion the user may see; another team's answers exactly like a missing one."""
     row = session.exec(select(Suggestion, Account.team).join(Account, col(Account.id) == Suggestion.account_id)
-                       .where(Suggestion.id == suggestion_id)).first()
+                       .where(Suggestion.id == suggestion_id).where(col(Suggestion.shadow).is_(False))).first()
     if row is None or not can_see(user, row[1]):
         raise NotFoundError(f"suggestion {suggestion_id} not found")
     return row[0]
@@ -144,6 +144,7 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
              .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
+             .where(col(Suggestion.shadow).is_(False))
              .where(decided if status == "decided" else
                     and_(~decided, col(Suggestion.superseded_by_id).is_(None))))
     if team is not None:

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from api.accounts import service as accounts
 from api.accounts.models import Account
 from api.audit import service as audit
+from api.audit import shadow
 from api.audit.service import AuditSettings
 from api.config import Settings
 from api.db import utcnow
@@ -373,8 +374,11 @@ def models_page(request: Request, session: SessionDep, viewer: Viewer) -> HTMLRe
     retired = sorted((v for v in versions if v.status == ModelStatus.RETIRED and v.promoted_at),
                      key=lambda v: v.promoted_at or utcnow(), reverse=True)
     can_promote = viewer.user.role in (Role.DATA_SCIENTIST, Role.ADMIN)
+    team = viewer.user.team if viewer.user.role in (Role.CSM, Role.LEAD) else None
+    comparisons = [shadow.compare(session=session, version=v.version, team=team) for v in versions
+                   if v.status == ModelStatus.SHADOW]
     return render(request, "models.html", viewer, versions=versions, previous=retired[0] if retired else None,
-                  can_promote=can_promote)
+                  can_promote=can_promote, comparisons=comparisons)
 
 
 @router.post("/app/models/{version}/promote")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -16,8 +15,6 @@ from api.model_versions import service as model_versions
 from api.suggestions.models import Scope, Suggestion
 from api.worker import Worker, enqueue_backfill
 from tests.api.test_webhooks import drain
-from training.datasets import read_csv
-from training.train import BaselineParams, train_baseline
 
 
 def account_queue(client: TestClient, headers: dict[str, str], account_id: int) -> list[dict[str, Any]]:
@@ -68,13 +65,6 @@ def test_new_text_refreshes_the_roll_up_and_replaces_the_pending_one(
         last = session.exec(select(Job).where(Job.kind == JobKind.ROLLUP).order_by(col(Job.id).desc())).first()
         rollups = session.exec(select(Suggestion).where(Suggestion.scope == Scope.ACCOUNT)).all()
     assert last is not None and last.status == JobStatus.DONE and len(rollups) == 4
-
-
-@pytest.fixture
-def second_model(tmp_path: Path, labelled_csv: Path) -> Path:
-    out = tmp_path / "second"
-    train_baseline(read_csv(labelled_csv), out, params=BaselineParams(c=0.3, seed=7))
-    return out
 
 
 def test_backfill_scores_with_the_new_version_and_replaces_pending_suggestions(

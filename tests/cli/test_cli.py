@@ -79,6 +79,14 @@ def test_train_writes_a_sealed_artifact_and_registers_it(labelled_csv: Path, tmp
     assert summary["version"] in listed.stdout and "candidate" in listed.stdout
     promoted = runner.invoke(app, ["models", "promote", summary["version"], "--db", db])
     assert promoted.exit_code == 0 and "is now active" in promoted.output
+    second = tmp_path / "second"
+    assert runner.invoke(app, ["train", "--kind", "baseline", "--data", str(labelled_csv), "--out", str(second),
+                               "--seed", "5"]).exit_code == 0
+    registered = runner.invoke(app, ["models", "register", str(second), "--db", db])
+    assert registered.exit_code == 0, registered.output
+    shadowed = runner.invoke(app, ["models", "shadow", registered.stdout.strip(), "--db", db])
+    assert shadowed.exit_code == 0 and "scores new text in shadow" in shadowed.output
+    assert "shadow" in runner.invoke(app, ["models", "list", "--db", db]).stdout
     unknown = runner.invoke(app, ["models", "promote", "nope", "--db", db])
     assert unknown.exit_code == 2 and "model version 'nope' not found" in unknown.output
 

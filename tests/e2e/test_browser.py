@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Live
+from tests.e2e.conftest import Live, cli
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
@@ -70,12 +70,15 @@ def decisions(http: httpx.Client, headers: dict[str, str], **params: Any) -> lis
 
 
 @pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
-def test_csm_lead_and_rival_in_the_browser(live: Live, browser: Any) -> None:
+def test_csm_lead_and_rival_in_the_browser(live: Live, browser: Any, tiny_model: Path) -> None:
     base, keys = live.base, live.keys
     auth = {name: {"Authorization": f"Bearer {key}"} for name, key in keys.items()}
     if SHOTS.exists():
         shutil.rmtree(SHOTS)
+    challenger = cli("models", "register", str(tiny_model), env=live.env)
     with httpx.Client(base_url=base, timeout=30) as http:
+        # A second version scores every new message in shadow, for the data scientist's comparison.
+        assert http.post(f"/v1/models/{challenger}/shadow", headers=auth["scientist"]).status_code == 200
         account = http.post("/v1/accounts", headers=auth["csm"], json={
             "name": "Northwind Logistics", "renewal_date": "2027-01-10", "arr": 240000}).json()
         for n, body in enumerate([
@@ -167,7 +170,9 @@ def test_csm_lead_and_rival_in_the_browser(live: Live, browser: Any) -> None:
         shot(csm, "06-stale-accounts")
         scientist = sign_in(browser, base, keys["scientist"])
         assert scientist.url.endswith("/app/models")
-        assert scientist.locator("table.models tbody tr").count() >= 1
+        assert scientist.locator("table.models tbody tr").count() == 2
+        comparison = scientist.locator(f"table.shadow[data-version='{challenger}']")
+        assert comparison.count() == 1 and "all current" in comparison.inner_text()
         shot(scientist, "07-models")
 
         # Signing out ends the session; nothing was fetched from another host.
