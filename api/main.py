@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
@@ -22,7 +21,7 @@ from api.db import make_engine
 from api.decisions.routes import router as decisions_router
 from api.events.routes import router as webhooks_router
 from api.interactions.routes import router as interactions_router
-from api.limits import BodySizeLimitMiddleware
+from api.limits import BodySizeLimitMiddleware, PageHeadersMiddleware
 from api.model_versions.routes import router as models_router
 from api.model_versions.service import ModelHolder, get_active
 from api.observability import Metrics, RequestMetricsMiddleware, configure_logging
@@ -72,19 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _sign_in(_request: Request, exc: web.SignInRequired) -> RedirectResponse:
         return RedirectResponse(web.with_query("/login", next=exc.next_path), status_code=303)
 
-    @app.middleware("http")
-    async def page_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            # Scripts only from this server; inline style attributes colour the heatmap.
-            response.headers["Content-Security-Policy"] = (
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-            response.headers["X-Frame-Options"] = "DENY"
-            response.headers["Referrer-Policy"] = "same-origin"
-            response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(PageHeadersMiddleware)
     # Added last so it runs first: an oversized body is refused before anything else reads it.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
 

@@ -183,3 +183,29 @@ def test_csm_lead_and_rival_in_the_browser(live: Live, browser: Any, tiny_model:
         assert "/login" in csm.url
         for page_ in (csm, lead, rival, scientist):
             assert page_.offsite == []
+
+
+def test_the_demo_pages_for_each_role(live_demo: Live, browser: Any) -> None:
+    """The demo's history (two teams, decisions over weeks) as each role sees it; screenshots of the full pages."""
+    base, keys = live_demo.base, live_demo.keys
+    lead = sign_in(browser, base, keys["lead"])
+    people = lead.locator("table.people tbody tr")
+    assert people.count() >= 2 and lead.locator("table.people svg.interval").count() >= 1
+    assert lead.locator("table.trends tbody tr").count() >= 2
+    shot(lead, "08-demo-audit")
+    link = people.first.locator("td:nth-child(2) a")
+    n = link.inner_text()
+    with lead.expect_navigation():
+        link.click()
+    assert lead.inner_text("#decision-count") == n  # the number and the rows behind it agree
+
+    csm = sign_in(browser, base, keys["csm"])
+    assert csm.locator(".card").count() >= 5
+    shot(csm, "09-demo-queue")
+    csm.goto(f"{base}/app/accounts")
+    with csm.expect_navigation():
+        csm.locator("table.accounts a").first.click()
+    assert csm.locator("svg.chart circle").count() >= 1
+    shot(csm, "10-demo-account")
+    for page in (lead, csm):
+        assert page.offsite == []
