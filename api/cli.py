@@ -557,6 +557,33 @@ def backfill(model: Annotated[str | None, typer.Option(help="version to score wi
               f"in {-(-queued // chunk)} job(s); run `pulse worker` to score them", highlight=False)
 
 
+@app.command("export-labels")
+def export_labels(out: Annotated[Path, typer.Option("--out", help="file to write (- for standard output)")],
+                  format: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+                  team: Annotated[str | None, typer.Option(help="only this team's decisions")] = None,
+                  db: DbOption = None) -> None:
+    """Write confirmed labels with their provenance (near duplicates collapsed; CSV safe from formulas)."""
+    from api.exports import service as exports
+
+    if format not in ("jsonl", "csv"):
+        raise fail(f"--format takes jsonl or csv, got {format!r}")
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        rows = exports.confirmed(session=session, team=team)
+    engine.dispose()
+    chunks = exports.as_csv(rows) if format == "csv" else exports.as_jsonl(rows)
+    if str(out) == "-":
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+    else:
+        partial = out.with_name(out.name + ".partial")
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            handle.writelines(chunks)
+        partial.replace(out)  # the file appears only when complete
+    err.print(f"{len(rows)} confirmed label(s) written to {out}", highlight=False)
+
+
 @app.command("jobs")
 def jobs_command(db: DbOption = None) -> None:
     """Count background jobs by kind and status."""

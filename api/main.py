@@ -20,6 +20,7 @@ from api.config import Settings, get_settings
 from api.db import make_engine
 from api.decisions.routes import router as decisions_router
 from api.events.routes import router as webhooks_router
+from api.exports.routes import router as exports_router
 from api.interactions.routes import router as interactions_router
 from api.limits import BodySizeLimitMiddleware, PageHeadersMiddleware
 from api.model_versions.routes import router as models_router
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     errors.install(app, html_error=web.error_page, html_prefixes=("/app", "/login", "/logout"))
     for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
-                   audit_router, models_router, webhooks_router, web.router):
+                   audit_router, models_router, webhooks_router, exports_router, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
 

@@ -95,7 +95,7 @@ def live_demo(tmp_path: Path) -> Iterator[Live]:
     """`pulse demo` data on a fresh SQLite file, served; keys by demo user name."""
     env = pulse_env(f"sqlite:///{tmp_path / 'demo.db'}")
     printed = cli("demo", "--no-serve", env=env)
-    keys = {}
+    keys: dict[str, str] = {}
     for line in printed.splitlines():
         parts = line.split()
         if len(parts) >= 4 and parts[-3] in ("csm", "lead", "data_scientist", "admin"):

@@ -1,0 +1,109 @@
+"""Confirmed labels for retraining: one row per text people decided, with where it came from.
+
+A confirmed label is the current (latest) decision on an interaction's suggestion. Texts that are
+the same once case, spacing, punctuation, numbers, links and addresses are set aside are near
+duplicates (a forwarded complaint, a template reply); they collapse into the row decided last,
+which counts the others and says whether they disagreed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from api.decisions.models import Decision, DecisionHead
+from api.interactions.models import Interaction
+from api.suggestions.models import Scope, Suggestion
+from api.users.models import User
+
+COLUMNS = ["text", "label", "suggestion_id", "decision_id", "interaction_id", "account_id", "team", "model_version",
+           "suggested_label", "decided_by", "decided_by_name", "blind", "accepted", "sentiment_reason",
+           "override_reason", "revision", "occurred_at", "suggested_at", "decided_at", "duplicates",
+           "duplicates_disagree", "text_key"]
+_LINK = re.compile(r"https?://\S+|www\.\S+")
+_ADDRESS = re.compile(r"\S+@\S+")
+_NUMBER = re.compile(r"\d+")
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def text_key(text: str) -> str:
+    """The same key for texts that differ only in case, spacing, punctuation, numbers, links or addresses."""
+    normal = unicodedata.normalize("NFKC", text).casefold()
+    normal = _NUMBER.sub("0", _ADDRESS.sub(" @ ", _LINK.sub(" link ", normal)))
+    normal = " ".join(_NOT_WORD.sub(" ", normal).split())
+    return hashlib.sha256(normal.encode()).hexdigest()[:16]
+
+
+def confirmed(*, session: Session, team: str | None = None, since: datetime | None = None,
+              until: datetime | None = None) -> list[dict[str, Any]]:
+    """Confirmed labels, oldest decision first, near duplicates collapsed into the latest."""
+    query = (sa_select(col(Interaction.body), col(Interaction.occurred_at), Decision, col(Suggestion.created_at),
+                       col(User.name))
+             .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+             .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
+             .join(Interaction, col(Interaction.id) == col(Decision.interaction_id))
+             .join(User, col(User.id) == col(Decision.user_id))
+             .where(col(Decision.scope) == Scope.INTERACTION)
+             .order_by(col(Decision.created_at), col(Decision.id)))
+    if team is not None:
+        query = query.where(col(Decision.team) == team)
+    if since is not None:
+        query = query.where(col(Decision.created_at) >= since)
+    if until is not None:
+        query = query.where(col(Decision.created_at) < until)
+    latest: dict[str, dict[str, Any]] = {}
+    for body, occurred_at, decision, suggested_at, name in session.execute(query):
+        key = text_key(body)
+        earlier = latest.get(key)
+        duplicates = earlier["duplicates"] + 1 if earlier is not None else 0
+        disagree = earlier is not None and (earlier["duplicates_disagree"] or earlier["label"] != decision.label)
+        latest[key] = {
+            "text": body, "label": decision.label, "suggestion_id": decision.suggestion_id,
+            "decision_id": decision.id, "interaction_id": decision.interaction_id,
+            "account_id": decision.account_id, "team": decision.team, "model_version": decision.model_version,
+            "suggested_label": decision.suggested_label, "decided_by": decision.user_id, "decided_by_name": name,
+            "blind": decision.blind, "accepted": decision.accepted, "sentiment_reason": decision.sentiment_reason,
+            "override_reason": decision.override_reason, "revision": decision.revision,
+            "occurred_at": occurred_at.isoformat(), "suggested_at": suggested_at.isoformat(),
+            "decided_at": decision.created_at.isoformat(),
+            "duplicates": duplicates, "duplicates_disagree": disagree,
+            "text_key": key,
+        }
+    return sorted(latest.values(), key=lambda row: (row["decided_at"], row["decision_id"]))
+
+
+def safe_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a control character gets a quote."""
+    text = "" if value is None else str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r", "\n"):
+        return "'" + text
+    return text
+
+
+def as_csv(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The rows as CSV, a header first, every cell safe from formula injection."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([safe_cell(row[c]) for c in COLUMNS])
+        yield buffer.getvalue()
+
+
+def as_jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The rows as JSON lines."""
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False) + "\n"
