@@ -489,13 +489,20 @@ def models_register(directory: Annotated[Path, typer.Argument(help="artifact dir
 
 
 @models_app.command("promote")
-def models_promote(version: Annotated[str, typer.Argument(help="a registered version")], db: DbOption = None) -> None:
-    """Make a version the active one; running servers switch on their next request."""
+def models_promote(version: Annotated[str, typer.Argument(help="a registered version")],
+                   force: Annotated[bool, typer.Option("--force", help="promote even if it scores below the "
+                                                                       "active version")] = False,
+                   db: DbOption = None) -> None:
+    """Make a version the active one; running servers switch on their next request.
+
+    A challenger scoring below the active version on the latest confirmed labels is refused unless --force.
+    """
     settings = settings_for(db)
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            promoted = model_versions.promote(session=session, version=version)
+            promoted = model_versions.promote(session=session, version=version, force=force,
+                                              holder=model_versions.ModelHolder())
     except (PulseError, ArtifactError) as error:
         raise fail(str(error)) from error
     finally:
@@ -653,6 +660,48 @@ def webhooks_remove(webhook_id: Annotated[int, typer.Argument(help="the id `puls
     finally:
         engine.dispose()
     err.print(f"webhook {webhook_id} deactivated", highlight=False)
+
+
+@models_app.command("rollback")
+def models_rollback(db: DbOption = None) -> None:
+    """Make the previously active version active again; running servers switch on their next request."""
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            version = model_versions.rollback(session=session).version
+    except PulseError as error:
+        raise fail(str(error)) from error
+    finally:
+        engine.dispose()
+    err.print(f"rolled back: {version} is active again", highlight=False)
+
+
+@models_app.command("compare")
+def models_compare(champion: Annotated[str, typer.Argument(help="the version to beat (usually the active one)")],
+                   challenger: Annotated[str, typer.Argument(help="the candidate")],
+                   limit: Annotated[int, typer.Option(min=1, help="latest confirmed labels to use")] = 500,
+                   db: DbOption = None) -> None:
+    """Both versions on the latest confirmed labels: macro-F1, agreement, ECE, with 95% intervals."""
+    from api.model_versions.compare import compare
+
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            versions = [session.get(ModelVersion, v) for v in (champion, challenger)]
+            missing = [v for v, found in zip((champion, challenger), versions, strict=True) if found is None]
+            if missing:
+                raise fail(f"model version {missing[0]!r} is not registered in {safe_url(settings.database_url)}")
+            a, b = versions
+            assert a is not None and b is not None
+            result = compare(session=session, champion=a, challenger=b, holder=model_versions.ModelHolder(),
+                             limit=limit)
+    except ArtifactError as error:
+        raise fail(f"model artifact refused: {error}") from error
+    finally:
+        engine.dispose()
+    print(json.dumps(result))
 
 
 @models_app.command("shadow")

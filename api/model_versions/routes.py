@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
-from api.deps import CurrentUser, SessionDep, require
+from api.deps import CurrentUser, SessionDep, get_model_holder, require
+from api.errors import NotFoundError
 from api.model_versions import service
-from api.model_versions.models import ModelVersionPublic, ModelVersionsPublic
+from api.model_versions.compare import compare
+from api.model_versions.models import ModelVersion, ModelVersionPublic, ModelVersionsPublic
+from api.model_versions.service import ModelHolder
 from api.users.models import Role, User
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
+HolderDep = Annotated[ModelHolder, Depends(get_model_holder)]
 ModelManager = Annotated[User, Depends(require(Role.DATA_SCIENTIST, Role.ADMIN, action="manage model versions"))]
 
 
@@ -23,9 +27,35 @@ def list_models(session: SessionDep, _user: CurrentUser) -> ModelVersionsPublic:
 
 
 @router.post("/{version}/promote", response_model=ModelVersionPublic)
-def promote(version: str, session: SessionDep, _user: ModelManager) -> ModelVersionPublic:
-    """Make a version the active one; every worker picks it up on its next request."""
-    return ModelVersionPublic.model_validate(service.promote(session=session, version=version))
+def promote(version: str, session: SessionDep, _user: ModelManager, holder: HolderDep,
+            force: bool = False) -> ModelVersionPublic:
+    """Make a version the active one; every worker picks it up on its next request.
+
+    A challenger that scores below the active version on the latest confirmed labels is refused
+    with 409 unless `force=true`.
+    """
+    return ModelVersionPublic.model_validate(service.promote(session=session, version=version, holder=holder,
+                                                             force=force))
+
+
+@router.post("/rollback", response_model=ModelVersionPublic)
+def rollback(session: SessionDep, _user: ModelManager) -> ModelVersionPublic:
+    """Make the previously active version active again."""
+    return ModelVersionPublic.model_validate(service.rollback(session=session))
+
+
+@router.get("/compare")
+def compare_versions(session: SessionDep, _user: ModelManager, holder: HolderDep,
+                     a: Annotated[str, Query(max_length=100, description="champion")],
+                     b: Annotated[str, Query(max_length=100, description="challenger")],
+                     limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
+    """Both versions on the latest confirmed labels: macro-F1, agreement and ECE with 95% intervals."""
+    champion, challenger = (session.get(ModelVersion, v) for v in (a, b))
+    for name, found in ((a, champion), (b, challenger)):
+        if found is None:
+            raise NotFoundError(f"model version {name!r} not found")
+    assert champion is not None and challenger is not None
+    return compare(session=session, champion=champion, challenger=challenger, holder=holder, limit=limit)
 
 
 @router.post("/{version}/shadow", response_model=ModelVersionPublic)

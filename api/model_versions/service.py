@@ -63,13 +63,29 @@ def get_active(*, session: Session) -> ModelVersion | None:
     return session.exec(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE)).first()
 
 
-def promote(*, session: Session, version: str) -> ModelVersion:
-    """Make a version the active one; the previous active version is retired in the same commit."""
+def promote(*, session: Session, version: str, holder: ModelHolder | None = None,
+            force: bool = False) -> ModelVersion:
+    """Make a version the active one; the previous active version is retired in the same commit.
+
+    With a holder to score with, a challenger whose macro-F1 on the latest confirmed labels is below
+    the active version's is refused unless `force`; the refusal names both figures.
+    """
     target = session.get(ModelVersion, version)
     if target is None:
         raise NotFoundError(f"model version {version!r} not found")
     verify(Path(target.artifact_path))
     check_digest(target, Path(target.artifact_path))
+    champion = get_active(session=session)
+    if holder is not None and not force and champion is not None and champion.version != version:
+        from api.model_versions.compare import compare
+
+        result = compare(session=session, champion=champion, challenger=target, holder=holder)
+        if "macro_f1_difference" in result and result["macro_f1_difference"]["value"] < 0:
+            low, high = result["macro_f1_difference"]["ci"]
+            raise ConflictError(
+                f"{version} scores macro-F1 {result['challenger']['macro_f1']} on the latest {result['n']} confirmed "
+                f"labels, below the active {champion.version} ({result['champion']['macro_f1']}; difference 95% "
+                f"interval {low:+.4f} to {high:+.4f}); promote with force to override")
     session.execute(update(ModelVersion).where(col(ModelVersion.status) == ModelStatus.ACTIVE)
                     .where(col(ModelVersion.version) != version).values(status=ModelStatus.RETIRED))
     target.status = ModelStatus.ACTIVE
@@ -78,6 +94,21 @@ def promote(*, session: Session, version: str) -> ModelVersion:
     session.commit()
     session.refresh(target)
     return target
+
+
+def previous(*, session: Session) -> ModelVersion | None:
+    """The version that was active before the current one: the retired one promoted last."""
+    return session.exec(select(ModelVersion).where(ModelVersion.status == ModelStatus.RETIRED)
+                        .where(col(ModelVersion.promoted_at).is_not(None))
+                        .order_by(col(ModelVersion.promoted_at).desc())).first()
+
+
+def rollback(*, session: Session) -> ModelVersion:
+    """Make the previously active version active again, at once (not gated: it is the way back)."""
+    before = previous(session=session)
+    if before is None:
+        raise ConflictError("no earlier active version to roll back to")
+    return promote(session=session, version=before.version, force=True)
 
 
 def shadow(*, session: Session, version: str) -> ModelVersion:

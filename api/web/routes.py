@@ -28,7 +28,7 @@ from api.decisions import service as decisions
 from api.decisions.models import DecisionCreate
 from api.decisions.routes import as_utc
 from api.deps import ClassifierDep, SessionDep, SettingsDep
-from api.errors import ForbiddenError, PulseError, UnprocessableError
+from api.errors import ConflictError, ForbiddenError, PulseError, UnprocessableError
 from api.interactions.models import Interaction
 from api.model_versions import service as model_versions
 from api.model_versions.models import ModelStatus
@@ -382,9 +382,26 @@ def models_page(request: Request, session: SessionDep, viewer: Viewer) -> HTMLRe
 
 
 @router.post("/app/models/{version}/promote")
-def promote(version: str, session: SessionDep, viewer: Viewer, csrf_token: CsrfField) -> Response:
-    """Make a version active for every worker at once."""
+def promote(version: str, request: Request, session: SessionDep, viewer: Viewer, csrf_token: CsrfField,
+            force: Annotated[str, Form()] = "") -> Response:
+    """Make a version active for every worker at once; a worse challenger needs `force`."""
     check_csrf(viewer, csrf_token)
     allow(viewer, (Role.DATA_SCIENTIST, Role.ADMIN), "promote model versions")
-    promoted = model_versions.promote(session=session, version=version)
+    try:
+        promoted = model_versions.promote(session=session, version=version, holder=request.app.state.models,
+                                          force=force == "on")
+    except ConflictError as error:
+        return _back("/app/models", error=error.message)
     return _back("/app/models", notice=f"{promoted.version} is now active.")
+
+
+@router.post("/app/models/rollback")
+def rollback(session: SessionDep, viewer: Viewer, csrf_token: CsrfField) -> Response:
+    """Make the previously active version active again."""
+    check_csrf(viewer, csrf_token)
+    allow(viewer, (Role.DATA_SCIENTIST, Role.ADMIN), "roll model versions back")
+    try:
+        restored = model_versions.rollback(session=session)
+    except ConflictError as error:
+        return _back("/app/models", error=error.message)
+    return _back("/app/models", notice=f"Rolled back: {restored.version} is active again.")

@@ -1,0 +1,74 @@
+"""Champion against challenger on the most recent labels people confirmed.
+
+Both versions score the same texts: the latest `limit` confirmed labels (near duplicates
+collapsed, see api.exports). Each gets macro-F1, agreement with people (accuracy) and ECE; the
+intervals are 95% percentile bootstraps over those texts, resampled together, so the interval of
+the difference is paired.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlmodel import Session
+
+from api.exports import service as exports
+from api.model_versions.models import ModelVersion
+from api.model_versions.service import ModelHolder
+from models.labels import Label
+from training.evaluate import expected_calibration_error
+
+BOOTSTRAP = 1000
+MIN_LABELS = 30
+"""Below this many confirmed labels a comparison says nothing, and promotion is not gated."""
+
+
+def macro_f1(truth: NDArray[np.int64], predicted: NDArray[np.int64]) -> float:
+    """Macro-F1 over the three colours (a colour absent from both scores 0)."""
+    scores = []
+    for c in range(3):
+        tp = np.sum((predicted == c) & (truth == c))
+        fp = np.sum((predicted == c) & (truth != c))
+        fn = np.sum((predicted != c) & (truth == c))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(scores))
+
+
+def compare(*, session: Session, champion: ModelVersion, challenger: ModelVersion, holder: ModelHolder,
+            limit: int = 500, team: str | None = None, seed: int = 0) -> dict[str, Any]:
+    """Both versions on the latest confirmed labels, with bootstrap intervals and the paired difference."""
+    rows = exports.confirmed(session=session, team=team)[-limit:]
+    result: dict[str, Any] = {"n": len(rows), "labels_from": rows[0]["decided_at"] if rows else None,
+                              "labels_until": rows[-1]["decided_at"] if rows else None,
+                              "champion": {"version": champion.version}, "challenger": {"version": challenger.version},
+                              "min_labels": MIN_LABELS}
+    if len(rows) < MIN_LABELS:
+        result["verdict"] = f"not compared: {len(rows)} confirmed label(s), fewer than {MIN_LABELS}"
+        return result
+    texts = [r["text"] for r in rows]
+    truth = np.array([Label(r["label"]).rank for r in rows], dtype=np.int64)
+    probs = {name: holder.load(version).predict_proba(texts)
+             for name, version in (("champion", champion), ("challenger", challenger))}
+    predicted = {name: p.argmax(axis=1) for name, p in probs.items()}
+    rng = np.random.default_rng(seed)
+    samples = rng.integers(0, len(rows), size=(BOOTSTRAP, len(rows)))
+    boot = {name: np.array([macro_f1(truth[s], predicted[name][s]) for s in samples]) for name in probs}
+    for name in probs:
+        agree = (predicted[name] == truth).astype(np.float64)
+        agree_boot = agree[samples].mean(axis=1)
+        result[name] |= {
+            "macro_f1": round(macro_f1(truth, predicted[name]), 4),
+            "macro_f1_ci": [round(float(q), 4) for q in np.percentile(boot[name], [2.5, 97.5])],
+            "agreement": round(float(agree.mean()), 4),
+            "agreement_ci": [round(float(q), 4) for q in np.percentile(agree_boot, [2.5, 97.5])],
+            "ece": round(expected_calibration_error(probs[name], truth), 4),
+        }
+    difference = boot["challenger"] - boot["champion"]
+    point = result["challenger"]["macro_f1"] - result["champion"]["macro_f1"]
+    low, high = (float(q) for q in np.percentile(difference, [2.5, 97.5]))
+    result["macro_f1_difference"] = {"value": round(point, 4), "ci": [round(low, 4), round(high, 4)]}
+    result["verdict"] = ("challenger better" if low > 0 else "challenger worse" if high < 0
+                         else "no clear difference")
+    return result
