@@ -75,6 +75,7 @@ class SuggestionPublic(SQLModel):
     decision: DecisionPublic | None = None
     priority: float | None = Field(default=None, description="queue rank score: higher needs review sooner")
     superseded_by: int | None = Field(default=None, description="the suggestion that replaced this pending one")
+    why: str | None = Field(default=None, description="why the item is where it is in the queue")
 
 
 class SuggestionsPublic(SQLModel):

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
@@ -59,7 +60,7 @@ def current_decision(*, session: Session, suggestion_id: int) -> Decision | None
 
 
 def public(suggestion: Suggestion, *, text: str | None = None, decision: Decision | None = None,
-           priority: float | None = None) -> SuggestionPublic:
+           priority: float | None = None, why: str | None = None) -> SuggestionPublic:
     """A suggestion as the API shows it; a blind one shows no label, probabilities or evidence until decided."""
     assert suggestion.id is not None
     hidden = suggestion.blind and decision is None
@@ -72,6 +73,7 @@ def public(suggestion: Suggestion, *, text: str | None = None, decision: Decisio
         created_at=suggestion.created_at, text=text, status="decided" if decision else "pending",
         blind=suggestion.blind, decision=decision_public(decision, superseded=False) if decision else None,
         priority=None if priority is None else round(priority, 4), superseded_by=suggestion.superseded_by_id,
+        why=None if hidden else why,
     )
 
 
@@ -83,6 +85,39 @@ def last_pulses() -> Any:
             .group_by(col(Decision.account_id)).subquery("last_pulse"))
 
 
+def priority_parts(today: date, settings: Settings, last: Any) -> dict[str, ColumnElement[float]]:
+    """The weights of the queue rank, each a SQL expression: renewal, arr and stale (see priority_expression)."""
+    renewal_date = col(Account.renewal_date)
+    weekly = and_(renewal_date.is_not(None),
+                  renewal_date <= today + timedelta(days=settings.cadence_weekly_within_days))
+    monthly = and_(renewal_date.is_not(None),
+                   renewal_date <= today + timedelta(days=settings.cadence_monthly_within_days))
+
+    def older_than(cadence: str) -> ColumnElement[float]:
+        cut = datetime.combine(today - timedelta(days=settings.cadence_days[cadence]), time(), UTC)
+        return case((last.c.last_pulse < cut, 0.5), else_=0.0)
+
+    return {
+        "renewal": case((weekly, 1.0), (monthly, 0.5), else_=0.0),
+        "arr": case((col(Account.arr).is_(None), 0.0), (col(Account.arr) >= 200_000, 0.5),
+                    else_=col(Account.arr) / 400_000.0),
+        "stale": case((last.c.last_pulse.is_(None), 0.5), (weekly, older_than("weekly")),
+                      (monthly, older_than("monthly")), else_=older_than("quarterly")),
+    }
+
+
+def why(margin: float, parts: dict[str, float]) -> str:
+    """The queue rank in words: how uncertain the model is, and what about the account weighs it up."""
+    reasons = [f"uncertainty {1 - margin:.2f} (margin {margin:.2f} between the two likeliest colours)"]
+    if parts["renewal"]:
+        reasons.append(f"renewal soon (+{parts['renewal']:g})")
+    if parts["arr"]:
+        reasons.append(f"ARR (+{parts['arr']:.2f})")
+    if parts["stale"]:
+        reasons.append(f"pulse overdue or missing (+{parts['stale']:g})")
+    return reasons[0] + (" × (1 + " + " + ".join(reasons[1:]) + ")" if len(reasons) > 1 else "")
+
+
 def priority_expression(today: date, settings: Settings, last: Any) -> ColumnElement[float]:
     """Queue rank: uncertainty (1 - margin) weighted up for near renewals, ARR and stale accounts.
 
@@ -90,22 +125,8 @@ def priority_expression(today: date, settings: Settings, last: Any) -> ColumnEle
     cadence (weekly, monthly or quarterly by renewal distance). Computed in SQL, with the day bounds
     bound as parameters, so the database orders the whole queue and pages through it.
     """
-    renewal_date = col(Account.renewal_date)
-    weekly = and_(renewal_date.is_not(None),
-                  renewal_date <= today + timedelta(days=settings.cadence_weekly_within_days))
-    monthly = and_(renewal_date.is_not(None),
-                   renewal_date <= today + timedelta(days=settings.cadence_monthly_within_days))
-    renewal = case((weekly, 1.0), (monthly, 0.5), else_=0.0)
-    arr = case((col(Account.arr).is_(None), 0.0), (col(Account.arr) >= 200_000, 0.5),
-               else_=col(Account.arr) / 400_000.0)
-
-    def older_than(cadence: str) -> ColumnElement[float]:
-        cut = datetime.combine(today - timedelta(days=settings.cadence_days[cadence]), time(), UTC)
-        return case((last.c.last_pulse < cut, 0.5), else_=0.0)
-
-    stale = case((last.c.last_pulse.is_(None), 0.5), (weekly, older_than("weekly")),
-                 (monthly, older_than("monthly")), else_=older_than("quarterly"))
-    return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + renewal + arr + stale)
+    parts = priority_parts(today, settings, last)
+    return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + parts["renewal"] + parts["arr"] + parts["stale"])
 
 
 def encode_cursor(offset: int) -> str:
@@ -140,7 +161,9 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     decided = exists().where(col(Decision.suggestion_id) == col(Suggestion.id))
     last = last_pulses()
     priority = priority_expression(today, settings, last).label("priority")
-    query = (select(Suggestion, Interaction.body, priority)
+    parts = priority_parts(today, settings, last)
+    query = (sa_select(Suggestion, col(Interaction.body), priority, parts["renewal"].label("renewal"),
+                       parts["arr"].label("arr"), parts["stale"].label("stale"))
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
              .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
@@ -157,10 +180,12 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
         query = query.order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
     else:
         query = query.order_by(priority.desc(), col(Suggestion.created_at).asc(), col(Suggestion.id).asc())
-    rows = session.exec(query.offset(offset).limit(limit)).all()
+    rows = session.execute(query.offset(offset).limit(limit)).all()
     total = count(session, query)
-    decisions = _current_for(session, [s.id for s, _, _ in rows if s.id is not None]) if status == "decided" else {}
-    data = [public(s, text=body, decision=decisions.get(s.id or 0), priority=p) for s, body, p in rows]
+    decisions = _current_for(session, [s.id for s, *_ in rows if s.id is not None]) if status == "decided" else {}
+    data = [public(s, text=body, decision=decisions.get(s.id or 0), priority=p,
+                   why=None if status == "decided" else why(s.margin, {"renewal": r, "arr": a, "stale": st}))
+            for s, body, p, r, a, st in rows]
     next_cursor = encode_cursor(offset + limit) if offset + limit < total else None
     return data, total, next_cursor
 

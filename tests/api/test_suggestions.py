@@ -102,6 +102,10 @@ def test_stale_accounts_rise_in_the_queue(client: TestClient, make_account, post
     on_stale = post_message(stale["id"], text)["suggestion"]
     flags = {a["name"]: a["stale"] for a in client.get("/v1/accounts", headers=emea_csm[1]).json()["data"]}
     assert flags == {"Fresh": False, "Stale": True}
-    queue = {s["id"]: s["priority"] for s in client.get("/v1/suggestions", headers=emea_csm[1]).json()["data"]}
-    # Same text, same model: the only difference is staleness (+0.5 on the weight).
+    items = {s["id"]: s for s in client.get("/v1/suggestions", headers=emea_csm[1]).json()["data"]}
+    queue = {i: s["priority"] for i, s in items.items()}
+    # Same text, same model: the only difference is staleness (+0.5 on the weight)...
     assert queue[on_stale["id"]] == pytest.approx(queue[on_fresh["id"]] * 1.5, rel=1e-3)
+    # ...and the queue says so.
+    assert items[on_stale["id"]]["why"].endswith("× (1 + pulse overdue or missing (+0.5))")
+    assert items[on_fresh["id"]]["why"].startswith("uncertainty ") and "overdue" not in items[on_fresh["id"]]["why"]
