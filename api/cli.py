@@ -7,6 +7,7 @@ import os
 import shlex
 import sys
 import time
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -279,7 +280,14 @@ def evaluate_command(data: Annotated[Path, typer.Option("--data", help="CSV with
 def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,label` (and label_confidence)")],
           out_dir: Annotated[Path, typer.Option("--out", help="artifact directory to write")],
           dev: Annotated[Path | None, typer.Option("--dev", help="CSV to report metrics on")] = None,
-          from_db: Annotated[bool, typer.Option("--from-db", help="add human-confirmed labels")] = False,
+          from_db: Annotated[bool, typer.Option("--from-db", help="add the labels people confirmed, split by time")
+                             ] = False,
+          eval_share: Annotated[float, typer.Option(min=0.0, max=0.9, help="--from-db: latest share of confirmed "
+                                                                           "messages kept for evaluation")] = 0.2,
+          eval_from: Annotated[datetime | None, typer.Option(help="--from-db: evaluate on messages from this "
+                                                                  "moment on (instead of --eval-share)")] = None,
+          eval_accounts: Annotated[str, typer.Option(help="--from-db: account ids held out whole, comma-separated")
+                                   ] = "",
           register: Annotated[bool, typer.Option("--register", help="record the version as a candidate")] = False,
           licence: Annotated[str, typer.Option(help="licence of the training data, for the model card")] = "",
           kind: Annotated[ModelKind, typer.Option(help="transformer (fine-tuned MiniLM) or baseline (TF-IDF)")]
@@ -287,7 +295,12 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
           epochs: Annotated[int | None, typer.Option(min=1, help="transformer: passes over the data")] = None,
           seed: Annotated[int, typer.Option(help="random seed")] = 13,
           db: DbOption = None) -> None:
-    """Train a model version into a sealed artifact directory with its model card."""
+    """Train a model version into a sealed artifact directory with its model card.
+
+    With --from-db the labels people confirmed join the base data: messages of the evaluation period
+    (the latest --eval-share, or from --eval-from, and any --eval-accounts) never train; they are
+    the dev set unless --dev is given. The split and the confirmed data's hash go into the version.
+    """
     from training.datasets import DatasetError, concat, read_csv
     from training.train import BaselineParams, TrainingError, train_baseline
 
@@ -297,11 +310,20 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
         dev_set = read_csv(dev) if dev else None
     except DatasetError as error:
         raise fail(str(error)) from error
+    provenance: dict[str, Any] = {}
     if from_db:
-        confirmed = confirmed_labels(settings)
-        err.print(f"adding {len(confirmed)} human-confirmed labels from the database", highlight=False)
+        try:
+            held = [int(a) for a in eval_accounts.split(",") if a.strip()]
+        except ValueError:
+            raise fail(f"--eval-accounts takes account ids, comma-separated; got {eval_accounts!r}") from None
+        moment = eval_from.replace(tzinfo=UTC) if eval_from and eval_from.tzinfo is None else eval_from
+        confirmed, later, provenance = confirmed_labels(settings, eval_share, moment, held)
+        err.print(f"adding {len(confirmed)} confirmed labels from the database; {len(later)} of the evaluation "
+                  f"period (from {provenance['evaluate_from'] or '-'}) kept apart", highlight=False)
         if len(confirmed):
             dataset = concat(dataset, confirmed)
+        if dev_set is None and len(later):
+            dev_set = later
     command = "pulse " + shlex.join(sys.argv[1:]) if Path(sys.argv[0]).name == "pulse" else ""
     try:
         if kind == ModelKind.TRANSFORMER:
@@ -320,31 +342,38 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
     if register or from_db:
         engine = make_engine(settings.database_url)
         with Session(engine) as session:
-            model_versions.register(session=session, directory=out_dir.resolve())
+            version = model_versions.register(session=session, directory=out_dir.resolve())
+            if provenance:
+                version.provenance = {**version.provenance, "confirmed_labels": provenance}
+                session.add(version)
+                session.commit()
         engine.dispose()
     summary: dict[str, Any] = {"version": manifest["version"], "out": str(out_dir)}
     summary.update({split: {"macro_f1": m["macro_f1"], "ece": m["ece"]} for split, m in manifest["metrics"].items()})
+    if provenance:
+        summary["confirmed_labels"] = provenance
     print(json.dumps(summary))
 
 
-def confirmed_labels(settings: Settings) -> Any:
-    """Interaction texts with the label of their current human decision."""
-    from sqlmodel import col, select
-
-    from api.decisions.models import Decision, DecisionHead
-    from api.interactions.models import Interaction
-    from api.suggestions.models import Suggestion
+def confirmed_labels(settings: Settings, eval_share: float, cut: datetime | None,
+                     eval_accounts: list[int]) -> tuple[Any, Any, dict[str, Any]]:
+    """Confirmed labels split by time: (training rows, evaluation rows, provenance of the split)."""
+    from api.exports import service as exports
     from training.datasets import from_rows
 
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
-        rows = session.exec(select(Interaction.body, Decision.label)
-                            .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
-                            .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
-                            .join(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
-                            .order_by(col(Decision.id))).all()
+        rows = exports.confirmed(session=session)
     engine.dispose()
-    return from_rows([(body, label) for body, label in rows], f"database:{safe_url(settings.database_url)}")
+    split = exports.split_by_time(rows, eval_share=eval_share, cut=cut, eval_accounts=eval_accounts)
+    where = safe_url(settings.database_url)
+    train_set = from_rows([(r["text"], r["label"]) for r in split.train],
+                          f"confirmed labels in {where}, messages before {split.cut or 'any time'}",
+                          weights=[exports.label_weight(r) for r in split.train])
+    later = from_rows([(r["text"], r["label"]) for r in split.evaluate],
+                      f"confirmed labels in {where}, messages from {split.cut}")
+    return train_set, later, {**split.describe(), "database": where, "train_sha256": train_set.sha256,
+                              "evaluate_sha256": later.sha256}
 
 
 class IngestFormat(StrEnum):

@@ -90,13 +90,14 @@ def label_names(indices: NDArray[np.int64]) -> list[str]:
     return [LABELS[int(i)].value for i in indices]
 
 
-def from_rows(rows: Sequence[tuple[str, str]], source: str) -> Dataset:
-    """A dataset from (text, label) pairs, hashed over its content."""
+def from_rows(rows: Sequence[tuple[str, str]], source: str, weights: Sequence[float] | None = None) -> Dataset:
+    """A dataset from (text, label) pairs (and per-row weights in (0, 1]), hashed over its content."""
     digest = hashlib.sha256()
-    for text, label in rows:
-        digest.update(f"{label}\t{text}\n".encode())
+    weights = list(weights) if weights is not None else [1.0] * len(rows)
+    for (text, label), weight in zip(rows, weights, strict=True):
+        digest.update(f"{label}\t{weight}\t{text}\n".encode())
     labels = np.asarray([Label.parse(label).rank for _, label in rows], dtype=np.int64)
-    return Dataset([t for t, _ in rows], labels, np.ones(len(rows)), source, digest.hexdigest())
+    return Dataset([t for t, _ in rows], labels, np.asarray(weights, dtype=np.float64), source, digest.hexdigest())
 
 
 def concat(first: Dataset, second: Dataset) -> Dataset:

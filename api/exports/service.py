@@ -15,6 +15,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -80,6 +81,56 @@ def confirmed(*, session: Session, team: str | None = None, since: datetime | No
             "text_key": key,
         }
     return sorted(latest.values(), key=lambda row: (row["decided_at"], row["decision_id"]))
+
+
+ACCEPTED_SHOWN_WEIGHT = 0.7
+"""Training weight of a label accepted while the suggestion was shown: people lean towards what they
+see (anchoring), so agreeing with it says less than a blind label or a deliberate override (both 1.0)."""
+
+
+def label_weight(row: dict[str, Any]) -> float:
+    """How much a confirmed label counts in training (used as the label's confidence, at most 1)."""
+    return ACCEPTED_SHOWN_WEIGHT if row["accepted"] and not row["blind"] else 1.0
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    """Confirmed labels cut by time (and optionally by account): nothing of the evaluation period trains."""
+
+    train: list[dict[str, Any]]
+    evaluate: list[dict[str, Any]]
+    cut: str
+    eval_accounts: list[int]
+    dropped_duplicates: int
+
+    def describe(self) -> dict[str, Any]:
+        """The split, for the model version's provenance."""
+        return {"train": len(self.train), "evaluate": len(self.evaluate), "evaluate_from": self.cut,
+                "evaluate_accounts": self.eval_accounts,
+                "dropped_near_duplicates_of_evaluation": self.dropped_duplicates,
+                "train_blind": sum(r["blind"] for r in self.train),
+                "train_overridden": sum(not r["accepted"] for r in self.train),
+                "weights": {"blind": 1.0, "overridden": 1.0, "accepted_while_shown": ACCEPTED_SHOWN_WEIGHT}}
+
+
+def split_by_time(rows: list[dict[str, Any]], *, eval_share: float = 0.2, cut: datetime | None = None,
+                  eval_accounts: Iterable[int] = ()) -> TimeSplit:
+    """Messages from `cut` on (default: the latest `eval_share` by time) and whole `eval_accounts` evaluate;
+    the rest trains, less any near duplicate of an evaluation text."""
+    held = set(eval_accounts)
+    moments = sorted(r["occurred_at"] for r in rows)
+    if cut is not None:
+        boundary = cut.isoformat()
+    elif moments:
+        boundary = moments[min(int(len(moments) * (1 - eval_share)), len(moments) - 1)]
+    else:
+        boundary = ""
+    later = [r for r in rows if (boundary and r["occurred_at"] >= boundary) or r["account_id"] in held]
+    keys = {r["text_key"] for r in later}
+    earlier = [r for r in rows if not ((boundary and r["occurred_at"] >= boundary) or r["account_id"] in held)]
+    train = [r for r in earlier if r["text_key"] not in keys]
+    return TimeSplit(train=train, evaluate=later, cut=boundary, eval_accounts=sorted(held),
+                     dropped_duplicates=len(earlier) - len(train))
 
 
 def safe_cell(value: Any) -> str:
