@@ -593,6 +593,40 @@ def backfill(model: Annotated[str | None, typer.Option(help="version to score wi
               f"in {-(-queued // chunk)} job(s); run `pulse worker` to score them", highlight=False)
 
 
+@app.command("experiment-leave-one-out")
+def experiment_leave_one_out(
+        data: Annotated[Path, typer.Option("--data", help="training CSV with text, label, account, created_at")],
+        dev: Annotated[Path, typer.Option("--dev", help="dev CSV with the same columns")],
+        account: Annotated[str, typer.Option(help="the account (airline) left out, then confirmed")],
+        confirmed: Annotated[int, typer.Option(min=10, help="its earliest messages confirmed through Pulse")] = 300,
+        kind: Annotated[ModelKind, typer.Option(help="what to train both versions as")] = ModelKind.BASELINE,
+        epochs: Annotated[int, typer.Option(min=1, help="transformer: passes over the data")] = 1,
+        workdir: Annotated[Path, typer.Option("--dir", help="where both versions and the database go")] = Path(
+            "experiment-leave-one-out")) -> None:
+    """Leave an account out, confirm labels on its earliest messages in Pulse, retrain: print the gain on the rest."""
+    from api.model_versions.experiment import leave_one_out
+    from training.datasets import Dataset
+    from training.train import BaselineParams, train_baseline
+
+    def trainer(train_set: Dataset, out: Path, dev_set: Dataset | None) -> dict[str, Any]:
+        if kind == ModelKind.TRANSFORMER:
+            from training.finetune import FinetuneParams, finetune
+
+            return finetune(train_set, out, dev=dev_set, params=FinetuneParams(epochs=epochs),
+                            progress=lambda message: err.print(message, highlight=False))
+        return train_baseline(train_set, out, dev=dev_set, params=BaselineParams())
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = get_settings().model_copy(update={"blind_share": 0.0, "redact_pii": False})
+    try:
+        result = leave_one_out(train_csv=data, dev_csv=dev, account=account, confirmed=confirmed, workdir=workdir,
+                               trainer=trainer, settings=settings,
+                               progress=lambda message: err.print(message, highlight=False))
+    except (ValueError, OSError) as error:
+        raise fail(str(error)) from error
+    print(json.dumps(result))
+
+
 @app.command("export-labels")
 def export_labels(out: Annotated[Path, typer.Option("--out", help="file to write (- for standard output)")],
                   format: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",

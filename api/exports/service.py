@@ -121,7 +121,7 @@ def split_by_time(rows: list[dict[str, Any]], *, eval_share: float = 0.2, cut: d
     moments = sorted(r["occurred_at"] for r in rows)
     if cut is not None:
         boundary = cut.isoformat()
-    elif moments:
+    elif moments and eval_share > 0:
         boundary = moments[min(int(len(moments) * (1 - eval_share)), len(moments) - 1)]
     else:
         boundary = ""
