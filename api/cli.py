@@ -601,6 +601,7 @@ def experiment_leave_one_out(
         confirmed: Annotated[int, typer.Option(min=10, help="its earliest messages confirmed through Pulse")] = 300,
         kind: Annotated[ModelKind, typer.Option(help="what to train both versions as")] = ModelKind.BASELINE,
         epochs: Annotated[int, typer.Option(min=1, help="transformer: passes over the data")] = 1,
+        repeat: Annotated[int, typer.Option(min=1, max=20, help="times the confirmed labels are repeated")] = 1,
         workdir: Annotated[Path, typer.Option("--dir", help="where both versions and the database go")] = Path(
             "experiment-leave-one-out")) -> None:
     """Leave an account out, confirm labels on its earliest messages in Pulse, retrain: print the gain on the rest."""
@@ -620,7 +621,7 @@ def experiment_leave_one_out(
     settings = get_settings().model_copy(update={"blind_share": 0.0, "redact_pii": False})
     try:
         result = leave_one_out(train_csv=data, dev_csv=dev, account=account, confirmed=confirmed, workdir=workdir,
-                               trainer=trainer, settings=settings,
+                               trainer=trainer, settings=settings, repeat=repeat,
                                progress=lambda message: err.print(message, highlight=False))
     except (ValueError, OSError) as error:
         raise fail(str(error)) from error

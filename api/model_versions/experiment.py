@@ -60,7 +60,7 @@ def dataset(rows: list[dict[str, str]], source: str) -> Dataset:
 
 def leave_one_out(*, train_csv: Path, dev_csv: Path, account: str, confirmed: int, workdir: Path,
                   trainer: Trainer, settings: Settings, progress: Callable[[str], None] = print,
-                  seed: int = 0) -> dict[str, Any]:
+                  seed: int = 0, repeat: int = 1) -> dict[str, Any]:
     """Run the experiment; returns both versions' macro-F1 on the account's unseen messages and the gain."""
     started = time.perf_counter()
     train_rows, dev_rows = read_rows(train_csv), read_rows(dev_csv)
@@ -106,8 +106,11 @@ def leave_one_out(*, train_csv: Path, dev_csv: Path, account: str, confirmed: in
     split = exports.split_by_time(rows, eval_share=0.0)
     confirmed_set = from_rows([(r["text"], r["label"]) for r in split.train], f"{len(split.train)} labels confirmed "
                               f"in Pulse for {account}", weights=[exports.label_weight(r) for r in split.train])
-    progress(f"training B on {len(base_set)} + {len(confirmed_set)} confirmed rows")
-    after = trainer(concat(base_set, confirmed_set), workdir / "with-confirmed", base_dev)
+    progress(f"training B on {len(base_set)} + {repeat} × {len(confirmed_set)} confirmed rows")
+    combined = base_set
+    for _ in range(repeat):
+        combined = concat(combined, confirmed_set)
+    after = trainer(combined, workdir / "with-confirmed", base_dev)
 
     texts = [r["text"] for r in unseen]
     truth = np.array([Label.parse(r["label"]).rank for r in unseen], dtype=np.int64)
@@ -119,7 +122,7 @@ def leave_one_out(*, train_csv: Path, dev_csv: Path, account: str, confirmed: in
                      for s in samples])
     scores = {name: round(macro_f1(truth, p), 4) for name, p in predicted.items()}
     return {
-        "account": account, "confirmed": len(split.train), "overridden": overrides,
+        "account": account, "confirmed": len(split.train), "repeat": repeat, "overridden": overrides,
         "unseen_messages": len(unseen), "version_without": before["version"], "version_with": after["version"],
         "macro_f1_without": scores["without"], "macro_f1_with": scores["with-confirmed"],
         "gain": round(scores["with-confirmed"] - scores["without"], 4),

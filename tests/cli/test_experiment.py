@@ -34,10 +34,11 @@ def test_confirmed_labels_of_a_left_out_account_improve_its_later_messages(label
     train = write(tmp_path / "train.csv", base + shipping[:60])
     dev = write(tmp_path / "dev.csv", base[:12] + shipping[60:])
     result = CliRunner().invoke(app, ["experiment-leave-one-out", "--data", str(train), "--dev", str(dev),
-                                      "--account", "Fjord", "--confirmed", "30", "--dir", str(tmp_path / "run")])
+                                      "--account", "Fjord", "--confirmed", "30", "--repeat", "2",
+                                      "--dir", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    assert figures["confirmed"] == 30 and figures["unseen_messages"] == 45
+    assert figures["confirmed"] == 30 and figures["repeat"] == 2 and figures["unseen_messages"] == 45
     assert figures["macro_f1_with"] > figures["macro_f1_without"] and figures["gain_ci"][0] > 0
     refused = CliRunner().invoke(app, ["experiment-leave-one-out", "--data", str(train), "--dev", str(dev),
                                        "--account", "Nobody", "--dir", str(tmp_path / "run")])
