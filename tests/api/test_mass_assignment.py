@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-SERVER_SET = {"id": 1, "user_id": 1, "accepted": True, "model_version": "v-forged", "created_at": "2020-01-01T00:00:00Z",
-              "revision": 9, "created_by": 1, "request_hash": "x", "superseded_by_id": 1, "shadow": True}
+SERVER_SET = {"id": 1, "user_id": 1, "accepted": True, "model_version": "v-forged",
+              "created_at": "2020-01-01T00:00:00Z", "revision": 9, "created_by": 1, "request_hash": "x",
+              "superseded_by_id": 1, "shadow": True}
 
 
 @pytest.mark.parametrize("field", sorted(SERVER_SET))
