@@ -655,6 +655,26 @@ def export_labels(out: Annotated[Path, typer.Option("--out", help="file to write
     err.print(f"{len(rows)} confirmed label(s) written to {out}", highlight=False)
 
 
+@app.command()
+def erase(account: Annotated[int, typer.Option("--account", help="the account id whose texts are erased")],
+          yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+          db: DbOption = None) -> None:
+    """Erase an account's customer texts everywhere (the decision counts stay); this cannot be undone."""
+    from api.privacy.service import erase_account
+
+    settings = settings_for(db)
+    if not yes and not typer.confirm(f"Erase every text of account {account} in {safe_url(settings.database_url)}?"):
+        raise fail("nothing erased", code=1)
+    engine = make_engine(settings.database_url)
+    try:
+        result = erase_account(engine, account)
+    except PulseError as error:
+        raise fail(str(error)) from error
+    finally:
+        engine.dispose()
+    print(json.dumps(result.__dict__))
+
+
 @app.command("jobs")
 def jobs_command(db: DbOption = None) -> None:
     """Count background jobs by kind and status."""

@@ -55,6 +55,7 @@ def confirmed(*, session: Session, team: str | None = None, since: datetime | No
              .join(Interaction, col(Interaction.id) == col(Decision.interaction_id))
              .join(User, col(User.id) == col(Decision.user_id))
              .where(col(Decision.scope) == Scope.INTERACTION)
+             .where(col(Interaction.body) != "[erased]")  # pulse erase: nothing left to learn from
              .order_by(col(Decision.created_at), col(Decision.id)))
     if team is not None:
         query = query.where(col(Decision.team) == team)

@@ -1,0 +1,68 @@
+"""Erasing an account's personal data: its customers' words go, the anonymous decision counts stay.
+
+Erased: every interaction's body, author and subject; the evidence and roll-up snippets stored on
+its suggestions; the free-text notes on its decisions. Kept: the rows themselves, their labels,
+versions, times and people, so every audit count is the same before and after. On SQLite the
+erased pages are overwritten (secure_delete), the WAL is checkpointed and truncated, and the file is
+vacuumed, so the old text is in no file; on PostgreSQL the tables are vacuumed (WAL segments are
+recycled by the server on its own schedule; see the README).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from api.accounts.models import Account
+from api.decisions.models import Decision
+from api.errors import NotFoundError
+from api.interactions.models import Interaction
+from api.suggestions.models import Suggestion
+
+ERASED = "[erased]"
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure changed."""
+
+    account_id: int
+    interactions: int
+    suggestions: int
+    decision_notes: int
+
+
+def erase_account(engine: Engine, account_id: int) -> Erasure:
+    """Erase the texts of one account everywhere Pulse keeps them, and leave no copy in the database files."""
+    with Session(engine) as session:
+        if session.get(Account, account_id) is None:
+            raise NotFoundError(f"account {account_id} not found")
+        if engine.dialect.name == "sqlite":
+            session.execute(text("PRAGMA secure_delete = ON"))
+        interactions = session.execute(update(Interaction).where(col(Interaction.account_id) == account_id)
+                                       .values(body=ERASED, author=None, subject=None))
+        suggestions = session.execute(update(Suggestion).where(col(Suggestion.account_id) == account_id)
+                                      .values(explanation=[]))
+        noted = list(session.exec(select(Decision.id).where(Decision.account_id == account_id)
+                                  .where(col(Decision.note).is_not(None))))
+        if noted:
+            session.execute(update(Decision).where(col(Decision.id).in_(noted)).values(note=None))
+        session.commit()
+        result = Erasure(account_id=account_id, interactions=int(interactions.rowcount),  # type: ignore[attr-defined]
+                         suggestions=int(suggestions.rowcount), decision_notes=len(noted))  # type: ignore[attr-defined]
+    _compact(engine)
+    return result
+
+
+def _compact(engine: Engine) -> None:
+    """Rewrite the database so the erased text survives in no page, WAL frame or free list."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            connection.execute(text("VACUUM"))
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        else:
+            connection.execute(text("VACUUM interactions, suggestions, decisions"))
