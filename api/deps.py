@@ -43,14 +43,15 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_current_user(session: SessionDep,
+def get_current_user(request: Request, session: SessionDep,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
-    """The user whose API key is in the Authorization header."""
+    """The user whose API key is in the Authorization header; each call counts against the key's rate limit."""
     if credentials is None:
         raise UnauthorizedError("missing API key: send `Authorization: Bearer <key>`")
     user = users.get_by_key(session=session, api_key=credentials.credentials)
     if user is None:
         raise UnauthorizedError("invalid or disabled API key")
+    request.app.state.limiter.hit(user.api_key_hash[:32])
     return user
 
 

@@ -55,6 +55,16 @@ class UnprocessableError(PulseError):
     status = 422
 
 
+class TooManyRequestsError(PulseError):
+    """The key has used its requests for this window; `retry_after` seconds until the next."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def _body(message: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": message}
     if errors:
@@ -127,6 +137,8 @@ def install(app: FastAPI, html_error: HtmlError | None = None, html_prefixes: tu
             return html_error(request, exc.status, exc.message)
         errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyRequestsError):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(_body(exc.message, errors), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -27,6 +27,7 @@ from api.model_versions.routes import router as models_router
 from api.model_versions.service import ModelHolder, get_active
 from api.observability import Metrics, RequestMetricsMiddleware, configure_logging
 from api.outcomes.routes import router as outcomes_router
+from api.ratelimit import RateLimiter
 from api.suggestions.routes import router as suggestions_router
 from api.web import routes as web
 from api.worker import start_in_thread
@@ -48,6 +49,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         thread, stop = worker
         stop.set()
         thread.join(timeout=app.state.settings.webhook_timeout_s + 5)
+    app.state.limiter.close()
     app.state.engine.dispose()
 
 
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.models = ModelHolder(settings.batch_max_texts, settings.batch_max_wait_ms / 1000)
     app.state.metrics = Metrics()
+    app.state.limiter = RateLimiter(settings.database_url, settings.rate_limit_per_minute)
     errors.install(app, html_error=web.error_page, html_prefixes=("/app", "/login", "/logout"))
     for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
                    audit_router, models_router, webhooks_router, exports_router, web.router):

@@ -7,9 +7,10 @@ from api.interactions.models import Interaction
 from api.jobs.models import Job
 from api.model_versions.models import ModelVersion
 from api.outcomes.models import Outcome
+from api.ratelimit import RateLimitWindow
 from api.suggestions.models import Suggestion
 from api.users.models import User
 from api.web.models import WebSession
 
 __all__ = ["Account", "AccountDomain", "Decision", "DecisionHead", "Event", "Interaction", "Job", "ModelVersion",
-           "Outcome", "Suggestion", "User", "WebSession", "WebhookEndpoint"]
+           "Outcome", "RateLimitWindow", "Suggestion", "User", "WebSession", "WebhookEndpoint"]

@@ -66,7 +66,7 @@ def simulation(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str,
     headers["lead"] = {"Authorization": f"Bearer {lead_key}"}
     engine.dispose()
     settings = Settings(database_url=url, model_dir=registry.ARTIFACTS_DIR / "baseline-tfidf", blind_share=0.0,
-                        log_format="text", log_level="WARNING")
+                        log_format="text", log_level="WARNING", embedded_worker=False, rate_limit_per_minute=0)
     with TestClient(create_app(settings)) as client:
         yield client, headers, ids
 

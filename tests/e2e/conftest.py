@@ -42,10 +42,10 @@ class Live:
 
 
 @contextmanager
-def serving(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serving(env: dict[str, str], cwd: Path, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`pulse serve` on a free port until the block ends: (base URL, process)."""
     port = free_port()
-    server = subprocess.Popen([PULSE, "serve", "--port", str(port)], env=env, cwd=cwd,
+    server = subprocess.Popen([PULSE, "serve", "--port", str(port), "--workers", str(workers)], env=env, cwd=cwd,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
