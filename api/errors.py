@@ -19,10 +19,11 @@ class PulseError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.extra = extra or {}  # more keys of the error body, such as the current state after a conflict
 
 
 class NotFoundError(PulseError):
@@ -53,6 +54,12 @@ class UnprocessableError(PulseError):
     """The request is well-formed but its values are not acceptable."""
 
     status = 422
+
+
+class PreconditionFailedError(PulseError):
+    """The caller's If-Match names a state that is no longer current."""
+
+    status = 412
 
 
 class TooManyRequestsError(PulseError):
@@ -139,7 +146,7 @@ def install(app: FastAPI, html_error: HtmlError | None = None, html_prefixes: tu
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if isinstance(exc, TooManyRequestsError):
             headers = {"Retry-After": str(exc.retry_after)}
-        return JSONResponse(_body(exc.message, errors), status_code=exc.status, headers=headers)
+        return JSONResponse(_body(exc.message, errors) | exc.extra, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from api.decisions import service
 from api.decisions.models import DecisionCreate, DecisionPublic, DecisionsPublic
 from api.deps import MetricsDep, SessionDep, SettingsDep, require
+from api.errors import UnprocessableError
 from api.policies import TEAM_READERS
 from api.suggestions.models import Scope
 from api.users.models import Role, User
@@ -36,10 +37,24 @@ REPLAYED: dict[int | str, dict[str, Any]] = {
              responses=REPLAYED)
 def decide(suggestion_id: int, data: DecisionCreate, response: Response, session: SessionDep, user: Decider,
            settings: SettingsDep, metrics: MetricsDep,
-           idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None) -> DecisionPublic:
-    """Accept or override a suggestion; a later decision supersedes this one without deleting it."""
+           idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+           if_match: Annotated[str | None, Header(max_length=20, description="the suggestion's ETag as read: the "
+                                                                             "current decision's revision")] = None
+           ) -> DecisionPublic:
+    """Accept or override a suggestion; a later decision supersedes this one without deleting it.
+
+    With If-Match (the ETag of GET /v1/suggestions/{id}), a decision made by someone else since is
+    answered 412 with the current decision instead of being overwritten.
+    """
+    revision = None
+    if if_match is not None:
+        try:
+            revision = int(if_match.strip().removeprefix("W/").strip('"'))
+        except ValueError:
+            raise UnprocessableError(f"If-Match must be the ETag of the suggestion, such as \"2\", got {if_match!r}",
+                                     field="If-Match") from None
     decision, created = service.decide(session=session, user=user, suggestion_id=suggestion_id, data=data,
-                                       idempotency_key=idempotency_key, settings=settings)
+                                       idempotency_key=idempotency_key, settings=settings, if_revision=revision)
     if created:
         metrics.decided(decision.accepted, decision.blind)
     else:

@@ -15,7 +15,7 @@ from api.accounts.models import Account, Pulse
 from api.config import Settings
 from api.db import utcnow
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
-from api.errors import ConflictError, UnprocessableError
+from api.errors import ConflictError, PreconditionFailedError, UnprocessableError
 from api.events import service as events
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope
@@ -55,11 +55,13 @@ def check_reasons(data: DecisionCreate, suggested: Label, settings: Settings, bl
 
 def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCreate,
            idempotency_key: str | None, settings: Settings,
-           at: datetime | None = None) -> tuple[DecisionPublic, bool]:
+           at: datetime | None = None, if_revision: int | None = None) -> tuple[DecisionPublic, bool]:
     """Record a decision that supersedes the current one; returns (decision, created).
 
     The same Idempotency-Key with the same body returns the decision it made the first time.
     `at` records when a decision imported from elsewhere was made; the API always uses now.
+    `if_revision` (the API's If-Match) is the revision the caller saw, 0 for none: if another
+    decision came first, the answer is 412 with the current decision.
     """
     suggestion = suggestions.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
     request_hash = _request_hash(suggestion_id, data)
@@ -68,6 +70,13 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         if replay is not None:
             return replay, False
     head = session.get(DecisionHead, suggestion_id)
+    if if_revision is not None:
+        seen = session.get(Decision, head.decision_id) if head else None
+        if (seen.revision if seen else 0) != if_revision:
+            raise PreconditionFailedError(
+                f"suggestion {suggestion_id} was decided again since revision {if_revision}: it is at revision "
+                f"{seen.revision if seen else 0}; read it and decide again", field="If-Match",
+                extra={"current": _current_body(seen)})
     if suggestion.superseded_by_id is not None and head is None:
         raise ConflictError(f"suggestion {suggestion_id} was replaced by suggestion {suggestion.superseded_by_id}, "
                             "made from newer text; decide on that one", field="suggestion_id")
@@ -108,10 +117,17 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
             replay = _replay(session, user, idempotency_key, request_hash)
             if replay is not None:
                 return replay, False
+        head = session.get(DecisionHead, suggestion_id)
+        winner = session.get(Decision, head.decision_id) if head else None
         raise ConflictError(f"another decision on suggestion {suggestion_id} was recorded at the same moment; "
-                            "read it and decide again") from None
+                            "read it and decide again", extra={"current": _current_body(winner)}) from None
     session.refresh(decision)
     return decision_public(decision, superseded=False), True
+
+
+def _current_body(decision: Decision | None) -> dict[str, Any] | None:
+    """The decision that stands, as the API shows it, for the body of a 409 or 412."""
+    return decision_public(decision, superseded=False).model_dump(mode="json") if decision else None
 
 
 def _record_pulse_change(session: Session, account: Account, before: dict[int, Pulse], decision: Decision,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.db import utcnow
 from api.deps import ClassifierDep, CurrentUser, SessionDep, SettingsDep, require
@@ -46,12 +46,13 @@ def review_queue(session: SessionDep, user: TeamMember, settings: SettingsDep,
 
 
 @router.get("/suggestions/{suggestion_id}", response_model=SuggestionPublic)
-def get_suggestion(suggestion_id: int, session: SessionDep, user: TeamMember) -> SuggestionPublic:
-    """One suggestion with its text and current decision."""
+def get_suggestion(suggestion_id: int, session: SessionDep, user: TeamMember, response: Response) -> SuggestionPublic:
+    """One suggestion with its text and current decision; the ETag is that decision's revision (0: none)."""
     suggestion = service.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
     interaction = session.get(Interaction, suggestion.interaction_id) if suggestion.interaction_id else None
-    return service.public(suggestion, text=interaction.body if interaction else None,
-                          decision=service.current_decision(session=session, suggestion_id=suggestion_id))
+    decision = service.current_decision(session=session, suggestion_id=suggestion_id)
+    response.headers["ETag"] = f'"{decision.revision if decision else 0}"'
+    return service.public(suggestion, text=interaction.body if interaction else None, decision=decision)
 
 
 @router.post("/suggest", response_model=SuggestResponse)
