@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("pulse.errors")
@@ -129,11 +130,45 @@ def describe_validation_error(error: dict[str, Any]) -> dict[str, Any]:
 HtmlError = Callable[[Request, int, str], Response]
 
 
+class FieldError(BaseModel):
+    """One field's problem."""
+
+    field: str | None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a sentence, and for validation errors each field's problem."""
+
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def document_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document describe the error bodies Pulse sends (not FastAPI's default 422 shape)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["HTTPValidationError"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
+            components["HTTPValidationError"].pop("$defs", None)
+            components.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI, html_error: HtmlError | None = None, html_prefixes: tuple[str, ...] = ()) -> None:
     """Register the handlers that turn every error into a JSON body without a traceback.
 
     Under `html_prefixes` (the web pages) an error is a page instead, with the same message.
     """
+
+    document_errors(app)
 
     def page(request: Request) -> bool:
         return html_error is not None and request.url.path.startswith(html_prefixes) if html_prefixes else False

@@ -20,7 +20,7 @@ class AccountBase(SQLModel):
 
     name: str = Field(min_length=1, max_length=200)
     segment: str | None = Field(default=None, max_length=100)
-    owner_id: int | None = Field(default=None, foreign_key="users.id")
+    owner_id: int | None = Field(default=None, foreign_key="users.id", ge=1, le=2**63 - 1)
     renewal_date: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
     lifecycle_stage: str | None = Field(default=None, max_length=50)
     arr: float | None = Field(default=None, ge=0)

@@ -10,6 +10,7 @@ from api.accounts import service
 from api.accounts.models import AccountCreate, AccountPublic, AccountsPublic, Timeline
 from api.db import utcnow
 from api.deps import ClassifierDep, MetricsDep, SessionDep, SettingsDep, require
+from api.ids import IdPath
 from api.policies import TEAM_READERS, team_for_filter
 from api.suggestions import service as suggestions
 from api.suggestions.models import SuggestionPublic
@@ -37,14 +38,14 @@ def list_accounts(session: SessionDep, user: TeamMember, settings: SettingsDep,
 
 
 @router.get("/{account_id}", response_model=AccountPublic)
-def get_account(account_id: int, session: SessionDep, user: TeamMember, settings: SettingsDep) -> AccountPublic:
+def get_account(account_id: IdPath, session: SessionDep, user: TeamMember, settings: SettingsDep) -> AccountPublic:
     """One account."""
     account = service.get_or_raise(session=session, user=user, account_id=account_id)
     return service.public_many(session=session, accounts=[account], settings=settings, today=utcnow().date())[0]
 
 
 @router.get("/{account_id}/timeline", response_model=Timeline)
-def get_timeline(account_id: int, session: SessionDep, user: TeamMember) -> Timeline:
+def get_timeline(account_id: IdPath, session: SessionDep, user: TeamMember) -> Timeline:
     """The account's interactions, suggestions, decisions and pulse changes, oldest first."""
     account = service.get_or_raise(session=session, user=user, account_id=account_id)
     events = service.timeline(session=session, account=account)
@@ -52,7 +53,7 @@ def get_timeline(account_id: int, session: SessionDep, user: TeamMember) -> Time
 
 
 @router.post("/{account_id}/suggestions", status_code=201, response_model=SuggestionPublic)
-def suggest_for_account(account_id: int, session: SessionDep, user: TeamMember, settings: SettingsDep,
+def suggest_for_account(account_id: IdPath, session: SessionDep, user: TeamMember, settings: SettingsDep,
                         classifier: ClassifierDep, metrics: MetricsDep) -> SuggestionPublic:
     """Roll the account's recent interactions up into an account-scope suggestion."""
     account = service.get_or_raise(session=session, user=user, account_id=account_id)

@@ -11,6 +11,7 @@ from api.decisions import service
 from api.decisions.models import DecisionCreate, DecisionPublic, DecisionsPublic
 from api.deps import MetricsDep, SessionDep, SettingsDep, require
 from api.errors import UnprocessableError
+from api.ids import IdPath, IdQuery
 from api.policies import TEAM_READERS
 from api.suggestions.models import Scope
 from api.users.models import Role, User
@@ -35,7 +36,7 @@ REPLAYED: dict[int | str, dict[str, Any]] = {
 
 @router.post("/suggestions/{suggestion_id}/decisions", status_code=201, response_model=DecisionPublic,
              responses=REPLAYED)
-def decide(suggestion_id: int, data: DecisionCreate, response: Response, session: SessionDep, user: Decider,
+def decide(suggestion_id: IdPath, data: DecisionCreate, response: Response, session: SessionDep, user: Decider,
            settings: SettingsDep, metrics: MetricsDep,
            idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
            if_match: Annotated[str | None, Header(max_length=20, description="the suggestion's ETag as read: the "
@@ -64,7 +65,7 @@ def decide(suggestion_id: int, data: DecisionCreate, response: Response, session
 
 
 @router.get("/decisions", response_model=DecisionsPublic)
-def list_decisions(session: SessionDep, user: Reader, user_id: int | None = None, account_id: int | None = None,
+def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, account_id: IdQuery = None,
                    model_version: Annotated[str | None, Query(max_length=100)] = None,
                    since: datetime | None = None, until: datetime | None = None,
                    label: Label | None = None, suggested_label: Label | None = None, scope: Scope | None = None,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from api.deps import SessionDep, require
 from api.events import service
 from api.events.models import WebhookCreate, WebhookPublic, WebhooksPublic
+from api.ids import IdPath
 from api.users.models import Role, User
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -29,6 +30,6 @@ def list_webhooks(session: SessionDep, user: Admin) -> WebhooksPublic:
 
 
 @router.delete("/{webhook_id}", response_model=WebhookPublic)
-def deactivate_webhook(webhook_id: int, session: SessionDep, user: Admin) -> WebhookPublic:
+def deactivate_webhook(webhook_id: IdPath, session: SessionDep, user: Admin) -> WebhookPublic:
     """Stop sending to an endpoint; its queued deliveries are dropped (marked dead) when their turn comes."""
     return service.deactivate(session, webhook_id)

@@ -25,7 +25,7 @@ class InteractionKind(StrEnum):
 class InteractionBase(SQLModel):
     """Fields a client may set on an interaction."""
 
-    account_id: int = Field(foreign_key="accounts.id", index=True)
+    account_id: int = Field(foreign_key="accounts.id", index=True, ge=1, le=2**63 - 1)
     kind: InteractionKind = Field(sa_type=String(16))
     external_id: str | None = Field(default=None, max_length=300)
     author: str | None = Field(default=None, max_length=300)

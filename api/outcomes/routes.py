@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlmodel import SQLModel
 
 from api.deps import SessionDep, require
+from api.ids import IdPath
 from api.outcomes import service
 from api.outcomes.models import OutcomeCreate, OutcomePublic
 from api.policies import TEAM_READERS
@@ -25,13 +26,13 @@ class OutcomesPublic(SQLModel):
 
 
 @router.post("/{account_id}/outcomes", status_code=201, response_model=OutcomePublic)
-def record_outcome(account_id: int, data: OutcomeCreate, session: SessionDep, user: TeamMember) -> OutcomePublic:
+def record_outcome(account_id: IdPath, data: OutcomeCreate, session: SessionDep, user: TeamMember) -> OutcomePublic:
     """Record that an account renewed, churned or downsold on a date."""
     return OutcomePublic.model_validate(service.create(session=session, user=user, account_id=account_id, data=data))
 
 
 @router.get("/{account_id}/outcomes", response_model=OutcomesPublic)
-def list_outcomes(account_id: int, session: SessionDep, user: TeamMember) -> OutcomesPublic:
+def list_outcomes(account_id: IdPath, session: SessionDep, user: TeamMember) -> OutcomesPublic:
     """An account's outcomes, oldest first."""
     outcomes = service.get_all(session=session, user=user, account_id=account_id)
     return OutcomesPublic(data=[OutcomePublic.model_validate(o) for o in outcomes], count=len(outcomes))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from api.db import utcnow
 from api.deps import ClassifierDep, CurrentUser, SessionDep, SettingsDep, require
 from api.errors import UnprocessableError
+from api.ids import IdPath, IdQuery
 from api.interactions.models import Interaction
 from api.policies import TEAM_READERS, visible_team
 from api.suggestions import service
@@ -33,7 +34,7 @@ TeamMember = Annotated[User, Depends(require(*TEAM_READERS, action="read the rev
 @router.get("/suggestions", response_model=SuggestionsPublic)
 def review_queue(session: SessionDep, user: TeamMember, settings: SettingsDep,
                  status: Literal["pending", "decided"] = "pending", scope: Scope | None = None,
-                 account_id: int | None = None, limit: Annotated[int | None, Query(ge=1)] = None,
+                 account_id: IdQuery = None, limit: Annotated[int | None, Query(ge=1)] = None,
                  cursor: Annotated[str | None, Query(max_length=200)] = None) -> SuggestionsPublic:
     """The review queue: pending suggestions most in need of review first (or decided, newest first)."""
     limit = limit or settings.queue_page_size
@@ -46,7 +47,8 @@ def review_queue(session: SessionDep, user: TeamMember, settings: SettingsDep,
 
 
 @router.get("/suggestions/{suggestion_id}", response_model=SuggestionPublic)
-def get_suggestion(suggestion_id: int, session: SessionDep, user: TeamMember, response: Response) -> SuggestionPublic:
+def get_suggestion(suggestion_id: IdPath, session: SessionDep, user: TeamMember,
+                   response: Response) -> SuggestionPublic:
     """One suggestion with its text and current decision; the ETag is that decision's revision (0: none)."""
     suggestion = service.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
     interaction = session.get(Interaction, suggestion.interaction_id) if suggestion.interaction_id else None

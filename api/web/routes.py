@@ -29,6 +29,7 @@ from api.decisions.models import DecisionCreate
 from api.decisions.routes import as_utc
 from api.deps import ClassifierDep, SessionDep, SettingsDep
 from api.errors import ConflictError, ForbiddenError, PulseError, UnprocessableError
+from api.ids import IdPath, IdQuery
 from api.interactions.models import Interaction
 from api.model_versions import service as model_versions
 from api.model_versions.models import ModelStatus
@@ -220,7 +221,7 @@ def reason_lists(settings: Settings) -> dict[str, Any]:
 
 
 @router.post("/app/suggestions/{suggestion_id}/decide")
-def decide(suggestion_id: int, session: SessionDep, viewer: Viewer, settings: SettingsDep, csrf_token: CsrfField,
+def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings: SettingsDep, csrf_token: CsrfField,
            label: Annotated[str, Form()] = "", sentiment_reason: Annotated[str, Form()] = "",
            override_reason: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=5000)] = "",
            viewed_ms: Annotated[str, Form()] = "", idempotency_key: Annotated[str, Form(max_length=200)] = "",
@@ -274,7 +275,7 @@ def accounts_page(request: Request, session: SessionDep, viewer: Viewer, setting
 
 
 @router.get("/app/accounts/{account_id}", response_class=HTMLResponse)
-def account_page(account_id: int, request: Request, session: SessionDep, viewer: Viewer,
+def account_page(account_id: IdPath, request: Request, session: SessionDep, viewer: Viewer,
                  settings: SettingsDep) -> HTMLResponse:
     """One account: its pulse over time, the roll-up to decide, its interactions and decisions."""
     user = allow(viewer, TEAM_READERS, "read accounts")
@@ -296,7 +297,7 @@ def account_page(account_id: int, request: Request, session: SessionDep, viewer:
 
 
 @router.post("/app/accounts/{account_id}/rollup")
-def roll_up(account_id: int, session: SessionDep, viewer: Viewer, settings: SettingsDep, classifier: ClassifierDep,
+def roll_up(account_id: IdPath, session: SessionDep, viewer: Viewer, settings: SettingsDep, classifier: ClassifierDep,
             csrf_token: CsrfField) -> Response:
     """Roll the account's recent interactions up into a suggestion to decide."""
     check_csrf(viewer, csrf_token)
@@ -344,8 +345,8 @@ def _day(day: date | None) -> datetime | None:
 
 
 @router.get("/app/decisions", response_class=HTMLResponse)
-def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_id: int | None = None,
-                   account_id: int | None = None, model_version: str | None = None, since: datetime | None = None,
+def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_id: IdQuery = None,
+                   account_id: IdQuery = None, model_version: str | None = None, since: datetime | None = None,
                    until: datetime | None = None, label: Label | None = None, suggested_label: Label | None = None,
                    scope: Scope | None = None, blind: bool | None = None, current: bool | None = None,
                    offset: int = 0) -> HTMLResponse:
