@@ -15,14 +15,13 @@ from typing import Any
 
 from locust import HttpUser, between, task
 
+from tests.load.texts import TEXTS
+
 # Written by tests/load/run.py before locust starts; absent when run.py imports this module.
 SETUP: dict[str, Any] = json.loads(Path(os.environ["PULSE_LOAD_KEYS"]).read_text()) if os.environ.get(
     "PULSE_LOAD_KEYS") else {"csm_keys": [], "accounts_by_team": {}}
 CSM_KEYS: list[str] = SETUP["csm_keys"]
 ACCOUNTS: dict[str, list[int]] = SETUP["accounts_by_team"]
-TEXTS = ["The export failed again and support has not answered.", "Thanks, the new dashboards are excellent.",
-         "Could you send the invoice with our new VAT number?", "We are evaluating other vendors for next year.",
-         "Adoption is growing in every team, great quarter."]
 
 
 class Csm(HttpUser):

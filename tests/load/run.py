@@ -32,7 +32,7 @@ from api.model_versions import service as model_versions
 from api.users import service as users
 from api.users.models import Role
 from tests.e2e.conftest import cli, pulse_env, serving
-from tests.load.locustfile import TEXTS
+from tests.load.texts import TEXTS
 from tests.postgres import throwaway_server
 
 TEAMS = ["emea", "americas", "apac", "nordics", "public-sector"]
