@@ -88,6 +88,7 @@ def test_roles_and_teams_get_the_api_answers_as_pages(client: TestClient, make_u
     token = sign_in(client, scientist)
     assert client.get("/app/queue").status_code == 403
     models = client.get("/app/models")
+    assert "<title>Models · Pulse</title>" in models.text and models.text.count("Shadow versions against") == 1
     assert models.status_code == 200 and "<button" not in models.text.split("<tbody>")[1]  # only the active version
     refused = client.post("/app/models/nope/promote", data={"csrf_token": token}, follow_redirects=False)
     assert refused.status_code == 404 and "model version &#39;nope&#39; not found" in refused.text
