@@ -20,7 +20,7 @@ from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import User
 from models import explain
-from models.classifier import Classifier
+from models.classifier import Classifier, Prediction
 from pipelines.clean import clean_text
 from pipelines.redact import redact_pii
 
@@ -91,18 +91,9 @@ def create_many(*, session: Session, user: User, items: Sequence[InteractionCrea
     _spent(seconds, "score", started)
 
     started = time.perf_counter()
-    rows = [Interaction(**data.model_dump(exclude={"body", "occurred_at"}), body=body,
-                        occurred_at=data.occurred_at or utcnow(), created_by=user.id or 0) for _, data, body in todo]
     try:
-        session.add_all(rows)
-        session.flush()
-        for row, prediction in zip(rows, predictions, strict=True):
-            assert row.id is not None
-            session.add(suggestions.from_prediction(prediction, account_id=row.account_id, scope=Scope.INTERACTION,
-                                                    interaction_id=row.id, blind_share=settings.blind_share))
-        for account_id in sorted({row.account_id for row in rows}):
-            request_roll_up(session, account_id)
-        request_shadow_scoring(session, [row.id for row in rows if row.id is not None])
+        _store_scored(session, user, [(data, body, prediction) for (_, data, body), prediction
+                                      in zip(todo, predictions, strict=True)], settings)
         session.commit()
     except IntegrityError:
         # Another import stored some of these at the same moment: store this batch one at a time.
@@ -116,6 +107,29 @@ def create_many(*, session: Session, user: User, items: Sequence[InteractionCrea
         outcomes[n] = "created"
     _spent(seconds, "store", started)
     return outcomes
+
+
+def _store_scored(session: Session, user: User, scored: list[tuple[InteractionCreate, str, Prediction]],
+                  settings: Settings) -> list[tuple[Interaction, Suggestion]]:
+    """Add scored interactions, their suggestions and the work they start (roll-ups, shadow scoring).
+
+    Flushes (a duplicate external id raises IntegrityError here) but leaves the commit to the caller.
+    """
+    rows = [Interaction(**data.model_dump(exclude={"body", "occurred_at"}), body=body,
+                        occurred_at=data.occurred_at or utcnow(), created_by=user.id or 0) for data, body, _ in scored]
+    session.add_all(rows)
+    session.flush()
+    pairs = []
+    for row, (_, _, prediction) in zip(rows, scored, strict=True):
+        assert row.id is not None
+        suggestion = suggestions.from_prediction(prediction, account_id=row.account_id, scope=Scope.INTERACTION,
+                                                 interaction_id=row.id, blind_share=settings.blind_share)
+        session.add(suggestion)
+        pairs.append((row, suggestion))
+    for account_id in sorted({row.account_id for row in rows}):
+        request_roll_up(session, account_id)
+    request_shadow_scoring(session, [row.id for row in rows if row.id is not None])
+    return pairs
 
 
 def _spent(seconds: dict[str, float], stage: str, started: float) -> None:
@@ -141,7 +155,7 @@ def create(*, session: Session, user: User, data: InteractionCreate, classifier:
 
     Returns (interaction, suggestion, created).
     """
-    account = accounts.get_or_raise(session=session, user=user, account_id=data.account_id)
+    accounts.get_or_raise(session=session, user=user, account_id=data.account_id)  # 404 for another team
     if data.external_id is not None:
         found = find_existing(session=session, account_id=data.account_id, external_id=data.external_id)
         if found:
@@ -150,17 +164,8 @@ def create(*, session: Session, user: User, data: InteractionCreate, classifier:
     if not body:
         raise UnprocessableError(EMPTY_BODY, field="body")
     prediction = explain.predict(classifier, [body])[0]
-    interaction = Interaction(**data.model_dump(exclude={"body", "occurred_at"}), body=body,
-                              occurred_at=data.occurred_at or utcnow(), created_by=user.id or 0)
-    session.add(interaction)
     try:
-        session.flush()
-        assert interaction.id is not None and account.id is not None
-        suggestion = suggestions.from_prediction(prediction, account_id=account.id, scope=Scope.INTERACTION,
-                                                 interaction_id=interaction.id, blind_share=settings.blind_share)
-        session.add(suggestion)
-        request_roll_up(session, account.id)
-        request_shadow_scoring(session, [interaction.id])
+        [(interaction, suggestion)] = _store_scored(session, user, [(data, body, prediction)], settings)
         session.commit()
     except IntegrityError:
         # Another request stored the same external id first: answer with its pair.
