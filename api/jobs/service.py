@@ -13,7 +13,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from api.db import utcnow
@@ -47,15 +47,14 @@ def claim(session: Session, *, worker: str, kinds: list[JobKind], limit: int, le
     values = {"status": JobStatus.RUNNING, "locked_by": worker, "locked_until": now + timedelta(seconds=lease_s),
               "attempts": col(Job.attempts) + 1}
     oldest = (col(Job.run_after), col(Job.id))
+    picked = select(Job.id).where(_claimable(now, kinds)).order_by(*oldest).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        picked = select(Job.id).where(_claimable(now, kinds)).order_by(*oldest).limit(limit)
         ids = list(session.exec(picked.with_for_update(skip_locked=True)))
         if not ids:
             session.rollback()
             return []
         claimed = update(Job).where(col(Job.id).in_(ids))
     else:
-        picked = select(Job.id).where(_claimable(now, kinds)).order_by(*oldest).limit(limit)
         # One statement: SQLite runs it under its single write lock, so no two workers take a row.
         claimed = update(Job).where(col(Job.id).in_(picked.scalar_subquery())).where(_claimable(now, kinds))
     ids = list(session.execute(claimed.values(**values).returning(col(Job.id))).scalars())
@@ -103,8 +102,6 @@ def _finish(session: Session, job: Job, *, worker: str, status: JobStatus, error
 
 def counts(session: Session) -> dict[str, dict[str, int]]:
     """Jobs by kind and status."""
-    from sqlalchemy import func
-
     out: dict[str, dict[str, int]] = {}
     rows = session.exec(select(Job.kind, Job.status, func.count()).group_by(col(Job.kind), col(Job.status)))
     for kind, status, n in rows:
