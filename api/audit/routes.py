@@ -29,10 +29,7 @@ def audit_summary(session: SessionDep, user: Auditor, settings: SettingsDep, sin
                   scope: Scope | None = None,
                   segment: Annotated[str | None, Query(max_length=100)] = None) -> AuditSummary:
     """Agreement, direction, rubber-stamping, anchoring, trends and outcomes over current decisions."""
-    thresholds = AuditSettings(
-        min_decisions=settings.audit_min_decisions, low_confidence=settings.audit_low_confidence,
-        fast_ms=settings.audit_fast_ms, min_evidence=settings.audit_min_evidence, min_week=settings.audit_min_week,
-        drift_window=settings.audit_drift_window)
+    thresholds = AuditSettings.from_settings(settings)
     return service.summary(session=session, team=team_for_filter(user, team), since=as_utc(since),
                            until=as_utc(until), model_version=model_version, scope=scope, segment=segment,
                            settings=thresholds)

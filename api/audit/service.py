@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from api.accounts.models import Account
 from api.audit import stats
+from api.config import Settings
 from api.decisions.models import Decision, DecisionHead
 from api.decisions.service import decision_filters
 from api.interactions.models import Interaction
@@ -48,6 +49,13 @@ class AuditSettings:
     min_evidence: int = 10
     min_week: int = 20
     drift_window: int = 4
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuditSettings:
+        """The thresholds configured by PULSE_AUDIT_*."""
+        return cls(min_decisions=settings.audit_min_decisions, low_confidence=settings.audit_low_confidence,
+                   fast_ms=settings.audit_fast_ms, min_evidence=settings.audit_min_evidence,
+                   min_week=settings.audit_min_week, drift_window=settings.audit_drift_window)
 
 
 class Agreement(BaseModel):

@@ -320,10 +320,7 @@ def audit_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
                model_version: str | None = None) -> HTMLResponse:
     """Agreement, confusion, direction, anchoring, trends and rubber-stamp flags; every count links to its rows."""
     user = allow(viewer, (Role.LEAD, Role.ADMIN), "read the audit")
-    thresholds = AuditSettings(
-        min_decisions=settings.audit_min_decisions, low_confidence=settings.audit_low_confidence,
-        fast_ms=settings.audit_fast_ms, min_evidence=settings.audit_min_evidence, min_week=settings.audit_min_week,
-        drift_window=settings.audit_drift_window)
+    thresholds = AuditSettings.from_settings(settings)
     summary = audit.summary(session=session, team=team_for_filter(user, None), since=_day(since),
                             until=_day(until), model_version=model_version, scope=None, segment=None,
                             settings=thresholds)
