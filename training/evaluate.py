@@ -31,6 +31,17 @@ def expected_calibration_error(probs: NDArray[np.float64], labels: NDArray[np.in
     return float(total / len(labels))
 
 
+def macro_f1(truth: NDArray[np.int64], predicted: NDArray[np.int64]) -> float:
+    """Macro-F1 over the three colours (a colour absent from both scores 0), fast enough to bootstrap."""
+    scores = []
+    for c in range(3):
+        tp = np.sum((predicted == c) & (truth == c))
+        fp = np.sum((predicted == c) & (truth != c))
+        fn = np.sum((predicted != c) & (truth == c))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(scores))
+
+
 def metrics(probs: NDArray[np.float64], labels: NDArray[np.int64], model_version: str) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class figures, confusion (rows true, columns predicted) and ECE."""
     predicted = probs.argmax(axis=1)

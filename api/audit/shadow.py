@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from pydantic import BaseModel
-from sklearn.metrics import f1_score
 from sqlalchemy import and_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from api.audit.service import RANK
 from api.decisions.models import Decision, DecisionHead
 from api.suggestions.models import Scope, Suggestion
-from models.labels import LABELS
+from training.evaluate import macro_f1
 
 
 class PairedAgreement(BaseModel):
@@ -66,19 +67,15 @@ def _paired(rows: list[tuple[str, str, str]]) -> PairedAgreement:
     if n == 0:
         return PairedAgreement(n=0, shadow_agreement=None, active_agreement=None, difference=None, ci_low=None,
                                ci_high=None, shadow_macro_f1=None, active_macro_f1=None)
-    human = [r[0] for r in rows]
-    active = [r[1] for r in rows]
-    shadow = [r[2] for r in rows]
+    human, active, shadow = (np.array([RANK[r[i]] for r in rows], dtype=np.int64) for i in range(3))
     diffs = [(s == h) - (a == h) for h, a, s in rows]
     mean = sum(diffs) / n
     sd = math.sqrt(sum((d - mean) ** 2 for d in diffs) / (n - 1)) if n > 1 else 0.0
     half = 1.96 * sd / math.sqrt(n) if n > 1 else None
-    labels = [label.value for label in LABELS]
     return PairedAgreement(
         n=n, shadow_agreement=round(sum(s == h for h, _, s in rows) / n, 4),
         active_agreement=round(sum(a == h for h, a, _ in rows) / n, 4), difference=round(mean, 4),
         # Normal approximation to the paired difference, clipped to the possible range [-1, 1].
         ci_low=None if half is None else round(max(mean - half, -1.0), 4),
         ci_high=None if half is None else round(min(mean + half, 1.0), 4),
-        shadow_macro_f1=round(float(f1_score(human, shadow, labels=labels, average="macro", zero_division=0)), 4),
-        active_macro_f1=round(float(f1_score(human, active, labels=labels, average="macro", zero_division=0)), 4))
+        shadow_macro_f1=round(macro_f1(human, shadow), 4), active_macro_f1=round(macro_f1(human, active), 4))

@@ -11,29 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from sqlmodel import Session
 
 from api.exports import service as exports
 from api.model_versions.models import ModelVersion
 from api.model_versions.service import ModelHolder
 from models.labels import Label
-from training.evaluate import expected_calibration_error
+from training.evaluate import expected_calibration_error, macro_f1
 
 BOOTSTRAP = 1000
 MIN_LABELS = 30
 """Below this many confirmed labels a comparison says nothing, and promotion is not gated."""
-
-
-def macro_f1(truth: NDArray[np.int64], predicted: NDArray[np.int64]) -> float:
-    """Macro-F1 over the three colours (a colour absent from both scores 0)."""
-    scores = []
-    for c in range(3):
-        tp = np.sum((predicted == c) & (truth == c))
-        fp = np.sum((predicted == c) & (truth != c))
-        fn = np.sum((predicted != c) & (truth == c))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(scores))
 
 
 def compare(*, session: Session, champion: ModelVersion, challenger: ModelVersion, holder: ModelHolder,

@@ -32,12 +32,13 @@ from api.exports import service as exports
 from api.interactions import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.model_versions import service as model_versions
-from api.model_versions.compare import BOOTSTRAP, macro_f1
+from api.model_versions.compare import BOOTSTRAP
 from api.users import service as users
 from api.users.models import Role
 from models.labels import Label
 from models.registry import load
 from training.datasets import Dataset, concat, from_rows
+from training.evaluate import macro_f1
 
 Trainer = Callable[[Dataset, Path, Dataset | None], dict[str, Any]]
 
