@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 
 from api.decisions.models import Decision, DecisionHead
 from api.interactions.models import Interaction
+from api.privacy.service import ERASED
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import User
 
@@ -55,7 +56,7 @@ def confirmed(*, session: Session, team: str | None = None, since: datetime | No
              .join(Interaction, col(Interaction.id) == col(Decision.interaction_id))
              .join(User, col(User.id) == col(Decision.user_id))
              .where(col(Decision.scope) == Scope.INTERACTION)
-             .where(col(Interaction.body) != "[erased]")  # pulse erase: nothing left to learn from
+             .where(col(Interaction.body) != ERASED)  # pulse erase: nothing left to learn from
              .order_by(col(Decision.created_at), col(Decision.id)))
     if team is not None:
         query = query.where(col(Decision.team) == team)
@@ -126,9 +127,10 @@ def split_by_time(rows: list[dict[str, Any]], *, eval_share: float = 0.2, cut: d
         boundary = moments[min(int(len(moments) * (1 - eval_share)), len(moments) - 1)]
     else:
         boundary = ""
-    later = [r for r in rows if (boundary and r["occurred_at"] >= boundary) or r["account_id"] in held]
+    evaluates = [bool(boundary and r["occurred_at"] >= boundary) or r["account_id"] in held for r in rows]
+    later = [r for r, held_out in zip(rows, evaluates, strict=True) if held_out]
+    earlier = [r for r, held_out in zip(rows, evaluates, strict=True) if not held_out]
     keys = {r["text_key"] for r in later}
-    earlier = [r for r in rows if not ((boundary and r["occurred_at"] >= boundary) or r["account_id"] in held)]
     train = [r for r in earlier if r["text_key"] not in keys]
     return TimeSplit(train=train, evaluate=later, cut=boundary, eval_accounts=sorted(held),
                      dropped_duplicates=len(earlier) - len(train))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from api.accounts.models import Account
 from api.decisions.models import Decision
@@ -46,13 +46,12 @@ def erase_account(engine: Engine, account_id: int) -> Erasure:
                                        .values(body=ERASED, author=None, subject=None))
         suggestions = session.execute(update(Suggestion).where(col(Suggestion.account_id) == account_id)
                                       .values(explanation=[]))
-        noted = list(session.exec(select(Decision.id).where(Decision.account_id == account_id)
-                                  .where(col(Decision.note).is_not(None))))
-        if noted:
-            session.execute(update(Decision).where(col(Decision.id).in_(noted)).values(note=None))
+        notes = session.execute(update(Decision).where(col(Decision.account_id) == account_id)
+                                .where(col(Decision.note).is_not(None)).values(note=None))
         session.commit()
         result = Erasure(account_id=account_id, interactions=int(interactions.rowcount),  # type: ignore[attr-defined]
-                         suggestions=int(suggestions.rowcount), decision_notes=len(noted))  # type: ignore[attr-defined]
+                         suggestions=int(suggestions.rowcount),  # type: ignore[attr-defined]
+                         decision_notes=int(notes.rowcount))  # type: ignore[attr-defined]
     _compact(engine)
     return result
 
