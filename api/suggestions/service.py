@@ -118,14 +118,13 @@ def why(margin: float, parts: dict[str, float]) -> str:
     return reasons[0] + (" × (1 + " + " + ".join(reasons[1:]) + ")" if len(reasons) > 1 else "")
 
 
-def priority_expression(today: date, settings: Settings, last: Any) -> ColumnElement[float]:
-    """Queue rank: uncertainty (1 - margin) weighted up for near renewals, ARR and stale accounts.
+def priority_expression(parts: dict[str, ColumnElement[float]]) -> ColumnElement[float]:
+    """Queue rank from `priority_parts`: uncertainty (1 - margin) weighted up for near renewals, ARR and stale accounts.
 
     Stale means what GET /v1/accounts says: no pulse yet, or the last one older than the account's
     cadence (weekly, monthly or quarterly by renewal distance). Computed in SQL, with the day bounds
     bound as parameters, so the database orders the whole queue and pages through it.
     """
-    parts = priority_parts(today, settings, last)
     return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + parts["renewal"] + parts["arr"] + parts["stale"])
 
 
@@ -160,8 +159,8 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     offset = decode_cursor(cursor)
     decided = exists().where(col(Decision.suggestion_id) == col(Suggestion.id))
     last = last_pulses()
-    priority = priority_expression(today, settings, last).label("priority")
     parts = priority_parts(today, settings, last)
+    priority = priority_expression(parts).label("priority")
     query = (sa_select(Suggestion, col(Interaction.body), priority, parts["renewal"].label("renewal"),
                        parts["arr"].label("arr"), parts["stale"].label("stale"))
              .join(Account, col(Account.id) == col(Suggestion.account_id))
