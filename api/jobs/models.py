@@ -51,16 +51,3 @@ class Job(SQLModel, table=True):
     account_id: int | None = Field(default=None, foreign_key="accounts.id", index=True)
     event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
 
-
-class JobPublic(SQLModel):
-    """A job as the API shows it."""
-
-    id: int
-    kind: JobKind
-    status: JobStatus
-    attempts: int
-    max_attempts: int
-    run_after: datetime
-    last_error: str | None
-    created_at: datetime
-    finished_at: datetime | None
