@@ -45,7 +45,7 @@ def throwaway_server() -> Iterator[str]:
     port = _free_port()
 
     def run(*args: str) -> None:
-        subprocess.run([*as_user, *args], check=True, capture_output=True, cwd=root)
+        subprocess.run([*as_user, *args], check=True, capture_output=True, cwd=root, timeout=120)
 
     try:
         run(str(bin_dir / "initdb"), "-D", str(data), "-U", "pulse", "-A", "trust", "-E", "UTF8", "--no-sync")
@@ -55,5 +55,5 @@ def throwaway_server() -> Iterator[str]:
         yield f"postgresql+psycopg://pulse@127.0.0.1:{port}/pulse"
     finally:
         subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, cwd=root)
+                       capture_output=True, cwd=root, timeout=60)
         shutil.rmtree(root, ignore_errors=True)

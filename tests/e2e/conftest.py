@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import processes
+
 PULSE = str(Path(sys.executable).with_name("pulse"))
 
 
@@ -26,9 +27,14 @@ def free_port() -> int:
 
 
 def cli(*args: str, env: dict[str, str]) -> str:
-    result = subprocess.run([PULSE, *args], capture_output=True, text=True, env=env, timeout=120)
+    result = processes.run([PULSE, *args], env=env, timeout_s=180)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def drain_jobs(env: dict[str, str]) -> None:
+    """Run every ready background job to its end (`pulse worker --once`): a barrier, not a wait on timing."""
+    cli("worker", "--once", env=env)
 
 
 @dataclass
@@ -42,13 +48,20 @@ class Live:
 
 
 @contextmanager
-def serving(env: dict[str, str], cwd: Path, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`pulse serve` on a free port until the block ends: (base URL, process)."""
-    port = free_port()
-    server = subprocess.Popen([PULSE, "serve", "--port", str(port), "--workers", str(workers)], env=env, cwd=cwd,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def serving(env: dict[str, str], cwd: Path, workers: int = 1, port: int | None = None,
+            ready_s: float = 120) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`pulse serve` on a free port (or the given one) until the block ends: (base URL, process).
+
+    The server runs in a session of its own and is stopped by group, so its worker processes go with it;
+    its log goes to a file, which is read only once the group is gone.
+    """
+    port = port or free_port()
+    log = cwd / f"serve-{port}.log"
+    with log.open("ab") as handle:
+        server = processes.start([PULSE, "serve", "--port", str(port), "--workers", str(workers)], env=env, cwd=cwd,
+                                 stderr=handle)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + ready_s
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -56,17 +69,13 @@ def serving(env: dict[str, str], cwd: Path, workers: int = 1) -> Iterator[tuple[
         except httpx.TransportError:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"pulse serve did not start: {server.stderr.read().decode() if server.stderr else ''}")
+            processes.stop(server, grace_s=0)
+            pytest.fail(f"pulse serve did not start in {ready_s:.0f}s: {processes.tail(log)}")
         time.sleep(0.2)
     try:
         yield base, server
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        processes.stop(server)
 
 
 def pulse_env(database_url: str) -> dict[str, str]:
@@ -78,8 +87,10 @@ def pulse_env(database_url: str) -> dict[str, str]:
 @pytest.fixture
 def live(fresh_database_url: str, tmp_path: Path) -> Iterator[Live]:
     """A running `pulse serve` on a fresh database, with keys made by `pulse users create`."""
-    # No blind items: the loop reads suggested colours back (blind review has tests of its own).
-    env = pulse_env(fresh_database_url) | {"PULSE_BLIND_SHARE": "0"}
+    # No blind items: the loop reads suggested colours back (blind review has tests of its own). No embedded
+    # worker: what the queue holds must not depend on whether a background roll-up ran first; a test that
+    # needs the background jobs done calls drain_jobs, a barrier that returns once none is ready.
+    env = pulse_env(fresh_database_url) | {"PULSE_BLIND_SHARE": "0", "PULSE_EMBEDDED_WORKER": "false"}
     cli("migrate", env=env)
     keys = {
         name: cli("users", "create", "--name", name, "--role", role, *(["--team", team] if team else []), env=env)
@@ -93,7 +104,7 @@ def live(fresh_database_url: str, tmp_path: Path) -> Iterator[Live]:
 @pytest.fixture
 def live_demo(tmp_path: Path) -> Iterator[Live]:
     """`pulse demo` data on a fresh SQLite file, served; keys by demo user name."""
-    env = pulse_env(f"sqlite:///{tmp_path / 'demo.db'}")
+    env = pulse_env(f"sqlite:///{tmp_path / 'demo.db'}") | {"PULSE_EMBEDDED_WORKER": "false"}
     printed = cli("demo", "--no-serve", env=env)
     keys: dict[str, str] = {}
     for line in printed.splitlines():

@@ -86,6 +86,7 @@ def test_writes_answered_201_survive_repeated_sigkills(fresh_database_url: str, 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # fifty restarts of a server
 def test_fifty_sigkills(fresh_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = kill_repeatedly(fresh_database_url, tmp_path, kills=50)
     with capsys.disabled():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sqlmodel import Session, col, func, select
 from api.events.models import Event
 from api.jobs.models import Job, JobKind, JobStatus
 from api.users.models import Role
+from tests import processes
 from tests.api.test_webhooks import roll_up, set_pulse, subscribe
 from tests.e2e.conftest import PULSE
 from tests.receiver import receiving
@@ -36,8 +36,8 @@ def test_two_workers_deliver_every_webhook_exactly_once(
             "PULSE_DATABASE_URL": database_url, "PULSE_LOG_FORMAT": "text", "PULSE_LOG_LEVEL": "INFO",
             "PULSE_WORKER_POLL_S": "0.05", "PULSE_WEBHOOK_RETRY_BASE_S": "0.05", "PULSE_WEBHOOK_RETRY_MAX_S": "0.2"}
         logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
-        workers = [subprocess.Popen([PULSE, "worker", "--kinds", "webhook", "--name", f"w{n}"], env=env,
-                                    stdout=subprocess.DEVNULL, stderr=log.open("w")) for n, log in enumerate(logs, 1)]
+        workers = [processes.start([PULSE, "worker", "--kinds", "webhook", "--name", f"w{n}"], env=env,
+                                   stderr=log.open("w")) for n, log in enumerate(logs, 1)]
         try:
             started = time.monotonic() + 60
             while not all("worker started" in log.read_text() for log in logs):
@@ -62,10 +62,8 @@ def test_two_workers_deliver_every_webhook_exactly_once(
                     break
                 time.sleep(0.2)
         finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                assert worker.wait(timeout=30) == 0, "a worker did not stop cleanly on SIGTERM"
+            codes = [processes.stop(worker, grace_s=30) for worker in workers]
+            assert codes == [0, 0], f"a worker did not stop cleanly on SIGTERM: {codes}"
         assert open_jobs == 0, f"{open_jobs} deliveries not done in 90 s"
 
     delivered = receiver.delivered_ids()

@@ -108,7 +108,7 @@ def main() -> None:
                 "locustfile.py")), "--headless", "-u", str(args.users + args.users // 10), "-r", "10",
                 "-t", f"{seconds}s", "--host", base, "--csv", str(directory / "load"), "--only-summary"]
             subprocess.run(locust, env=os.environ | {"PULSE_LOAD_KEYS": str(keys)}, check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 120)
     print(json.dumps(report(directory / "load_stats.csv", seconds)))
 
 
