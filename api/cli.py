@@ -113,8 +113,11 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve the app with uvicorn."""
     import uvicorn
 
+    # The master pings each worker and replaces one that does not answer in time. Its default of 5 s is
+    # shorter than a worker's start-up on a busy 2-core machine, where the master then killed and restarted
+    # workers over and over and the server never became healthy; 60 s still replaces a hung worker.
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), access_log=False)
+                log_level=settings.log_level.lower(), access_log=False, timeout_worker_healthcheck=60)
 
 
 @app.command()

@@ -22,6 +22,7 @@ from api.decisions.routes import router as decisions_router
 from api.events.routes import router as webhooks_router
 from api.exports.routes import router as exports_router
 from api.interactions.routes import router as interactions_router
+from api.lifecycle import exit_with_master
 from api.limits import BodySizeLimitMiddleware, PageHeadersMiddleware
 from api.model_versions.routes import router as models_router
 from api.model_versions.service import ModelHolder, get_active
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The database must already be migrated (`pulse serve` and `pulse demo` do it)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    exit_with_master()  # a worker of `pulse serve --workers N` must not outlive its master
     app = FastAPI(title="Pulse", version="1.0", lifespan=lifespan,
                   description="Suggested Red / Yellow / Green sentiment for customer accounts, "
                               "with every human decision recorded beside the suggestion.")
