@@ -8,12 +8,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from models import baseline
 from models.artifacts import ArtifactError, verify
 from models.classifier import Classifier
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_POINTER = ARTIFACTS_DIR / "DEFAULT"
+BASELINE_KIND = "tfidf-logreg"  # models.baseline.KIND, named here so scikit-learn loads only for a baseline
+TRANSFORMER_KIND = "transformer-lora"  # models.transformer.KIND
 
 
 def shipped_default() -> Path:
@@ -26,7 +27,7 @@ def prepare(directory: Path | str) -> None:
     """Build whatever a model derives before serving (a transformer's serving graph); idempotent."""
     directory = Path(directory)
     manifest = verify(directory)
-    if manifest["kind"] == "transformer-lora":
+    if manifest["kind"] == TRANSFORMER_KIND:
         import json
 
         from models.transformer import CONFIG, serving_graph
@@ -54,9 +55,11 @@ def load(directory: Path, backend: str = "serving", threads: int | None = None) 
     """
     manifest = verify(directory)
     kind = manifest["kind"]
-    if kind == baseline.KIND:
-        return baseline.TfidfClassifier.load(directory, manifest["version"]), manifest
-    if kind == "transformer-lora":
+    if kind == BASELINE_KIND:
+        from models.baseline import TfidfClassifier
+
+        return TfidfClassifier.load(directory, manifest["version"]), manifest
+    if kind == TRANSFORMER_KIND:
         from models.transformer import TransformerClassifier  # torch and onnxruntime load only when needed
 
         return TransformerClassifier.load(directory, manifest["version"], backend, threads), manifest

@@ -96,3 +96,9 @@ def test_labels_are_ordered_and_shift_is_signed() -> None:
     assert Label.parse(" green ") is Label.GREEN
     with pytest.raises(ValueError, match="got 'Purple'"):
         Label.parse("Purple")
+
+
+def test_the_registry_names_each_model_kind_as_its_module_does() -> None:
+    from models import baseline, registry, transformer
+
+    assert (registry.BASELINE_KIND, registry.TRANSFORMER_KIND) == (baseline.KIND, transformer.KIND)
