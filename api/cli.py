@@ -22,7 +22,9 @@ from sqlmodel import Session
 from api.config import Settings, get_settings
 from api.db import make_engine, migrate
 from api.errors import PulseError
+from api.lab import promotion
 from api.model_versions import service as model_versions
+from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion
 from api.users import service as users
 from api.users.models import Role
@@ -147,7 +149,7 @@ def demo(host: Annotated[str, typer.Option(help="address to listen on")] = "127.
     prepare_database(settings)
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
-        classifier = model_versions.ModelHolder().active(session)
+        classifier = ModelHolder().active(session)
         started = time.perf_counter()
         with err.status("loading demo data (scoring 132 messages)..."):
             people, loaded = load(session=session, classifier=classifier, settings=settings)
@@ -214,7 +216,7 @@ def load_model(spec: str | None, settings: Settings) -> Classifier:
             return registry.load(Path(spec))[0]
         version = registered_version(spec, settings)
         if version is not None:
-            return model_versions.ModelHolder().load(version)
+            return ModelHolder().load(version)
         if spec is not None:
             raise fail(f"model {spec!r} is neither an artifact directory nor a version registered in "
                        f"{safe_url(settings.database_url)}")
@@ -418,7 +420,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folde
         task = bar.add_task("ingesting", total=None)
         records = (record for path in paths for record in read(path, format.value if format else None))
         result = run_ingest(session=session, records=records,
-                            classifier=model_versions.ModelHolder().active(session), settings=settings,
+                            classifier=ModelHolder().active(session), settings=settings,
                             match_order=order, team=team, progress=lambda: bar.advance(task),
                             batch_size=batch_size, explained=explain)
     engine.dispose()
@@ -465,7 +467,7 @@ def bench_ingest(messages: Annotated[int, typer.Option(min=10, help="messages to
                  explain: Annotated[bool, typer.Option("--explain/--no-explain")] = True,
                  batch_size: Annotated[int, typer.Option(min=1, max=1024)] = 64) -> None:
     """Ingest generated exports end to end on SQLite; print messages/s and each stage's share."""
-    from api.ingest.bench import run
+    from api.lab.bench_ingest import run
 
     settings = get_settings().model_copy(update={"model_dir": model_directory(get_settings())})
     prepare_model(settings.model_dir or registry.shipped_default())
@@ -481,7 +483,7 @@ def bench_audit(decisions: Annotated[int, typer.Option(min=1000, help="decisions
                 path: Annotated[Path, typer.Option(help="SQLite file; generated if missing")] = Path(
                     "bench-audit.db")) -> None:
     """Time the audit summary over a generated database of decisions (SQLite)."""
-    from api.audit.bench import run
+    from api.lab.bench_audit import run
 
     with progress_bar() as bar:
         task = bar.add_task(f"generating {decisions} decisions", total=0 if path.exists() else decisions)
@@ -533,8 +535,7 @@ def models_promote(version: Annotated[str, typer.Argument(help="a registered ver
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            promoted = model_versions.promote(session=session, version=version, force=force,
-                                              holder=model_versions.ModelHolder())
+            promoted = promotion.promote(session=session, version=version, force=force, holder=ModelHolder())
     except (PulseError, ArtifactError) as error:
         raise fail(str(error)) from error
     finally:
@@ -608,7 +609,7 @@ def experiment_leave_one_out(
         workdir: Annotated[Path, typer.Option("--dir", help="where both versions and the database go")] = Path(
             "experiment-leave-one-out")) -> None:
     """Leave an account out, confirm labels on its earliest messages in Pulse, retrain: print the gain on the rest."""
-    from api.model_versions.experiment import leave_one_out
+    from api.lab.experiment import leave_one_out
     from training.datasets import Dataset
     from training.train import BaselineParams, train_baseline
 
@@ -770,7 +771,7 @@ def models_compare(champion: Annotated[str, typer.Argument(help="the version to 
                    limit: Annotated[int, typer.Option(min=1, help="latest confirmed labels to use")] = 500,
                    db: DbOption = None) -> None:
     """Both versions on the latest confirmed labels: macro-F1, agreement, ECE, with 95% intervals."""
-    from api.model_versions.compare import compare
+    from api.lab.compare import compare
 
     settings = settings_for(db)
     engine = make_engine(settings.database_url)
@@ -782,7 +783,7 @@ def models_compare(champion: Annotated[str, typer.Argument(help="the version to 
                 raise fail(f"model version {missing[0]!r} is not registered in {safe_url(settings.database_url)}")
             a, b = versions
             assert a is not None and b is not None
-            result = compare(session=session, champion=a, challenger=b, holder=model_versions.ModelHolder(),
+            result = compare(session=session, champion=a, challenger=b, holder=ModelHolder(),
                              limit=limit)
     except ArtifactError as error:
         raise fail(f"model artifact refused: {error}") from error

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from api.config import Settings
 from api.db import session_scope
 from api.errors import ForbiddenError, UnauthorizedError
-from api.model_versions.service import ModelHolder
+from api.model_versions.holder import ModelHolder
 from api.observability import Metrics
 from api.users import service as users
 from api.users.models import Role, User

@@ -22,10 +22,11 @@ from api.decisions.routes import router as decisions_router
 from api.events.routes import router as webhooks_router
 from api.exports.routes import router as exports_router
 from api.interactions.routes import router as interactions_router
+from api.lab.routes import router as models_router
 from api.lifecycle import exit_with_master
 from api.limits import BodySizeLimitMiddleware, PageHeadersMiddleware
-from api.model_versions.routes import router as models_router
-from api.model_versions.service import ModelHolder, get_active
+from api.model_versions.holder import ModelHolder
+from api.model_versions.service import get_active
 from api.observability import Metrics, RequestMetricsMiddleware, configure_logging
 from api.outcomes.routes import router as outcomes_router
 from api.ratelimit import RateLimiter

@@ -26,8 +26,9 @@ from api.events import service as events
 from api.interactions.models import Interaction
 from api.jobs import service as jobs
 from api.jobs.models import Job, JobKind, JobStatus
+from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion
-from api.model_versions.service import ModelHolder, get_active
+from api.model_versions.service import get_active
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion
 from models import explain

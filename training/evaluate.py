@@ -10,36 +10,8 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from models.classifier import Classifier
 from models.labels import LABELS
+from models.metrics import expected_calibration_error
 from training.datasets import Dataset
-
-ECE_BINS = 15
-
-
-def expected_calibration_error(probs: NDArray[np.float64], labels: NDArray[np.int64],
-                               bins: int = ECE_BINS) -> float:
-    """ECE over equal-width confidence bins: the weighted gap between confidence and accuracy."""
-    confidence = probs.max(axis=1)
-    correct = (probs.argmax(axis=1) == labels).astype(np.float64)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    # Bin i holds confidences in (edges[i], edges[i+1]]; a confidence of exactly 0 joins bin 0.
-    which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
-    total = 0.0
-    for b in range(bins):
-        mask = which == b
-        if mask.any():
-            total += mask.sum() * abs(correct[mask].mean() - confidence[mask].mean())
-    return float(total / len(labels))
-
-
-def macro_f1(truth: NDArray[np.int64], predicted: NDArray[np.int64]) -> float:
-    """Macro-F1 over the three colours (a colour absent from both scores 0), fast enough to bootstrap."""
-    scores = []
-    for c in range(3):
-        tp = np.sum((predicted == c) & (truth == c))
-        fp = np.sum((predicted == c) & (truth != c))
-        fn = np.sum((predicted != c) & (truth == c))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(scores))
 
 
 def metrics(probs: NDArray[np.float64], labels: NDArray[np.int64], model_version: str) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from api.audit.service import RANK
 from api.decisions.models import Decision, DecisionHead
 from api.suggestions.models import Scope, Suggestion
-from training.evaluate import macro_f1
+from models.labels import Label
+from models.metrics import macro_f1
 
 
 class PairedAgreement(BaseModel):
@@ -67,7 +67,7 @@ def _paired(rows: list[tuple[str, str, str]]) -> PairedAgreement:
     if n == 0:
         return PairedAgreement(n=0, shadow_agreement=None, active_agreement=None, difference=None, ci_low=None,
                                ci_high=None, shadow_macro_f1=None, active_macro_f1=None)
-    human, active, shadow = (np.array([RANK[r[i]] for r in rows], dtype=np.int64) for i in range(3))
+    human, active, shadow = (np.array([Label(r[i]).rank for r in rows], dtype=np.int64) for i in range(3))
     diffs = [(s == h) - (a == h) for h, a, s in rows]
     mean = sum(diffs) / n
     sd = math.sqrt(sum((d - mean) ** 2 for d in diffs) / (n - 1)) if n > 1 else 0.0

@@ -31,6 +31,7 @@ from api.deps import ClassifierDep, SessionDep, SettingsDep
 from api.errors import ConflictError, ForbiddenError, PulseError, UnprocessableError
 from api.ids import IdPath, IdQuery
 from api.interactions.models import Interaction
+from api.lab import promotion
 from api.model_versions import service as model_versions
 from api.model_versions.models import ModelStatus
 from api.policies import TEAM_READERS, team_for_filter
@@ -386,8 +387,8 @@ def promote(version: str, request: Request, session: SessionDep, viewer: Viewer,
     check_csrf(viewer, csrf_token)
     allow(viewer, (Role.DATA_SCIENTIST, Role.ADMIN), "promote model versions")
     try:
-        promoted = model_versions.promote(session=session, version=version, holder=request.app.state.models,
-                                          force=force == "on")
+        promoted = promotion.promote(session=session, version=version, holder=request.app.state.models,
+                                     force=force == "on")
     except ConflictError as error:
         return _back("/app/models", error=error.message)
     return _back("/app/models", notice=f"{promoted.version} is now active.")

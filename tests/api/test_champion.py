@@ -13,12 +13,12 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.lab.compare import MIN_LABELS
 from api.model_versions import service as model_versions
-from api.model_versions.compare import MIN_LABELS
 from api.users.models import Role
+from models.metrics import macro_f1
 from tests.api.test_shadow import MESSAGES
 from training.datasets import read_csv
-from training.evaluate import macro_f1
 from training.train import train_baseline
 
 TEAMS = ["finance", "billing", "support", "sales", "legal", "design", "data", "ops", "security", "marketing",

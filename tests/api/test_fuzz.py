@@ -28,6 +28,7 @@ from api.interactions import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.main import create_app
 from api.model_versions import service as model_versions
+from api.model_versions.holder import ModelHolder
 from api.users import service as users
 from api.users.models import Role
 from models import registry
@@ -53,7 +54,7 @@ def callers() -> Iterator[dict[str, dict[str, str]]]:
         csm, csm_key = users.create(session=session, name="fuzz csm", role=Role.CSM, team="emea")
         account = accounts.create(session=session, user=admin, data=AccountCreate(name="Fuzz", team="emea"))
         interactions.create(session=session, user=csm, settings=SETTINGS,
-                            classifier=model_versions.ModelHolder().active(session),
+                            classifier=ModelHolder().active(session),
                             data=InteractionCreate(account_id=account.id or 0, kind=InteractionKind.EMAIL,
                                                    body="The export failed again."))
     engine.dispose()

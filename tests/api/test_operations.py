@@ -75,6 +75,7 @@ def test_a_resealed_artifact_is_refused_against_the_registered_digest(engine, ti
     import shutil
 
     from api.model_versions import service as model_versions
+    from api.model_versions.holder import ModelHolder
     from models.artifacts import ArtifactError, seal
 
     copy = tmp_path / "tampered"
@@ -92,4 +93,4 @@ def test_a_resealed_artifact_is_refused_against_the_registered_digest(engine, ti
         assert version is not None and version.artifact_path == str(tiny_model)
         version.artifact_path = str(copy)  # as if someone swapped the directory on disk
         with pytest.raises(ArtifactError, match="differs from the one registered"):
-            model_versions.ModelHolder().load(version)
+            ModelHolder().load(version)

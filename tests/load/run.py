@@ -28,7 +28,7 @@ from api.config import Settings
 from api.db import make_engine
 from api.interactions import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
-from api.model_versions import service as model_versions
+from api.model_versions.holder import ModelHolder
 from api.users import service as users
 from api.users.models import Role
 from tests.e2e.conftest import cli, pulse_env, serving
@@ -56,7 +56,7 @@ def seed(url: str, directory: Path, csms_per_team: int, accounts_per_team: int, 
             session.add_all(rows)
             session.commit()
             setup["accounts_by_team"][team] = [a.id for a in rows]
-        classifier = model_versions.ModelHolder().active(session)
+        classifier = ModelHolder().active(session)
         settings = Settings(database_url=url, blind_share=0.1)
         everyone = [a for ids in setup["accounts_by_team"].values() for a in ids]
         batch = [InteractionCreate(account_id=random.choice(everyone), kind=InteractionKind.EMAIL,

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from models import registry
+from models.metrics import expected_calibration_error
 from training.calibrate import fit_temperature, nll
 from training.datasets import DatasetError, read_csv
-from training.evaluate import evaluate, expected_calibration_error
+from training.evaluate import evaluate
 from training.train import TrainingError, train_baseline
 
 

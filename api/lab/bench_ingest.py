@@ -25,7 +25,8 @@ from api.config import Settings
 from api.db import make_engine, migrate
 from api.demo_messages import MESSAGES
 from api.ingest.service import ingest
-from api.model_versions.service import ModelHolder, ensure_active
+from api.model_versions.holder import ModelHolder
+from api.model_versions.service import ensure_active
 from pipelines.ingest.readers import read
 
 CONTACTS = ["Ana Souza", "Ben Okafor", "Chen Wei", "Dana Levi", "Emil Novak", "Fatima Zahra"]

@@ -1,4 +1,4 @@
-"""HTTP routes for model versions."""
+"""HTTP routes for model versions: the registry, the gated promotion, rollback, comparison and shadowing."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import CurrentUser, SessionDep, get_model_holder, require
 from api.errors import NotFoundError
+from api.lab import promotion
+from api.lab.compare import compare
 from api.model_versions import service
-from api.model_versions.compare import compare
+from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion, ModelVersionPublic, ModelVersionsPublic
-from api.model_versions.service import ModelHolder
 from api.users.models import Role, User
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
@@ -34,8 +35,8 @@ def promote(version: str, session: SessionDep, _user: ModelManager, holder: Hold
     A challenger that scores below the active version on the latest confirmed labels is refused
     with 409 unless `force=true`.
     """
-    return ModelVersionPublic.model_validate(service.promote(session=session, version=version, holder=holder,
-                                                             force=force))
+    return ModelVersionPublic.model_validate(promotion.promote(session=session, version=version, holder=holder,
+                                                               force=force))
 
 
 @router.post("/rollback", response_model=ModelVersionPublic)

@@ -8,18 +8,19 @@ the difference is paired.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlmodel import Session
 
 from api.exports import service as exports
+from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion
-from api.model_versions.service import ModelHolder
 from models.labels import Label
-from training.evaluate import expected_calibration_error, macro_f1
+from models.metrics import bootstrap, bootstrap_samples, expected_calibration_error, interval95, macro_f1
 
-BOOTSTRAP = 1000
 MIN_LABELS = 30
 """Below this many confirmed labels a comparison says nothing, and promotion is not gated."""
 
@@ -40,22 +41,23 @@ def compare(*, session: Session, champion: ModelVersion, challenger: ModelVersio
     probs = {name: holder.load(version).predict_proba(texts)
              for name, version in (("champion", champion), ("challenger", challenger))}
     predicted = {name: p.argmax(axis=1) for name, p in probs.items()}
-    rng = np.random.default_rng(seed)
-    samples = rng.integers(0, len(rows), size=(BOOTSTRAP, len(rows)))
-    boot = {name: np.array([macro_f1(truth[s], predicted[name][s]) for s in samples]) for name in probs}
+    samples = bootstrap_samples(len(rows), seed=seed)
+
+    def f1_of(name: str) -> Callable[[NDArray[np.int64]], float]:
+        return lambda rows: macro_f1(truth[rows], predicted[name][rows])
+
+    boot = {name: bootstrap(f1_of(name), samples) for name in probs}
     for name in probs:
         agree = (predicted[name] == truth).astype(np.float64)
-        agree_boot = agree[samples].mean(axis=1)
         result[name] |= {
             "macro_f1": round(macro_f1(truth, predicted[name]), 4),
-            "macro_f1_ci": [round(float(q), 4) for q in np.percentile(boot[name], [2.5, 97.5])],
+            "macro_f1_ci": interval95(boot[name]),
             "agreement": round(float(agree.mean()), 4),
-            "agreement_ci": [round(float(q), 4) for q in np.percentile(agree_boot, [2.5, 97.5])],
+            "agreement_ci": interval95(agree[samples].mean(axis=1)),
             "ece": round(expected_calibration_error(probs[name], truth), 4),
         }
-    difference = boot["challenger"] - boot["champion"]
     point = result["challenger"]["macro_f1"] - result["champion"]["macro_f1"]
-    low, high = (float(q) for q in np.percentile(difference, [2.5, 97.5]))
+    low, high = (float(q) for q in np.percentile(boot["challenger"] - boot["champion"], [2.5, 97.5]))
     result["macro_f1_difference"] = {"value": round(point, 4), "ci": [round(low, 4), round(high, 4)]}
     result["verdict"] = ("challenger better" if low > 0 else "challenger worse" if high < 0
                          else "no clear difference")

@@ -32,13 +32,13 @@ from api.exports import service as exports
 from api.interactions import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.model_versions import service as model_versions
-from api.model_versions.compare import BOOTSTRAP
+from api.model_versions.holder import ModelHolder
 from api.users import service as users
 from api.users.models import Role
 from models.labels import Label
+from models.metrics import bootstrap, bootstrap_samples, interval95, macro_f1
 from models.registry import load
 from training.datasets import Dataset, concat, from_rows
-from training.evaluate import macro_f1
 
 Trainer = Callable[[Dataset, Path, Dataset | None], dict[str, Any]]
 
@@ -82,7 +82,7 @@ def leave_one_out(*, train_csv: Path, dev_csv: Path, account: str, confirmed: in
     engine = make_engine(url)
     with Session(engine) as session:
         model_versions.ensure_active(session=session, directory=workdir / "without")
-        classifier = model_versions.ModelHolder().active(session)
+        classifier = ModelHolder().active(session)
         csm, _ = users.create(session=session, name=f"CSM of {account}", role=Role.CSM, team="airlines")
         customer = accounts.create(session=session, user=csm, data=AccountCreate(name=account, team="airlines"))
         overrides = 0
@@ -117,17 +117,16 @@ def leave_one_out(*, train_csv: Path, dev_csv: Path, account: str, confirmed: in
     truth = np.array([Label.parse(r["label"]).rank for r in unseen], dtype=np.int64)
     predicted = {name: load(workdir / name)[0].predict_proba(texts).argmax(axis=1)
                  for name in ("without", "with-confirmed")}
-    rng = np.random.default_rng(seed)
-    samples = rng.integers(0, len(unseen), size=(BOOTSTRAP, len(unseen)))
-    gain = np.array([macro_f1(truth[s], predicted["with-confirmed"][s]) - macro_f1(truth[s], predicted["without"][s])
-                     for s in samples])
+    gain = bootstrap(lambda s: macro_f1(truth[s], predicted["with-confirmed"][s]) - macro_f1(truth[s],
+                                                                                          predicted["without"][s]),
+                     bootstrap_samples(len(unseen), seed=seed))
     scores = {name: round(macro_f1(truth, p), 4) for name, p in predicted.items()}
     return {
         "account": account, "confirmed": len(split.train), "repeat": repeat, "overridden": overrides,
         "unseen_messages": len(unseen), "version_without": before["version"], "version_with": after["version"],
         "macro_f1_without": scores["without"], "macro_f1_with": scores["with-confirmed"],
         "gain": round(scores["with-confirmed"] - scores["without"], 4),
-        "gain_ci": [round(float(q), 4) for q in np.percentile(gain, [2.5, 97.5])],
+        "gain_ci": interval95(gain),
         "accuracy_without": round(float((predicted["without"] == truth).mean()), 4),
         "accuracy_with": round(float((predicted["with-confirmed"] == truth).mean()), 4),
         "seconds": round(time.perf_counter() - started, 1),
