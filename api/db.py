@@ -9,10 +9,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, func
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, create_engine, select
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -76,3 +76,15 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the database schema to the newest migration."""
     command.upgrade(alembic_config(url), "head")
+
+
+def count(session: Session, query: Any) -> int:
+    """Rows a query would return, counted by the database."""
+    return int(session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one())
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A query timestamp in UTC; one given without a timezone is taken as UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

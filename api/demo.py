@@ -11,13 +11,13 @@ from sqlmodel import Session, col, select
 from api.accounts.models import Account
 from api.config import Settings
 from api.db import utcnow
-from api.decisions import service as decisions
 from api.decisions.models import DecisionCreate
 from api.demo_messages import ACCOUNTS, CONTACTS, MESSAGES
 from api.interactions import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.outcomes.models import Outcome, OutcomeKind
-from api.suggestions import service as suggestions
+from api.pulse.rollup import roll_up
+from api.review import decide as decisions
 from api.users import service as users
 from api.users.models import Role, User
 from models.classifier import Classifier
@@ -92,7 +92,7 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
                 _decide(session, owner, suggestion.id, Label(colour), Label(suggestion.label), settings, rng,
                         at=occurred + timedelta(hours=rng.uniform(2, 48)))
 
-        rolled = suggestions.roll_up(session=session, account=account, classifier=classifier, settings=settings)
+        rolled = roll_up(session=session, account=account, classifier=classifier, settings=settings)
         # Most accounts have a pulse; some are overdue for their cadence, so the stale list is not empty.
         if index % 4 != 3:
             truth = Label.RED if mix[0] >= 5 else Label.GREEN if mix[2] >= 5 else Label.YELLOW

@@ -14,11 +14,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from api import errors
-from api.accounts.routes import router as accounts_router
 from api.audit.routes import router as audit_router
 from api.config import Settings, get_settings
 from api.db import make_engine
-from api.decisions.routes import router as decisions_router
 from api.events.routes import router as webhooks_router
 from api.exports.routes import router as exports_router
 from api.interactions.routes import router as interactions_router
@@ -29,8 +27,10 @@ from api.model_versions.holder import ModelHolder
 from api.model_versions.service import get_active
 from api.observability import Metrics, RequestMetricsMiddleware, configure_logging
 from api.outcomes.routes import router as outcomes_router
+from api.pulse.routes import router as accounts_router
 from api.ratelimit import RateLimiter
-from api.suggestions.routes import router as suggestions_router
+from api.review.routes import decisions_router
+from api.review.routes import router as suggestions_router
 from api.web import routes as web
 from api.worker import start_in_thread
 

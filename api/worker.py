@@ -29,6 +29,7 @@ from api.jobs.models import Job, JobKind, JobStatus
 from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion
 from api.model_versions.service import get_active
+from api.pulse.rollup import roll_up
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion
 from models import explain
@@ -128,7 +129,7 @@ class Worker:
             return "already rolled up"
         classifier = self.models.active(session)
         try:
-            suggestion = suggestions.roll_up(session=session, account=account, classifier=classifier,
+            suggestion = roll_up(session=session, account=account, classifier=classifier,
                                              settings=self.settings)
         except UnprocessableError as error:
             return error.message  # nothing recent to roll up is an answer, not a failure

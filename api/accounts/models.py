@@ -10,7 +10,6 @@ from sqlalchemy import Column, Date, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
-from api.suggestions.models import SuggestionPublic
 
 DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
@@ -66,54 +65,3 @@ class AccountDomain(SQLModel, table=True):
 
     domain: str = Field(primary_key=True, max_length=253)
     account_id: int = Field(foreign_key="accounts.id", index=True)
-
-
-class Pulse(SQLModel):
-    """An account's current sentiment: the latest human decision at account scope."""
-
-    label: str
-    decided_at: datetime
-    decided_by: int
-    decision_id: int
-    suggestion_id: int
-
-
-class AccountPublic(AccountBase):
-    """An account with its pulse, cadence and staleness."""
-
-    id: int
-    team: str
-    created_at: datetime
-    email_domains: list[str] = Field(default_factory=list)
-    pulse: Pulse | None = None
-    cadence: str
-    pulse_due: date
-    stale: bool
-    latest_suggestion: SuggestionPublic | None = None
-
-
-class AccountsPublic(SQLModel):
-    """A list of accounts."""
-
-    data: list[AccountPublic]
-    count: int
-
-
-class TimelineEvent(SQLModel):
-    """One event in an account's history."""
-
-    at: datetime
-    type: str
-    id: int
-    summary: str
-    label: str | None = None
-    detail: dict[str, object] = Field(default_factory=dict)
-
-
-class Timeline(SQLModel):
-    """An account's events, oldest first."""
-
-    account_id: int
-    data: list[TimelineEvent]
-    count: int
-

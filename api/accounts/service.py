@@ -1,26 +1,13 @@
-"""Accounts: creation within a team, reads scoped to the caller's team, pulse and timeline."""
+"""Accounts: creation within a team, and reads scoped to the caller's team."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from api.accounts.cadence import cadence, pulse_due
-from api.accounts.models import Account, AccountCreate, AccountDomain, AccountPublic, Pulse, TimelineEvent
-from api.config import Settings
-from api.decisions.models import Decision, DecisionHead
+from api.accounts.models import Account, AccountCreate, AccountDomain
 from api.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
-from api.events import service as webhook_events
-from api.events.models import Event
-from api.interactions.models import Interaction
 from api.policies import can_see
-from api.suggestions import service as suggestions
-from api.suggestions.models import Scope, Suggestion
 from api.users.models import Role, User
 
 
@@ -62,119 +49,3 @@ def get_or_raise(*, session: Session, user: User, account_id: int) -> Account:
     if account is None or not can_see(user, account.team):
         raise NotFoundError(f"account {account_id} not found")
     return account
-
-
-def pulses(*, session: Session, account_ids: list[int]) -> dict[int, Pulse]:
-    """Each account's pulse: the newest current decision on one of its account-scope suggestions."""
-    if not account_ids:
-        return {}
-    newest_first = func.row_number().over(partition_by=col(Decision.account_id),
-                                          order_by=(col(Decision.created_at).desc(), col(Decision.id).desc()))
-    ranked = (sa_select(col(Decision.id), col(Decision.label), col(Decision.created_at), col(Decision.user_id),
-                        col(Decision.suggestion_id), col(Decision.account_id), newest_first.label("rank"))
-              .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
-              .where(col(Decision.scope) == Scope.ACCOUNT)
-              .where(col(Decision.account_id).in_(account_ids))).subquery()
-    # SQLAlchemy's select: SQLModel's would return only the first column of a one-argument select.
-    rows = session.execute(sa_select(ranked).where(ranked.c.rank == 1)).all()
-    return {row.account_id: Pulse(label=row.label, decided_at=row.created_at, decided_by=row.user_id,
-                                  decision_id=row.id, suggestion_id=row.suggestion_id) for row in rows}
-
-
-def latest_account_suggestions(*, session: Session, account_ids: list[int]) -> dict[int, Suggestion]:
-    """Each account's newest account-scope suggestion."""
-    if not account_ids:
-        return {}
-    newest_first = func.row_number().over(partition_by=col(Suggestion.account_id),
-                                          order_by=(col(Suggestion.created_at).desc(), col(Suggestion.id).desc()))
-    ranked = (select(Suggestion.id, newest_first.label("rank"))
-              .where(col(Suggestion.scope) == Scope.ACCOUNT)
-              .where(col(Suggestion.account_id).in_(account_ids))).subquery()
-    rows = session.exec(select(Suggestion).join(ranked, col(Suggestion.id) == ranked.c.id)
-                        .where(ranked.c.rank == 1)).all()
-    return {s.account_id: s for s in rows}
-
-
-def public_many(*, session: Session, accounts: list[Account], settings: Settings, today: date) -> list[AccountPublic]:
-    """Accounts with pulse, cadence, due date, staleness and latest account suggestion."""
-    ids = [a.id for a in accounts if a.id is not None]
-    pulse_by_account = pulses(session=session, account_ids=ids)
-    domains: dict[int, list[str]] = {}
-    for row in session.exec(select(AccountDomain).where(col(AccountDomain.account_id).in_(ids))
-                            .order_by(col(AccountDomain.domain))):
-        domains.setdefault(row.account_id, []).append(row.domain)
-    latest = latest_account_suggestions(session=session, account_ids=ids)
-    out = []
-    for account in accounts:
-        assert account.id is not None
-        pulse = pulse_by_account.get(account.id)
-        name = cadence(account.renewal_date, today, settings)
-        due = pulse_due(pulse.decided_at.date() if pulse else None, account.created_at.date(), name, settings)
-        suggestion = latest.get(account.id)
-        out.append(AccountPublic(
-            **account.model_dump(), email_domains=domains.get(account.id, []), pulse=pulse, cadence=name, pulse_due=due,
-            stale=pulse is None or today > due,
-            latest_suggestion=suggestions.public(suggestion) if suggestion else None,
-        ))
-    return out
-
-
-def get_all(*, session: Session, team: str | None, stale: bool | None, settings: Settings,
-            today: date) -> list[AccountPublic]:
-    """Accounts of a team (or all, for an admin), optionally only the stale or only the fresh ones."""
-    query = select(Account).order_by(col(Account.name), col(Account.id))
-    if team is not None:
-        query = query.where(Account.team == team)
-    listed = public_many(session=session, accounts=list(session.exec(query)), settings=settings, today=today)
-    return [a for a in listed if stale is None or a.stale == stale]
-
-
-def _event_detail(event: Event | None, sent: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
-    """The event a pulse change emitted and how its webhook deliveries went."""
-    if event is None or event.id is None:
-        return {}
-    return {"event_id": event.id, "event_type": event.type, "deliveries": sent.get(event.id, [])}
-
-
-def timeline(*, session: Session, account: Account) -> list[TimelineEvent]:
-    """Interactions, suggestions, decisions and pulse changes of an account, oldest first."""
-    events: list[TimelineEvent] = []
-    for interaction in session.exec(select(Interaction).where(Interaction.account_id == account.id)):
-        assert interaction.id is not None
-        events.append(TimelineEvent(at=interaction.occurred_at, type="interaction", id=interaction.id,
-                                    summary=f"{interaction.kind} from {interaction.author or 'unknown'}: "
-                                            f"{interaction.subject or interaction.body[:80]}",
-                                    detail={"kind": interaction.kind, "external_id": interaction.external_id}))
-    account_suggestions = {s.id: s for s in session.exec(select(Suggestion).where(Suggestion.account_id == account.id)
-                                                         .where(col(Suggestion.shadow).is_(False)))}
-    for suggestion in account_suggestions.values():
-        assert suggestion.id is not None
-        events.append(TimelineEvent(at=suggestion.created_at, type="suggestion", id=suggestion.id,
-                                    label=suggestion.label,
-                                    summary=f"{suggestion.scope} suggestion {suggestion.label} "
-                                            f"({suggestion.confidence:.0%}) by {suggestion.model_version}",
-                                    detail={"scope": suggestion.scope, "interaction_id": suggestion.interaction_id}))
-    decisions = session.exec(select(Decision).where(col(Decision.suggestion_id).in_(list(account_suggestions)))
-                             .order_by(col(Decision.created_at), col(Decision.id))).all()
-    recorded = {e.payload.get("pulse", {}).get("decision_id"): e
-                for e in session.exec(select(Event).where(Event.account_id == account.id))}
-    sent = webhook_events.deliveries(session, [e.id for e in recorded.values() if e.id is not None])
-    previous_pulse: str | None = None
-    for decision in decisions:
-        assert decision.id is not None
-        suggestion = account_suggestions[decision.suggestion_id]
-        verb = "accepted" if decision.accepted else "overrode"
-        events.append(TimelineEvent(at=decision.created_at, type="decision", id=decision.id, label=decision.label,
-                                    summary=f"user {decision.user_id} {verb} {suggestion.label} -> {decision.label}",
-                                    detail={"suggestion_id": decision.suggestion_id, "revision": decision.revision,
-                                            "scope": suggestion.scope}))
-        if suggestion.scope == Scope.ACCOUNT and decision.label != previous_pulse:
-            events.append(TimelineEvent(at=decision.created_at, type="pulse_change", id=decision.id,
-                                        label=decision.label,
-                                        summary=f"pulse {previous_pulse or 'none'} -> {decision.label}",
-                                        detail={"from": previous_pulse, "to": decision.label,
-                                                **_event_detail(recorded.get(decision.id), sent)}))
-            previous_pulse = decision.label
-    order = {"interaction": 0, "suggestion": 1, "decision": 2, "pulse_change": 3}
-    events.sort(key=lambda e: (e.at, order[e.type], e.id))
-    return events

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from api.audit import service, shadow
 from api.audit.service import AuditSettings, AuditSummary
 from api.audit.shadow import ShadowComparison
-from api.decisions.routes import as_utc
+from api.db import as_utc
 from api.deps import SessionDep, SettingsDep, require
 from api.errors import ForbiddenError, NotFoundError
 from api.model_versions.models import ModelVersion

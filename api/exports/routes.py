@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from api.decisions.routes import as_utc
+from api.db import as_utc
 from api.deps import SessionDep, require
 from api.exports import service
 from api.policies import team_for_filter

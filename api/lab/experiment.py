@@ -26,13 +26,13 @@ from api.accounts import service as accounts
 from api.accounts.models import AccountCreate
 from api.config import Settings
 from api.db import make_engine, migrate
-from api.decisions import service as decisions
 from api.decisions.models import DecisionCreate
 from api.exports import service as exports
 from api.interactions import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.model_versions import service as model_versions
 from api.model_versions.holder import ModelHolder
+from api.review import decide as decisions
 from api.users import service as users
 from api.users.models import Role
 from models.labels import Label

@@ -23,10 +23,9 @@ from api.audit import service as audit
 from api.audit import shadow
 from api.audit.service import AuditSettings
 from api.config import Settings
-from api.db import utcnow
+from api.db import as_utc, utcnow
 from api.decisions import service as decisions
 from api.decisions.models import DecisionCreate
-from api.decisions.routes import as_utc
 from api.deps import ClassifierDep, SessionDep, SettingsDep
 from api.errors import ConflictError, ForbiddenError, PulseError, UnprocessableError
 from api.ids import IdPath, IdQuery
@@ -35,7 +34,10 @@ from api.lab import promotion
 from api.model_versions import service as model_versions
 from api.model_versions.models import ModelStatus
 from api.policies import TEAM_READERS, team_for_filter
-from api.suggestions import service as suggestions
+from api.pulse import rollup
+from api.pulse import service as pulse
+from api.review import decide as deciding
+from api.review import queue
 from api.suggestions.models import Scope, SuggestionPublic
 from api.users.models import Role, User
 from api.web import charts
@@ -204,10 +206,10 @@ def queue_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
     user = allow(viewer, TEAM_READERS, "review suggestions")
     team = team_for_filter(user, None)
     today = utcnow().date()
-    pending, total, next_cursor = suggestions.queue(session=session, team=team, status="pending", scope=scope,
+    pending, total, next_cursor = queue.queue(session=session, team=team, status="pending", scope=scope,
                                                     account_id=None, limit=QUEUE_PAGE, cursor=cursor, today=today,
                                                     settings=settings)
-    decided, _, _ = suggestions.queue(session=session, team=team, status="decided", scope=scope, account_id=None,
+    decided, _, _ = queue.queue(session=session, team=team, status="decided", scope=scope, account_id=None,
                                       limit=8, cursor=None, today=today, settings=settings)
     names = account_names(session, {s.account_id for s in pending + decided})
     return render(request, "queue.html", viewer, cards=[card(s, names) for s in pending],
@@ -238,7 +240,7 @@ def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings:
         data = DecisionCreate(label=chosen, sentiment_reason=sentiment_reason or None,
                               override_reason=override_reason or None, note=note.strip() or None,
                               viewed_ms=_viewed(viewed_ms))
-        decisions.decide(session=session, user=user, suggestion_id=suggestion_id, data=data,
+        deciding.decide(session=session, user=user, suggestion_id=suggestion_id, data=data,
                          idempotency_key=idempotency_key or None, settings=settings)
     except ValueError as error:
         return _back(back, error=str(error))
@@ -270,7 +272,7 @@ def accounts_page(request: Request, session: SessionDep, viewer: Viewer, setting
                   stale: bool | None = None) -> HTMLResponse:
     """The team's accounts with pulse, cadence and due date; `?stale=true` lists the overdue ones."""
     user = allow(viewer, TEAM_READERS, "read accounts")
-    listed = accounts.get_all(session=session, team=team_for_filter(user, None), stale=stale, settings=settings,
+    listed = pulse.get_all(session=session, team=team_for_filter(user, None), stale=stale, settings=settings,
                               today=utcnow().date())
     return render(request, "accounts.html", viewer, accounts=listed, stale=stale)
 
@@ -281,11 +283,11 @@ def account_page(account_id: IdPath, request: Request, session: SessionDep, view
     """One account: its pulse over time, the roll-up to decide, its interactions and decisions."""
     user = allow(viewer, TEAM_READERS, "read accounts")
     account = accounts.get_or_raise(session=session, user=user, account_id=account_id)
-    [shown] = accounts.public_many(session=session, accounts=[account], settings=settings, today=utcnow().date())
-    events = accounts.timeline(session=session, account=account)
+    [shown] = pulse.public_many(session=session, accounts=[account], settings=settings, today=utcnow().date())
+    events = pulse.timeline(session=session, account=account)
     points = [charts.Point(e.at, e.label, e.type == "decision", e.summary) for e in events
               if e.label and e.type in ("decision", "suggestion") and e.detail.get("scope") == Scope.ACCOUNT]
-    pending, _, _ = suggestions.queue(session=session, team=account.team, status="pending", scope=None,
+    pending, _, _ = queue.queue(session=session, team=account.team, status="pending", scope=None,
                                       account_id=account_id, limit=50, cursor=None, today=utcnow().date(),
                                       settings=settings)
     names = {account_id: account}
@@ -306,7 +308,7 @@ def roll_up(account_id: IdPath, session: SessionDep, viewer: Viewer, settings: S
     account = accounts.get_or_raise(session=session, user=user, account_id=account_id)
     back = f"/app/accounts/{account_id}"
     try:
-        made = suggestions.roll_up(session=session, account=account, classifier=classifier, settings=settings)
+        made = rollup.roll_up(session=session, account=account, classifier=classifier, settings=settings)
     except UnprocessableError as error:
         return _back(back, error=error.message)
     return _back(back, notice=f"Roll-up suggestion {made.id} made from the recent interactions.")

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.config import Settings
-from api.decisions import service as decisions
 from api.decisions.models import DecisionCreate
+from api.review import decide as decisions
 from api.users.models import Role, User
 from models.labels import Label
 from tests.conftest import UserFactory

@@ -1,0 +1,61 @@
+"""The account's pulse as the API shows it: the account with its pulse, cadence and staleness, and its timeline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from api.accounts.models import AccountBase
+from api.suggestions.models import SuggestionPublic
+
+
+class Pulse(SQLModel):
+    """An account's current sentiment: the latest human decision at account scope."""
+
+    label: str
+    decided_at: datetime
+    decided_by: int
+    decision_id: int
+    suggestion_id: int
+
+
+class AccountPublic(AccountBase):
+    """An account with its pulse, cadence and staleness."""
+
+    id: int
+    team: str
+    created_at: datetime
+    email_domains: list[str] = Field(default_factory=list)
+    pulse: Pulse | None = None
+    cadence: str
+    pulse_due: date
+    stale: bool
+    latest_suggestion: SuggestionPublic | None = None
+
+
+class AccountsPublic(SQLModel):
+    """A list of accounts."""
+
+    data: list[AccountPublic]
+    count: int
+
+
+class TimelineEvent(SQLModel):
+    """One event in an account's history."""
+
+    at: datetime
+    type: str
+    id: int
+    summary: str
+    label: str | None = None
+    detail: dict[str, object] = Field(default_factory=dict)
+
+
+class Timeline(SQLModel):
+    """An account's events, oldest first."""
+
+    account_id: int
+    data: list[TimelineEvent]
+    count: int
+

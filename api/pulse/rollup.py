@@ -1,0 +1,69 @@
+"""The account roll-up: the model's suggestion for an account, from its recent interactions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import and_
+from sqlmodel import Session, col, select
+
+from api.accounts.models import Account
+from api.config import Settings
+from api.db import utcnow
+from api.errors import UnprocessableError
+from api.interactions.models import Interaction
+from api.suggestions.models import Scope, Suggestion
+from api.suggestions.service import from_prediction, supersede
+from models.classifier import Classifier, to_prediction
+from models.labels import LABELS
+
+
+def roll_up(*, session: Session, account: Account, classifier: Classifier, settings: Settings,
+            now: datetime | None = None) -> Suggestion:
+    """An account-scope suggestion: recency-weighted mean of its recent interactions' probabilities.
+
+    Each interaction in the window weighs 0.5 ** (age / half-life). Its probabilities are the ones
+    the classifier's version already stored for it; only interactions it has not scored are scored
+    now. The explanation names the interactions that contributed most to the chosen colour. The
+    new suggestion replaces the account's older pending roll-ups, so the queue holds one per account.
+    """
+    now = now or utcnow()
+    since = now - timedelta(days=settings.rollup_window_days)
+    stored = and_(col(Suggestion.interaction_id) == col(Interaction.id),
+                  col(Suggestion.model_version) == classifier.version)
+    rows = session.exec(select(Interaction, Suggestion).outerjoin(Suggestion, stored)
+                        .where(Interaction.account_id == account.id)
+                        .where(col(Interaction.occurred_at) >= since)
+                        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())).all()
+    if not rows:
+        raise UnprocessableError(
+            f"account {account.id} has no interactions in the last {settings.rollup_window_days} days to roll up")
+    interactions = [interaction for interaction, _ in rows]
+    probs = np.array([[s.p_red, s.p_yellow, s.p_green] if s else [np.nan] * 3 for _, s in rows])
+    unscored = [i for i, (_, s) in enumerate(rows) if s is None]
+    if unscored:
+        probs[unscored] = classifier.predict_proba([interactions[i].body for i in unscored])
+    ages = np.array([max((now - i.occurred_at).total_seconds() / 86400.0, 0.0) for i in interactions])
+    weights = 0.5 ** (ages / settings.rollup_half_life_days)
+    combined = (weights[:, None] * probs).sum(axis=0) / weights.sum()
+    prediction = to_prediction(classifier.version, combined)
+    column = LABELS.index(prediction.label)
+    contribution = weights * probs[:, column] / weights.sum()
+    order = np.argsort(-contribution)[:5]
+    explanation = [
+        {"interaction_id": interactions[i].id, "weight": round(float(contribution[i]), 4),
+         "label": LABELS[int(np.argmax(probs[i]))].value, "occurred_at": interactions[i].occurred_at.isoformat(),
+         "text": interactions[i].body[:280]}
+        for i in order
+    ]
+    assert account.id is not None
+    suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=explanation,
+                                 blind_share=settings.blind_share)
+    session.add(suggestion)
+    session.flush()
+    supersede(session, suggestion, (col(Suggestion.account_id) == account.id,
+                                    col(Suggestion.scope) == Scope.ACCOUNT))
+    session.commit()
+    session.refresh(suggestion)
+    return suggestion

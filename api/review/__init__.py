@@ -1,0 +1,1 @@
+"""The CSM's loop: the review queue (ranking, why, cursors), decisions (idempotency, If-Match, reasons)."""

@@ -1,0 +1,145 @@
+"""Deciding: append-only, idempotent on the caller's key, checked against the reason lists and If-Match.
+
+A decision on an account-scope suggestion may change the account's pulse; api.pulse records that change
+(with its event) in the decision's own transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from api.accounts.models import Account
+from api.config import Settings
+from api.db import utcnow
+from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
+from api.errors import ConflictError, PreconditionFailedError, UnprocessableError
+from api.pulse import service as pulse
+from api.suggestions import service as suggestions
+from api.suggestions.models import Scope
+from api.users.models import User
+from models.labels import Label
+
+
+def _request_hash(suggestion_id: int, data: DecisionCreate) -> str:
+    canonical = json.dumps({"suggestion_id": suggestion_id, **data.model_dump(mode="json")}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_reasons(data: DecisionCreate, suggested: Label, settings: Settings, blind: bool = False) -> None:
+    """A sentiment reason must fit the chosen colour; an override needs an override reason.
+
+    On a blind item the person never saw the suggestion, so an override reason is optional there.
+    """
+    allowed = settings.sentiment_reasons[data.label]
+    if data.sentiment_reason is not None and data.sentiment_reason not in allowed:
+        raise UnprocessableError(
+            f"sentiment_reason {data.sentiment_reason!r} is not a reason for {data.label.value}; "
+            f"choose one of {', '.join(allowed)}", field="sentiment_reason")
+    overriding = data.label != suggested
+    if overriding and not data.override_reason and not blind:
+        raise UnprocessableError(
+            f"override_reason is required when the label ({data.label.value}) differs from the suggestion "
+            f"({suggested.value}); choose one of {', '.join(settings.override_reasons)}", field="override_reason")
+    if data.override_reason is not None:
+        if not overriding:
+            raise UnprocessableError("override_reason applies only when the label differs from the suggestion "
+                                     f"({suggested.value})", field="override_reason")
+        if data.override_reason not in settings.override_reasons:
+            raise UnprocessableError(
+                f"override_reason {data.override_reason!r} is not known; choose one of "
+                f"{', '.join(settings.override_reasons)}", field="override_reason")
+
+
+def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCreate,
+           idempotency_key: str | None, settings: Settings,
+           at: datetime | None = None, if_revision: int | None = None) -> tuple[DecisionPublic, bool]:
+    """Record a decision that supersedes the current one; returns (decision, created).
+
+    The same Idempotency-Key with the same body returns the decision it made the first time.
+    `at` records when a decision imported from elsewhere was made; the API always uses now.
+    `if_revision` (the API's If-Match) is the revision the caller saw, 0 for none: if another
+    decision came first, the answer is 412 with the current decision.
+    """
+    suggestion = suggestions.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
+    request_hash = _request_hash(suggestion_id, data)
+    if idempotency_key is not None:
+        replay = _replay(session, user, idempotency_key, request_hash)
+        if replay is not None:
+            return replay, False
+    head = session.get(DecisionHead, suggestion_id)
+    if if_revision is not None:
+        seen = session.get(Decision, head.decision_id) if head else None
+        if (seen.revision if seen else 0) != if_revision:
+            raise PreconditionFailedError(
+                f"suggestion {suggestion_id} was decided again since revision {if_revision}: it is at revision "
+                f"{seen.revision if seen else 0}; read it and decide again", field="If-Match",
+                extra={"current": _current_body(seen)})
+    if suggestion.superseded_by_id is not None and head is None:
+        raise ConflictError(f"suggestion {suggestion_id} was replaced by suggestion {suggestion.superseded_by_id}, "
+                            "made from newer text; decide on that one", field="suggestion_id")
+    check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind or data.blind)
+    account = session.get(Account, suggestion.account_id)
+    assert account is not None
+    current = session.get(Decision, head.decision_id) if head else None
+    is_pulse = suggestion.scope == Scope.ACCOUNT
+    pulse_before = pulse.pulses(session=session, account_ids=[account.id or 0]) if is_pulse else {}
+    decision = Decision(
+        suggestion_id=suggestion_id, user_id=user.id or 0, revision=(current.revision + 1) if current else 1,
+        supersedes_id=current.id if current else None, label=data.label, accepted=data.label == suggestion.label,
+        sentiment_reason=data.sentiment_reason, override_reason=data.override_reason, note=data.note,
+        # A suggestion served blind makes the decision blind, whatever the client says.
+        blind=suggestion.blind or data.blind, viewed_ms=data.viewed_ms, idempotency_key=idempotency_key,
+        request_hash=request_hash, created_at=at or utcnow(),
+        account_id=suggestion.account_id, interaction_id=suggestion.interaction_id, team=account.team,
+        segment=account.segment, scope=suggestion.scope,
+        suggested_label=suggestion.label, model_version=suggestion.model_version, confidence=suggestion.confidence,
+    )
+    session.add(decision)
+    try:
+        session.flush()
+        assert decision.id is not None
+        if head is None:
+            session.add(DecisionHead(suggestion_id=suggestion_id, decision_id=decision.id))
+        else:
+            head.decision_id = decision.id
+            session.add(head)
+        if is_pulse:
+            session.flush()
+            pulse.record_change(session, account, pulse_before, decision, settings)
+        session.commit()
+    except IntegrityError:
+        # Two decisions on one suggestion at once: (suggestion_id, revision) lets only one win.
+        session.rollback()
+        if idempotency_key is not None:
+            replay = _replay(session, user, idempotency_key, request_hash)
+            if replay is not None:
+                return replay, False
+        head = session.get(DecisionHead, suggestion_id)
+        winner = session.get(Decision, head.decision_id) if head else None
+        raise ConflictError(f"another decision on suggestion {suggestion_id} was recorded at the same moment; "
+                            "read it and decide again", extra={"current": _current_body(winner)}) from None
+    session.refresh(decision)
+    return decision_public(decision, superseded=False), True
+
+
+def _current_body(decision: Decision | None) -> dict[str, Any] | None:
+    """The decision that stands, as the API shows it, for the body of a 409 or 412."""
+    return decision_public(decision, superseded=False).model_dump(mode="json") if decision else None
+
+
+def _replay(session: Session, user: User, key: str, request_hash: str) -> DecisionPublic | None:
+    earlier = session.exec(select(Decision).where(Decision.user_id == user.id)
+                           .where(Decision.idempotency_key == key)).first()
+    if earlier is None:
+        return None
+    if earlier.request_hash != request_hash:
+        raise ConflictError(f"Idempotency-Key {key!r} was already used for a different request "
+                            f"(decision {earlier.id}); use a new key for a new decision", field="Idempotency-Key")
+    head = session.get(DecisionHead, earlier.suggestion_id)
+    return decision_public(earlier, superseded=head is None or head.decision_id != earlier.id)

@@ -1,0 +1,118 @@
+"""The review queue: pending suggestions most in need of a human first, each saying why it stands where it does.
+
+The rank is uncertainty (1 - margin) weighted up for near renewals, ARR and stale accounts, computed in SQL
+(with the same staleness rule as the account list, api.pulse.cadence) so the database orders and pages
+the whole queue.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, literal
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from api.accounts.models import Account
+from api.config import Settings
+from api.db import count
+from api.decisions.models import Decision
+from api.decisions.service import current_decisions
+from api.errors import UnprocessableError
+from api.interactions.models import Interaction
+from api.pulse.cadence import cadence_sql, stale_sql
+from api.pulse.service import last_pulses
+from api.suggestions import service as suggestions
+from api.suggestions.models import Scope, Suggestion, SuggestionPublic
+
+
+def priority_parts(today: date, settings: Settings, last: Any) -> dict[str, ColumnElement[float]]:
+    """The weights of the queue rank, each a SQL expression: renewal, arr and stale (see priority_expression)."""
+    weekly, monthly = cadence_sql(col(Account.renewal_date), today, settings)
+    return {
+        "renewal": case((weekly, 1.0), (monthly, 0.5), else_=0.0),
+        "arr": case((col(Account.arr).is_(None), 0.0), (col(Account.arr) >= 200_000, 0.5),
+                    else_=col(Account.arr) / 400_000.0),
+        "stale": stale_sql(col(Account.renewal_date), last.c.last_pulse, today, settings, weight=0.5),
+    }
+
+
+def why(margin: float, parts: dict[str, float]) -> str:
+    """The queue rank in words: how uncertain the model is, and what about the account weighs it up."""
+    reasons = [f"uncertainty {1 - margin:.2f} (margin {margin:.2f} between the two likeliest colours)"]
+    if parts["renewal"]:
+        reasons.append(f"renewal soon (+{parts['renewal']:g})")
+    if parts["arr"]:
+        reasons.append(f"ARR (+{parts['arr']:.2f})")
+    if parts["stale"]:
+        reasons.append(f"pulse overdue or missing (+{parts['stale']:g})")
+    return reasons[0] + (" × (1 + " + " + ".join(reasons[1:]) + ")" if len(reasons) > 1 else "")
+
+
+def priority_expression(parts: dict[str, ColumnElement[float]]) -> ColumnElement[float]:
+    """Queue rank from `priority_parts`: uncertainty (1 - margin) weighted up for near renewals, ARR and stale accounts.
+
+    Stale means what GET /v1/accounts says: no pulse yet, or the last one older than the account's
+    cadence (weekly, monthly or quarterly by renewal distance). Computed in SQL, with the day bounds
+    bound as parameters, so the database orders the whole queue and pages through it.
+    """
+    return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + parts["renewal"] + parts["arr"] + parts["stale"])
+
+
+def encode_cursor(offset: int) -> str:
+    """An opaque page cursor."""
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The offset inside a cursor this API gave out."""
+    if not cursor:
+        return 0
+    try:
+        kind, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
+        offset = int(value)
+        if kind != "o" or offset < 0:
+            raise ValueError
+    except (ValueError, UnicodeDecodeError):
+        raise UnprocessableError(f"cursor {cursor!r} is not a cursor this API gave out", field="cursor") from None
+    return offset
+
+
+def queue(*, session: Session, team: str | None, status: str, scope: Scope | None, account_id: int | None,
+          limit: int, cursor: str | None, today: date,
+          settings: Settings) -> tuple[list[SuggestionPublic], int, str | None]:
+    """The review queue: pending suggestions most in need of a human first, or decided ones newest first."""
+    offset = decode_cursor(cursor)
+    decided = exists().where(col(Decision.suggestion_id) == col(Suggestion.id))
+    last = last_pulses()
+    parts = priority_parts(today, settings, last)
+    priority = priority_expression(parts).label("priority")
+    query = (sa_select(Suggestion, col(Interaction.body), priority, parts["renewal"].label("renewal"),
+                       parts["arr"].label("arr"), parts["stale"].label("stale"))
+             .join(Account, col(Account.id) == col(Suggestion.account_id))
+             .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
+             .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
+             .where(col(Suggestion.shadow).is_(False))
+             .where(decided if status == "decided" else
+                    and_(~decided, col(Suggestion.superseded_by_id).is_(None))))
+    if team is not None:
+        query = query.where(col(Account.team) == team)
+    if scope is not None:
+        query = query.where(col(Suggestion.scope) == scope)
+    if account_id is not None:
+        query = query.where(col(Suggestion.account_id) == account_id)
+    if status == "decided":
+        query = query.order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
+    else:
+        query = query.order_by(priority.desc(), col(Suggestion.created_at).asc(), col(Suggestion.id).asc())
+    rows = session.execute(query.offset(offset).limit(limit)).all()
+    total = count(session, query)
+    shown = [s.id for s, *_ in rows if s.id is not None]
+    decisions = current_decisions(session=session, suggestion_ids=shown) if status == "decided" else {}
+    data = [suggestions.public(s, text=body, decision=decisions.get(s.id or 0), priority=p,
+                   why=None if status == "decided" else why(s.margin, {"renewal": r, "arr": a, "stale": st}))
+            for s, body, p, r, a, st in rows]
+    next_cursor = encode_cursor(offset + limit) if offset + limit < total else None
+    return data, total, next_cursor

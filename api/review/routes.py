@@ -1,0 +1,148 @@
+"""HTTP routes of the review loop: the queue, one suggestion, reasons, deciding and the decision listing.
+
+`POST /v1/suggest` (stateless scoring) is declared here, in its place among the suggestion routes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from api.db import as_utc, utcnow
+from api.decisions import service as decisions
+from api.decisions.models import DecisionCreate, DecisionPublic, DecisionsPublic
+from api.deps import ClassifierDep, CurrentUser, MetricsDep, SessionDep, SettingsDep, require
+from api.errors import UnprocessableError
+from api.ids import IdPath, IdQuery
+from api.interactions.models import Interaction
+from api.policies import TEAM_READERS, visible_team
+from api.review import decide as decide_service
+from api.review import queue
+from api.suggestions import service as suggestions
+from api.suggestions.models import (
+    Scope,
+    SuggestionPublic,
+    SuggestionsPublic,
+    SuggestRequest,
+    SuggestResponse,
+    TextSuggestion,
+)
+from api.users.models import Role, User
+from models import explain
+from models.labels import Label
+from pipelines.clean import clean_text
+
+router = APIRouter(prefix="/v1", tags=["suggestions"])
+decisions_router = APIRouter(prefix="/v1", tags=["decisions"])
+TeamMember = Annotated[User, Depends(require(*TEAM_READERS, action="read the review queue"))]
+Decider = Annotated[User, Depends(require(*TEAM_READERS, action="decide on suggestions"))]
+Reader = Annotated[User, Depends(require(Role.CSM, Role.LEAD, Role.DATA_SCIENTIST, Role.ADMIN,
+                                         action="read decisions"))]
+
+
+@router.get("/suggestions", response_model=SuggestionsPublic)
+def review_queue(session: SessionDep, user: TeamMember, settings: SettingsDep,
+                 status: Literal["pending", "decided"] = "pending", scope: Scope | None = None,
+                 account_id: IdQuery = None, limit: Annotated[int | None, Query(ge=1)] = None,
+                 cursor: Annotated[str | None, Query(max_length=200)] = None) -> SuggestionsPublic:
+    """The review queue: pending suggestions most in need of review first (or decided, newest first)."""
+    limit = limit or settings.queue_page_size
+    if limit > settings.queue_max_page_size:
+        raise UnprocessableError(f"limit must be at most {settings.queue_max_page_size}, got {limit}", field="limit")
+    data, count, next_cursor = queue.queue(session=session, team=visible_team(user), status=status, scope=scope,
+                                             account_id=account_id, limit=limit, cursor=cursor,
+                                             today=utcnow().date(), settings=settings)
+    return SuggestionsPublic(data=data, count=count, next_cursor=next_cursor)
+
+
+@router.get("/suggestions/{suggestion_id}", response_model=SuggestionPublic)
+def get_suggestion(suggestion_id: IdPath, session: SessionDep, user: TeamMember,
+                   response: Response) -> SuggestionPublic:
+    """One suggestion with its text and current decision; the ETag is that decision's revision (0: none)."""
+    suggestion = suggestions.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
+    interaction = session.get(Interaction, suggestion.interaction_id) if suggestion.interaction_id else None
+    decision = decisions.current_decision(session=session, suggestion_id=suggestion_id)
+    response.headers["ETag"] = f'"{decision.revision if decision else 0}"'
+    return suggestions.public(suggestion, text=interaction.body if interaction else None, decision=decision)
+
+
+@router.post("/suggest", response_model=SuggestResponse)
+def suggest(data: SuggestRequest, _user: CurrentUser, settings: SettingsDep,
+            classifier: ClassifierDep) -> SuggestResponse:
+    """Score texts without storing anything."""
+    if len(data.texts) > settings.max_texts_per_request:
+        raise UnprocessableError(f"texts holds {len(data.texts)} items; at most "
+                                 f"{settings.max_texts_per_request} per request", field="texts")
+    cleaned = [clean_text(t) for t in data.texts]
+    empty = [i for i, t in enumerate(cleaned) if not t]
+    if empty:
+        raise UnprocessableError(f"texts.{empty[0]} holds no text once quoting and markup are removed",
+                                 field=f"texts.{empty[0]}")
+    predictions = explain.predict(classifier, cleaned)
+    return SuggestResponse(model_version=classifier.version, data=[
+        TextSuggestion(label=p.label, probabilities={k.value: round(v, 6) for k, v in p.probabilities.items()},
+                       model_version=p.model_version, explanation=[asdict(e) for e in p.explanation])
+        for p in predictions
+    ])
+
+
+@router.get("/reasons")
+def reasons(_user: CurrentUser, settings: SettingsDep) -> dict[str, object]:
+    """The sentiment reasons for each colour and the override reasons a decision may give."""
+    return {"sentiment_reasons": {label.value: settings.sentiment_reasons[label] for label in Label},
+            "override_reasons": settings.override_reasons}
+
+
+REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {"model": DecisionPublic, "description": "Idempotency-Key replayed: the earlier decision"}}
+
+
+@decisions_router.post("/suggestions/{suggestion_id}/decisions", status_code=201, response_model=DecisionPublic,
+             responses=REPLAYED)
+def decide(suggestion_id: IdPath, data: DecisionCreate, response: Response, session: SessionDep, user: Decider,
+           settings: SettingsDep, metrics: MetricsDep,
+           idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+           if_match: Annotated[str | None, Header(max_length=20, description="the suggestion's ETag as read: the "
+                                                                             "current decision's revision")] = None
+           ) -> DecisionPublic:
+    """Accept or override a suggestion; a later decision supersedes this one without deleting it.
+
+    With If-Match (the ETag of GET /v1/suggestions/{id}), a decision made by someone else since is
+    answered 412 with the current decision instead of being overwritten.
+    """
+    revision = None
+    if if_match is not None:
+        try:
+            revision = int(if_match.strip().removeprefix("W/").strip('"'))
+        except ValueError:
+            raise UnprocessableError(f"If-Match must be the ETag of the suggestion, such as \"2\", got {if_match!r}",
+                                     field="If-Match") from None
+    decision, created = decide_service.decide(session=session, user=user, suggestion_id=suggestion_id, data=data,
+                                       idempotency_key=idempotency_key, settings=settings, if_revision=revision)
+    if created:
+        metrics.decided(decision.accepted, decision.blind)
+    else:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return decision
+
+
+@decisions_router.get("/decisions", response_model=DecisionsPublic)
+def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, account_id: IdQuery = None,
+                   model_version: Annotated[str | None, Query(max_length=100)] = None,
+                   since: datetime | None = None, until: datetime | None = None,
+                   label: Label | None = None, suggested_label: Label | None = None, scope: Scope | None = None,
+                   segment: Annotated[str | None, Query(max_length=100)] = None, blind: bool | None = None,
+                   current: bool | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                   offset: Annotated[int, Query(ge=0)] = 0) -> DecisionsPublic:
+    """Decisions beside their suggestions; the filters reproduce any count of the audit summary."""
+    team = user.team if user.role in (Role.CSM, Role.LEAD) else None
+    filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
+               "since": as_utc(since), "until": as_utc(until), "label": label, "suggested_label": suggested_label,
+               "scope": scope, "segment": segment, "blind": blind}
+    data, count = decisions.get_all(session=session, team=team, filters=filters, current=current, limit=limit,
+                                  offset=offset)
+    return DecisionsPublic(data=data, count=count)
