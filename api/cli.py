@@ -406,7 +406,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folde
            batch_size: Annotated[int, typer.Option(min=1, max=1024, help="messages per model call and commit")] = 64,
            db: DbOption = None) -> None:
     """Read customer messages, match them to accounts, clean, score and store them; re-running changes nothing."""
-    from api.ingest.service import ingest as run_ingest
+    from api.intake.ingest import ingest as run_ingest
     from pipelines.ingest.readers import read
 
     order = [m.strip() for m in match.split(",") if m.strip()]
@@ -583,7 +583,7 @@ def backfill(model: Annotated[str | None, typer.Option(help="version to score wi
              chunk: Annotated[int, typer.Option(min=1, max=5000, help="interactions per job")] = 256,
              db: DbOption = None) -> None:
     """Queue scoring of every interaction the version has not scored yet; workers do the scoring."""
-    from api.worker import enqueue_backfill
+    from api.intake.backfill import enqueue_backfill
 
     settings = settings_for(db)
     version = registered_version(model, settings)
@@ -700,7 +700,7 @@ def webhooks_add(url: Annotated[str, typer.Argument(help="http(s) URL that recei
 
     from api.events import service as webhooks
     from api.events.models import WebhookCreate
-    from api.ingest.service import ingest_user
+    from api.intake.ingest import ingest_user
 
     try:
         data = WebhookCreate.model_validate({"url": url, "event_types": [e.strip() for e in events.split(",")]})

@@ -13,7 +13,7 @@ from api.config import Settings
 from api.db import utcnow
 from api.decisions.models import DecisionCreate
 from api.demo_messages import ACCOUNTS, CONTACTS, MESSAGES
-from api.interactions import service as interactions
+from api.intake import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.outcomes.models import Outcome, OutcomeKind
 from api.pulse.rollup import roll_up

@@ -19,7 +19,7 @@ from api.config import Settings, get_settings
 from api.db import make_engine
 from api.events.routes import router as webhooks_router
 from api.exports.routes import router as exports_router
-from api.interactions.routes import router as interactions_router
+from api.intake.routes import router as interactions_router
 from api.lab.routes import router as models_router
 from api.lifecycle import exit_with_master
 from api.limits import BodySizeLimitMiddleware, PageHeadersMiddleware

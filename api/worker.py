@@ -16,23 +16,17 @@ from collections.abc import Callable
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.accounts.models import Account
 from api.config import Settings
-from api.decisions.models import DecisionHead
-from api.errors import UnprocessableError
 from api.events import service as events
-from api.interactions.models import Interaction
+from api.intake import backfill
 from api.jobs import service as jobs
 from api.jobs.models import Job, JobKind, JobStatus
 from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion
-from api.model_versions.service import get_active
-from api.pulse.rollup import roll_up
-from api.suggestions import service as suggestions
-from api.suggestions.models import Scope, Suggestion
-from models import explain
+from api.pulse import rollup
 
 log = logging.getLogger("pulse.worker")
 
@@ -122,65 +116,17 @@ class Worker:
         account = session.get(Account, job.payload["account_id"])
         if account is None:
             raise PermanentJobError(f"account {job.payload['account_id']} no longer exists")
-        newest = session.exec(select(Suggestion.created_at).where(Suggestion.account_id == account.id)
-                              .where(Suggestion.scope == Scope.ACCOUNT)
-                              .order_by(col(Suggestion.created_at).desc())).first()
-        if newest is not None and newest >= job.created_at:
-            return "already rolled up"
-        classifier = self.models.active(session)
-        try:
-            suggestion = roll_up(session=session, account=account, classifier=classifier,
-                                             settings=self.settings)
-        except UnprocessableError as error:
-            return error.message  # nothing recent to roll up is an answer, not a failure
-        return f"suggestion {suggestion.id} {suggestion.label}"
+        return rollup.refresh(session=session, account=account, requested_at=job.created_at,
+                              classifier=lambda: self.models.active(session), settings=self.settings)
 
     def score(self, session: Session, job: Job) -> str:
-        """Score the listed interactions with a model version (backfill or shadow); scored ones are skipped.
-
-        A shadow job's suggestions are stored silently. Otherwise, when the version is the active
-        one, its suggestion replaces the older pending ones of the same interaction in the queue.
-        """
+        """Score the listed interactions with a model version (backfill or shadow); see api.intake.backfill."""
         version = session.get(ModelVersion, job.payload["model_version"])
         if version is None:
             raise PermanentJobError(f"model version {job.payload['model_version']!r} is not registered")
         ids = [int(i) for i in job.payload["interaction_ids"]]
-        silent = bool(job.payload.get("shadow"))
-        stored = {s.interaction_id: s for s in session.exec(
-            select(Suggestion).where(col(Suggestion.interaction_id).in_(ids))
-            .where(Suggestion.model_version == version.version))}
-        active = get_active(session=session)
-        replaces = not silent and active is not None and active.version == version.version
-        revealed = 0
-        if not silent:
-            # The version scored these in shadow before it was promoted: show those suggestions now.
-            for suggestion in stored.values():
-                if suggestion.shadow:
-                    suggestion.shadow = False
-                    session.add(suggestion)
-                    revealed += 1
-                    if replaces:
-                        session.flush()
-                        suggestions.supersede(session, suggestion,
-                                              (col(Suggestion.interaction_id) == suggestion.interaction_id,))
-        todo = list(session.exec(select(Interaction).where(col(Interaction.id).in_(ids))
-                                 .where(col(Interaction.id).not_in(list(stored))).order_by(col(Interaction.id))))
-        if not todo:
-            session.commit()
-            return f"nothing left to score ({revealed} shadow suggestion(s) shown)"
-        classifier = self.models.load(version)
-        for interaction, prediction in zip(todo, explain.predict(classifier, [i.body for i in todo]), strict=True):
-            assert interaction.id is not None
-            suggestion = suggestions.from_prediction(prediction, account_id=interaction.account_id,
-                                                     scope=Scope.INTERACTION, interaction_id=interaction.id,
-                                                     blind_share=0.0 if silent else self.settings.blind_share)
-            suggestion.shadow = silent
-            session.add(suggestion)
-            if replaces:
-                session.flush()
-                suggestions.supersede(session, suggestion, (col(Suggestion.interaction_id) == interaction.id,))
-        session.commit()
-        return f"scored {len(todo)} with {version.version}{' in shadow' if silent else ''}"
+        return backfill.score(session, version=version, interaction_ids=ids, shadow=bool(job.payload.get("shadow")),
+                              models=self.models, blind_share=self.settings.blind_share)
 
 
 def start_in_thread(engine: Engine, settings: Settings, models: ModelHolder) -> tuple[threading.Thread,
@@ -191,24 +137,3 @@ def start_in_thread(engine: Engine, settings: Settings, models: ModelHolder) -> 
     thread = threading.Thread(target=worker.run, args=(stop,), name="pulse-worker", daemon=True)
     thread.start()
     return thread, stop
-
-
-def enqueue_backfill(session: Session, *, version: str, chunk: int = 256, include_decided: bool = False) -> int:
-    """Queue score jobs for the interactions the version has not scored; returns how many interactions.
-
-    Interactions a person has already decided are left out unless `include_decided`: re-scoring them
-    would put settled items back in the review queue.
-    """
-    scored = select(Suggestion.interaction_id).where(Suggestion.model_version == version) \
-        .where(col(Suggestion.interaction_id).is_not(None)).where(col(Suggestion.shadow).is_(False))
-    query = select(Interaction.id).where(col(Interaction.id).not_in(scored)).order_by(col(Interaction.id))
-    if not include_decided:
-        decided = select(Suggestion.interaction_id).join(DecisionHead, col(DecisionHead.suggestion_id) ==
-                                                         col(Suggestion.id)).where(col(Suggestion.interaction_id)
-                                                                                   .is_not(None))
-        query = query.where(col(Interaction.id).not_in(decided))
-    ids = [i for i in session.exec(query) if i is not None]
-    for start in range(0, len(ids), chunk):
-        jobs.enqueue(session, JobKind.SCORE, {"model_version": version, "interaction_ids": ids[start:start + chunk]})
-    session.commit()
-    return len(ids)

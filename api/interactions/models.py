@@ -10,7 +10,6 @@ from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
-from api.suggestions.models import SuggestionPublic
 
 
 class InteractionKind(StrEnum):
@@ -62,10 +61,3 @@ class InteractionPublic(InteractionBase):
     occurred_at: datetime
     created_by: int
     created_at: datetime
-
-
-class InteractionScored(SQLModel):
-    """Answer of POST /v1/interactions: the interaction and the suggestion made for it."""
-
-    interaction: InteractionPublic
-    suggestion: SuggestionPublic

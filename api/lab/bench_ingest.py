@@ -24,7 +24,7 @@ from api.accounts.models import Account, AccountDomain
 from api.config import Settings
 from api.db import make_engine, migrate
 from api.demo_messages import MESSAGES
-from api.ingest.service import ingest
+from api.intake.ingest import ingest
 from api.model_versions.holder import ModelHolder
 from api.model_versions.service import ensure_active
 from pipelines.ingest.readers import read

@@ -28,7 +28,7 @@ from api.config import Settings
 from api.db import make_engine, migrate
 from api.decisions.models import DecisionCreate
 from api.exports import service as exports
-from api.interactions import service as interactions
+from api.intake import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.model_versions import service as model_versions
 from api.model_versions.holder import ModelHolder

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -67,3 +68,21 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     session.commit()
     session.refresh(suggestion)
     return suggestion
+
+
+def refresh(*, session: Session, account: Account, requested_at: datetime, classifier: Callable[[], Classifier],
+            settings: Settings) -> str:
+    """A roll-up job: roll the account up unless one made since the request already covers its text.
+
+    Returns what happened, in words; an account with nothing recent to roll up is an answer, not a failure.
+    """
+    newest = session.exec(select(Suggestion.created_at).where(Suggestion.account_id == account.id)
+                          .where(Suggestion.scope == Scope.ACCOUNT)
+                          .order_by(col(Suggestion.created_at).desc())).first()
+    if newest is not None and newest >= requested_at:
+        return "already rolled up"
+    try:
+        suggestion = roll_up(session=session, account=account, classifier=classifier(), settings=settings)
+    except UnprocessableError as error:
+        return error.message
+    return f"suggestion {suggestion.id} {suggestion.label}"

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -17,6 +16,7 @@ from api.decisions.models import DecisionCreate, DecisionPublic, DecisionsPublic
 from api.deps import ClassifierDep, CurrentUser, MetricsDep, SessionDep, SettingsDep, require
 from api.errors import UnprocessableError
 from api.ids import IdPath, IdQuery
+from api.intake import service as intake
 from api.interactions.models import Interaction
 from api.policies import TEAM_READERS, visible_team
 from api.review import decide as decide_service
@@ -28,12 +28,9 @@ from api.suggestions.models import (
     SuggestionsPublic,
     SuggestRequest,
     SuggestResponse,
-    TextSuggestion,
 )
 from api.users.models import Role, User
-from models import explain
 from models.labels import Label
-from pipelines.clean import clean_text
 
 router = APIRouter(prefix="/v1", tags=["suggestions"])
 decisions_router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -73,20 +70,7 @@ def get_suggestion(suggestion_id: IdPath, session: SessionDep, user: TeamMember,
 def suggest(data: SuggestRequest, _user: CurrentUser, settings: SettingsDep,
             classifier: ClassifierDep) -> SuggestResponse:
     """Score texts without storing anything."""
-    if len(data.texts) > settings.max_texts_per_request:
-        raise UnprocessableError(f"texts holds {len(data.texts)} items; at most "
-                                 f"{settings.max_texts_per_request} per request", field="texts")
-    cleaned = [clean_text(t) for t in data.texts]
-    empty = [i for i, t in enumerate(cleaned) if not t]
-    if empty:
-        raise UnprocessableError(f"texts.{empty[0]} holds no text once quoting and markup are removed",
-                                 field=f"texts.{empty[0]}")
-    predictions = explain.predict(classifier, cleaned)
-    return SuggestResponse(model_version=classifier.version, data=[
-        TextSuggestion(label=p.label, probabilities={k.value: round(v, 6) for k, v in p.probabilities.items()},
-                       model_version=p.model_version, explanation=[asdict(e) for e in p.explanation])
-        for p in predictions
-    ])
+    return SuggestResponse(model_version=classifier.version, data=intake.suggest(classifier, data.texts, settings))
 
 
 @router.get("/reasons")

@@ -24,7 +24,7 @@ from api.accounts import service as accounts
 from api.accounts.models import AccountCreate
 from api.config import Settings
 from api.db import make_engine, migrate
-from api.interactions import service as interactions
+from api.intake import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.main import create_app
 from api.model_versions import service as model_versions

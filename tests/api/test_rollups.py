@@ -10,10 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from api.config import Settings
+from api.intake.backfill import enqueue_backfill
 from api.jobs.models import Job, JobKind, JobStatus
 from api.model_versions import service as model_versions
 from api.suggestions.models import Scope, Suggestion
-from api.worker import Worker, enqueue_backfill
+from api.worker import Worker
 from tests.api.test_webhooks import drain
 
 

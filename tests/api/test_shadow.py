@@ -10,11 +10,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from api.config import Settings
+from api.intake.backfill import enqueue_backfill
 from api.jobs.models import JobKind
 from api.model_versions import service as model_versions
 from api.suggestions.models import Suggestion
 from api.users.models import Role
-from api.worker import Worker, enqueue_backfill
+from api.worker import Worker
 from tests.api.test_webhooks import drain
 
 MESSAGES = ["The export failed again and nobody answered our ticket.",

@@ -26,7 +26,7 @@ from sqlmodel import Session
 from api.accounts.models import Account
 from api.config import Settings
 from api.db import make_engine
-from api.interactions import service as interactions
+from api.intake import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.model_versions.holder import ModelHolder
 from api.users import service as users

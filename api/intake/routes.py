@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from api.deps import ClassifierDep, MetricsDep, SessionDep, SettingsDep, require
-from api.interactions import service
-from api.interactions.models import InteractionCreate, InteractionPublic, InteractionScored
+from api.intake import service
+from api.intake.models import InteractionScored
+from api.interactions.models import InteractionCreate, InteractionPublic
 from api.policies import TEAM_READERS
 from api.suggestions import service as suggestions
 from api.users.models import User

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from api.accounts.models import Account, AccountDomain
 from api.config import Settings
 from api.errors import PulseError
-from api.interactions import service as interactions
+from api.intake import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.users import service as users
 from api.users.models import Role, User

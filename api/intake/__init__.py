@@ -1,0 +1,1 @@
+"""Text coming in: interactions scored on write, stateless scoring, ingestion of exports, backfill scoring."""
