@@ -1,0 +1,130 @@
+"""What every `pulse` command shares: the command groups, the consoles, errors, settings and the database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from api.config import Settings, get_settings
+from api.db import make_engine, migrate
+from api.errors import NotFoundError
+from api.model_versions import resolve
+from api.model_versions import service as model_versions
+from models import registry
+from models.artifacts import ArtifactError
+from models.classifier import Classifier
+
+app = typer.Typer(help="Pulse: suggested account sentiment with every human decision recorded beside it.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+users_app = typer.Typer(help="Create users and their API keys.", no_args_is_help=True)
+models_app = typer.Typer(help="List, register and promote model versions.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Configure the URLs that account events are sent to.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(models_app, name="models")
+app.add_typer(webhooks_app, name="webhooks")
+# soft_wrap: long paths, keys and versions stay on one line whatever the terminal's width.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="database URL (default: PULSE_DATABASE_URL)")]
+
+
+class ModelKind(StrEnum):
+    """Which model `pulse train` builds."""
+
+    TRANSFORMER = "transformer"
+    BASELINE = "baseline"
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its result."""
+
+    JSON = "json"
+    TEXT = "text"
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print an error for a person and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def settings_for(db: str | None) -> Settings:
+    """Settings, with --db overriding PULSE_DATABASE_URL for this process and the server workers it starts."""
+    if db:
+        os.environ["PULSE_DATABASE_URL"] = db
+        get_settings.cache_clear()
+    return get_settings()
+
+
+def model_directory(settings: Settings) -> Path:
+    """The artifact directory the service registers: PULSE_MODEL_DIR or the shipped default."""
+    return (settings.model_dir or registry.shipped_default()).resolve()
+
+
+def prepare_database(settings: Settings) -> None:
+    """Migrate the database and make sure a model version is active."""
+    try:
+        migrate(settings.database_url)
+        with database(settings) as session:
+            active = model_versions.ensure_active(session=session, directory=model_directory(settings))
+    except ArtifactError as error:
+        raise fail(f"model artifact refused: {error}") from error
+    except OperationalError as error:
+        raise fail(f"cannot reach the database {safe_url(settings.database_url)}: {error.orig}") from error
+    err.print(f"database ready ({safe_url(settings.database_url)}); active model {active.version}", highlight=False)
+    prepare_model(Path(active.artifact_path))
+
+
+def prepare_model(directory: Path) -> None:
+    """Build the model's serving graph, if it needs one, in a child process: torch stays out of the server."""
+    try:
+        seconds = registry.prepare_isolated(directory)
+    except ArtifactError as error:
+        raise fail(str(error)) from error
+    if seconds > 3:
+        err.print(f"serving graph built in {seconds:.1f}s (cached for later starts)", highlight=False)
+
+
+def safe_url(url: str) -> str:
+    """A database URL with its password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def progress_bar() -> Progress:
+    """A progress bar on stderr."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=err)
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[Session]:
+    """A session on the configured database, its engine disposed of at the end: every command's one way in."""
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def load_model(spec: str | None, settings: Settings) -> Classifier:
+    """The classifier a --model option names (see api.model_versions.resolve), or a clear error."""
+    try:
+        return resolve.load_classifier(spec, settings.database_url, model_directory(settings))
+    except NotFoundError:
+        raise fail(f"model {spec!r} is neither an artifact directory nor a version registered in "
+                   f"{safe_url(settings.database_url)}") from None
+    except ArtifactError as error:
+        raise fail(f"model artifact refused: {error}") from error

@@ -1,0 +1,171 @@
+"""Customer text and labels in and out: ingest, score, backfill, export, erase, jobs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.common import (
+    DbOption,
+    app,
+    database,
+    err,
+    fail,
+    load_model,
+    prepare_database,
+    progress_bar,
+    safe_url,
+    settings_for,
+)
+from api.db import make_engine
+from api.errors import PulseError
+from api.model_versions import resolve
+from api.model_versions.holder import ModelHolder
+
+
+class IngestFormat(StrEnum):
+    """Formats `pulse ingest` reads."""
+
+    EML = "eml"
+    MBOX = "mbox"
+    JSONL = "jsonl"
+    CSV = "csv"
+    ZENDESK = "zendesk"
+    INTERCOM = "intercom"
+    FRESHDESK = "freshdesk"
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folders, .mbox, .jsonl or .csv")],
+           format: Annotated[IngestFormat | None, typer.Option("--format", help="default: from each name")] = None,
+           match: Annotated[str, typer.Option(help="how to find the account, in order")] = "external_id,domain",
+           team: Annotated[str | None, typer.Option(help="only accounts of this team")] = None,
+           report: Annotated[Path, typer.Option(help="where unmatched messages are listed (JSONL)")] = Path(
+               "ingest-unmatched.jsonl"),
+           explain: Annotated[bool, typer.Option("--explain/--no-explain",
+                                                 help="find each message's evidence sentences (4x the scoring work)")
+                              ] = True,
+           batch_size: Annotated[int, typer.Option(min=1, max=1024, help="messages per model call and commit")] = 64,
+           db: DbOption = None) -> None:
+    """Read customer messages, match them to accounts, clean, score and store them; re-running changes nothing."""
+    from api.intake.ingest import ingest as run_ingest
+    from pipelines.ingest.readers import read
+
+    order = [m.strip() for m in match.split(",") if m.strip()]
+    unknown = [m for m in order if m not in ("external_id", "domain")]
+    if unknown or not order:
+        raise fail(f"--match takes external_id and/or domain, comma-separated; got {match!r}")
+    settings = settings_for(db)
+    prepare_database(settings)
+    with database(settings) as session, progress_bar() as bar:
+        task = bar.add_task("ingesting", total=None)
+        records = (record for path in paths for record in read(path, format.value if format else None))
+        result = run_ingest(session=session, records=records,
+                            classifier=ModelHolder().active(session), settings=settings,
+                            match_order=order, team=team, progress=lambda: bar.advance(task),
+                            batch_size=batch_size, explained=explain)
+    if result.unmatched:
+        with report.open("w") as handle:
+            for row in result.unmatched:
+                handle.write(json.dumps(row) + "\n")
+        err.print(f"{len(result.unmatched)} unmatched message(s) listed in {report}", highlight=False)
+    for problem in result.errors[:20]:
+        err.print(f"[yellow]skipped[/] {problem['source']}: {problem['error']}", highlight=False)
+    print(json.dumps(result.summary()))
+
+
+@app.command()
+def score(input: Annotated[Path, typer.Option("--input", help="CSV with a `text` column")],
+          output: Annotated[Path, typer.Option("--output", help="CSV to write")],
+          model: Annotated[str | None, typer.Option(help="artifact directory or version; default: active")] = None,
+          batch_size: Annotated[int, typer.Option(min=1, max=4096)] = 64, db: DbOption = None) -> None:
+    """Batch-score a CSV, adding label, p_red, p_yellow, p_green and model_version."""
+    from pipelines.score import ScoreInputError, count_rows, score_csv
+
+    settings = settings_for(db)
+    classifier = load_model(model, settings)
+    try:
+        total = count_rows(input) if input.is_file() else 0
+        with progress_bar() as bar:
+            task = bar.add_task(f"scoring {input.name}", total=total)
+            counts = score_csv(classifier, input, output, batch_size,
+                               progress=lambda n: bar.advance(task, n))
+    except ScoreInputError as error:
+        raise fail(str(error)) from error
+    err.print(f"wrote {output}: {counts['scored']} rows scored by {classifier.version}"
+              + (f", {counts['empty']} rows without text left blank" if counts["empty"] else ""), highlight=False)
+
+
+@app.command()
+def backfill(model: Annotated[str | None, typer.Option(help="version to score with; default: the active one")] = None,
+             chunk: Annotated[int, typer.Option(min=1, max=5000, help="interactions per job")] = 256,
+             db: DbOption = None) -> None:
+    """Queue scoring of every interaction the version has not scored yet; workers do the scoring."""
+    from api.intake.backfill import enqueue_backfill
+
+    settings = settings_for(db)
+    version = resolve.registered_version(model, settings.database_url)
+    if version is None:
+        raise fail("no model version is active; name one with --model")
+    with database(settings) as session:
+        queued = enqueue_backfill(session, version=version.version, chunk=chunk)
+    err.print(f"{queued} interaction(s) queued for scoring with {version.version} "
+              f"in {-(-queued // chunk)} job(s); run `pulse worker` to score them", highlight=False)
+
+
+@app.command("export-labels")
+def export_labels(out: Annotated[Path, typer.Option("--out", help="file to write (- for standard output)")],
+                  format: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+                  team: Annotated[str | None, typer.Option(help="only this team's decisions")] = None,
+                  db: DbOption = None) -> None:
+    """Write confirmed labels with their provenance (near duplicates collapsed; CSV safe from formulas)."""
+    from api.exports import service as exports
+
+    if format not in ("jsonl", "csv"):
+        raise fail(f"--format takes jsonl or csv, got {format!r}")
+    settings = settings_for(db)
+    with database(settings) as session:
+        rows = exports.confirmed(session=session, team=team)
+    chunks = exports.as_csv(rows) if format == "csv" else exports.as_jsonl(rows)
+    if str(out) == "-":
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+    else:
+        partial = out.with_name(out.name + ".partial")
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            handle.writelines(chunks)
+        partial.replace(out)  # the file appears only when complete
+    err.print(f"{len(rows)} confirmed label(s) written to {out}", highlight=False)
+
+
+@app.command()
+def erase(account: Annotated[int, typer.Option("--account", help="the account id whose texts are erased")],
+          yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+          db: DbOption = None) -> None:
+    """Erase an account's customer texts everywhere (the decision counts stay); this cannot be undone."""
+    from api.privacy.service import erase_account
+
+    settings = settings_for(db)
+    if not yes and not typer.confirm(f"Erase every text of account {account} in {safe_url(settings.database_url)}?"):
+        raise fail("nothing erased", code=1)
+    engine = make_engine(settings.database_url)
+    try:
+        result = erase_account(engine, account)
+    except PulseError as error:
+        raise fail(str(error)) from error
+    print(json.dumps(result.__dict__))
+
+
+@app.command("jobs")
+def jobs_command(db: DbOption = None) -> None:
+    """Count background jobs by kind and status."""
+    from api.jobs import service as jobs
+
+    settings = settings_for(db)
+    with database(settings) as session:
+        print(json.dumps(jobs.counts(session), sort_keys=True))

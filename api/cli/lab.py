@@ -1,0 +1,87 @@
+"""Experiments and benchmarks of the service: leave-one-out retraining, ingestion and audit speed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli.common import (
+    ModelKind,
+    app,
+    err,
+    fail,
+    model_directory,
+    prepare_model,
+    progress_bar,
+)
+from api.config import get_settings
+from models import registry
+
+
+@app.command("experiment-leave-one-out")
+def experiment_leave_one_out(
+        data: Annotated[Path, typer.Option("--data", help="training CSV with text, label, account, created_at")],
+        dev: Annotated[Path, typer.Option("--dev", help="dev CSV with the same columns")],
+        account: Annotated[str, typer.Option(help="the account (airline) left out, then confirmed")],
+        confirmed: Annotated[int, typer.Option(min=10, help="its earliest messages confirmed through Pulse")] = 300,
+        kind: Annotated[ModelKind, typer.Option(help="what to train both versions as")] = ModelKind.BASELINE,
+        epochs: Annotated[int, typer.Option(min=1, help="transformer: passes over the data")] = 1,
+        repeat: Annotated[int, typer.Option(min=1, max=20, help="times the confirmed labels are repeated")] = 1,
+        workdir: Annotated[Path, typer.Option("--dir", help="where both versions and the database go")] = Path(
+            "experiment-leave-one-out")) -> None:
+    """Leave an account out, confirm labels on its earliest messages in Pulse, retrain: print the gain on the rest."""
+    from api.lab.experiment import leave_one_out
+    from training.datasets import Dataset
+    from training.train import BaselineParams, train_baseline
+
+    def trainer(train_set: Dataset, out: Path, dev_set: Dataset | None) -> dict[str, Any]:
+        if kind == ModelKind.TRANSFORMER:
+            from training.finetune import FinetuneParams, finetune
+
+            return finetune(train_set, out, dev=dev_set, params=FinetuneParams(epochs=epochs),
+                            progress=lambda message: err.print(message, highlight=False))
+        return train_baseline(train_set, out, dev=dev_set, params=BaselineParams())
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = get_settings().model_copy(update={"blind_share": 0.0, "redact_pii": False})
+    try:
+        result = leave_one_out(train_csv=data, dev_csv=dev, account=account, confirmed=confirmed, workdir=workdir,
+                               trainer=trainer, settings=settings, repeat=repeat,
+                               progress=lambda message: err.print(message, highlight=False))
+    except (ValueError, OSError) as error:
+        raise fail(str(error)) from error
+    print(json.dumps(result))
+
+
+@app.command("bench-ingest")
+def bench_ingest(messages: Annotated[int, typer.Option(min=10, help="messages to generate and ingest")] = 100_000,
+                 directory: Annotated[Path, typer.Option("--dir", help="where exports and the database go")] = Path(
+                     "bench-ingest"),
+                 explain: Annotated[bool, typer.Option("--explain/--no-explain")] = True,
+                 batch_size: Annotated[int, typer.Option(min=1, max=1024)] = 64) -> None:
+    """Ingest generated exports end to end on SQLite; print messages/s and each stage's share."""
+    from api.lab.bench_ingest import run
+
+    settings = get_settings().model_copy(update={"model_dir": model_directory(get_settings())})
+    prepare_model(settings.model_dir or registry.shipped_default())
+    with progress_bar() as bar:
+        task = bar.add_task("ingesting", total=messages)
+        result = run(directory, messages, settings, explained=explain, batch_size=batch_size,
+                     progress=lambda: bar.advance(task))
+    print(json.dumps(result))
+
+
+@app.command("bench-audit")
+def bench_audit(decisions: Annotated[int, typer.Option(min=1000, help="decisions to generate")] = 1_000_000,
+                path: Annotated[Path, typer.Option(help="SQLite file; generated if missing")] = Path(
+                    "bench-audit.db")) -> None:
+    """Time the audit summary over a generated database of decisions (SQLite)."""
+    from api.lab.bench_audit import run
+
+    with progress_bar() as bar:
+        task = bar.add_task(f"generating {decisions} decisions", total=0 if path.exists() else decisions)
+        result = run(path, decisions, progress=lambda n: bar.advance(task, n))
+    print(json.dumps(result))

@@ -1,0 +1,268 @@
+"""Model versions: train, evaluate, benchmark, and the registry (list, register, promote, roll back, compare...)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli.common import (
+    DbOption,
+    ModelKind,
+    OutputFormat,
+    app,
+    database,
+    err,
+    fail,
+    load_model,
+    model_directory,
+    models_app,
+    out,
+    safe_url,
+    settings_for,
+)
+from api.config import Settings
+from api.errors import PulseError
+from api.lab import promotion
+from api.model_versions import resolve
+from api.model_versions import service as model_versions
+from api.model_versions.holder import ModelHolder
+from api.model_versions.models import ModelVersion
+from models.artifacts import ArtifactError
+
+
+@app.command("eval")
+def evaluate_command(data: Annotated[Path, typer.Option("--data", help="CSV with `text,label`")],
+                     model: Annotated[list[str] | None, typer.Option(
+                         help="artifact directory or version; repeat to compare models in one run")] = None,
+                     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.JSON,
+                     db: DbOption = None) -> None:
+    """Evaluate model versions on labelled data: accuracy, macro-F1, per class, confusion and ECE.
+
+    One JSON object per model, one per line, in the order the models were given.
+    """
+    from training.datasets import DatasetError, read_csv
+    from training.evaluate import evaluate
+
+    settings = settings_for(db)
+    try:
+        dataset = read_csv(data)
+    except DatasetError as error:
+        raise fail(str(error)) from error
+    specs: list[str | None] = list(model) if model else [None]
+    for spec in specs:
+        result = evaluate(load_model(spec, settings), dataset)
+        if format == OutputFormat.JSON:
+            print(json.dumps(result), flush=True)
+        else:
+            out.print(f"{result['model_version']} on {data} (n={result['n']}): accuracy {result['accuracy']:.4f}, "
+                      f"macro-F1 {result['macro_f1']:.4f}, ECE {result['ece']:.4f}", highlight=False)
+
+
+@app.command()
+def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,label` (and label_confidence)")],
+          out_dir: Annotated[Path, typer.Option("--out", help="artifact directory to write")],
+          dev: Annotated[Path | None, typer.Option("--dev", help="CSV to report metrics on")] = None,
+          from_db: Annotated[bool, typer.Option("--from-db", help="add the labels people confirmed, split by time")
+                             ] = False,
+          eval_share: Annotated[float, typer.Option(min=0.0, max=0.9, help="--from-db: latest share of confirmed "
+                                                                           "messages kept for evaluation")] = 0.2,
+          eval_from: Annotated[datetime | None, typer.Option(help="--from-db: evaluate on messages from this "
+                                                                  "moment on (instead of --eval-share)")] = None,
+          eval_accounts: Annotated[str, typer.Option(help="--from-db: account ids held out whole, comma-separated")
+                                   ] = "",
+          register: Annotated[bool, typer.Option("--register", help="record the version as a candidate")] = False,
+          licence: Annotated[str, typer.Option(help="licence of the training data, for the model card")] = "",
+          kind: Annotated[ModelKind, typer.Option(help="transformer (fine-tuned MiniLM) or baseline (TF-IDF)")]
+          = ModelKind.TRANSFORMER,
+          epochs: Annotated[int | None, typer.Option(min=1, help="transformer: passes over the data")] = None,
+          seed: Annotated[int, typer.Option(help="random seed")] = 13,
+          db: DbOption = None) -> None:
+    """Train a model version into a sealed artifact directory with its model card.
+
+    With --from-db the labels people confirmed join the base data: messages of the evaluation period
+    (the latest --eval-share, or from --eval-from, and any --eval-accounts) never train; they are
+    the dev set unless --dev is given. The split and the confirmed data's hash go into the version.
+    """
+    from training.datasets import DatasetError, concat, read_csv
+    from training.train import BaselineParams, TrainingError, train_baseline
+
+    settings = settings_for(db)
+    try:
+        dataset = read_csv(data)
+        dev_set = read_csv(dev) if dev else None
+    except DatasetError as error:
+        raise fail(str(error)) from error
+    provenance: dict[str, Any] = {}
+    if from_db:
+        try:
+            held = [int(a) for a in eval_accounts.split(",") if a.strip()]
+        except ValueError:
+            raise fail(f"--eval-accounts takes account ids, comma-separated; got {eval_accounts!r}") from None
+        moment = eval_from.replace(tzinfo=UTC) if eval_from and eval_from.tzinfo is None else eval_from
+        confirmed, later, provenance = confirmed_labels(settings, eval_share, moment, held)
+        err.print(f"adding {len(confirmed)} confirmed labels from the database; {len(later)} of the evaluation "
+                  f"period (from {provenance['evaluate_from'] or '-'}) kept apart", highlight=False)
+        if len(confirmed):
+            dataset = concat(dataset, confirmed)
+        if dev_set is None and len(later):
+            dev_set = later
+    command = "pulse " + shlex.join(sys.argv[1:]) if Path(sys.argv[0]).name == "pulse" else ""
+    try:
+        if kind == ModelKind.TRANSFORMER:
+            from training.finetune import FinetuneParams, finetune
+
+            params = FinetuneParams(seed=seed, epochs=epochs or FinetuneParams.epochs)
+            err.print(f"fine-tuning {params.epochs} epoch(s) on {len(dataset)} rows", highlight=False)
+            manifest = finetune(dataset, out_dir, dev=dev_set, params=params, command=command, licence=licence,
+                                progress=lambda message: err.print(message, highlight=False))
+        else:
+            with err.status(f"training on {len(dataset)} rows..."):
+                manifest = train_baseline(dataset, out_dir, dev=dev_set, params=BaselineParams(seed=seed),
+                                          command=command, licence=licence)
+    except TrainingError as error:
+        raise fail(str(error)) from error
+    if register or from_db:
+        with database(settings) as session:
+            version = model_versions.register(session=session, directory=out_dir.resolve())
+            if provenance:
+                version.provenance = {**version.provenance, "confirmed_labels": provenance}
+                session.add(version)
+                session.commit()
+    summary: dict[str, Any] = {"version": manifest["version"], "out": str(out_dir)}
+    summary.update({split: {"macro_f1": m["macro_f1"], "ece": m["ece"]} for split, m in manifest["metrics"].items()})
+    if provenance:
+        summary["confirmed_labels"] = provenance
+    print(json.dumps(summary))
+
+
+def confirmed_labels(settings: Settings, eval_share: float, cut: datetime | None,
+                     eval_accounts: list[int]) -> tuple[Any, Any, dict[str, Any]]:
+    """Confirmed labels split by time: (training rows, evaluation rows, provenance of the split)."""
+    from api.lab.retraining import confirmed_training_sets
+
+    with database(settings) as session:
+        return confirmed_training_sets(session=session, where=safe_url(settings.database_url),
+                                       eval_share=eval_share, cut=cut, eval_accounts=eval_accounts)
+
+
+@app.command()
+def bench(model: Annotated[str | None, typer.Option(help="artifact directory or version; default: active")] = None,
+          threads: Annotated[int, typer.Option(min=1, help="CPU threads for each backend")] = 2,
+          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.JSON, db: DbOption = None) -> None:
+    """Measure the serving path against the eager fp32 reference of the same model, in one run."""
+    from pipelines.bench import run
+
+    settings = settings_for(db)
+    directory = resolve.artifact_directory(model, settings.database_url, model_directory(settings))
+    with err.status("benchmarking the serving path and the fp32 reference (a minute or two)..."):
+        result = run(directory.resolve(), threads=threads)
+    if format == OutputFormat.JSON:
+        print(json.dumps(result))
+        return
+    for name in ("serving", "reference_fp32_eager"):
+        r = result[name]
+        out.print(f"{name:<22} batch1 {r['throughput_batch1_texts_per_s']:>7} texts/s  batch16 "
+                  f"{r['throughput_batch16_texts_per_s']:>7} texts/s  p50 {r['latency_p50_ms']} ms  p99 "
+                  f"{r['latency_p99_ms']} ms  start-up {r['startup_to_first_suggestion_s']} s  "
+                  f"peak {r['peak_rss_mb']} MB", highlight=False)
+    out.print(f"speed-up batch1 {result['speedup_batch1']}x, batch16 {result['speedup_batch16']}x; "
+              f"label agreement {result['label_agreement']}", highlight=False)
+
+
+@models_app.command("list")
+def models_list(db: DbOption = None) -> None:
+    """List model versions with status and metrics."""
+    settings = settings_for(db)
+    with database(settings) as session:
+        versions = model_versions.get_all(session=session)
+    print(f"{'version':<32} {'kind':<14} {'status':<10} {'dev macro-F1':<13} created")
+    for v in versions:
+        dev_f1 = (v.metrics.get("dev") or {}).get("macro_f1")
+        print(f"{v.version:<32} {v.kind:<14} {v.status:<10} {'-' if dev_f1 is None else f'{dev_f1:.4f}':<13} "
+              f"{v.created_at.isoformat(timespec='seconds')}")
+
+
+@models_app.command("register")
+def models_register(directory: Annotated[Path, typer.Argument(help="artifact directory")],
+                    db: DbOption = None) -> None:
+    """Verify an artifact directory and record it as a candidate version."""
+    settings = settings_for(db)
+    try:
+        with database(settings) as session:
+            version = model_versions.register(session=session, directory=directory.resolve()).version
+    except ArtifactError as error:
+        raise fail(f"model artifact refused: {error}") from error
+    print(version)
+
+
+@models_app.command("promote")
+def models_promote(version: Annotated[str, typer.Argument(help="a registered version")],
+                   force: Annotated[bool, typer.Option("--force", help="promote even if it scores below the "
+                                                                       "active version")] = False,
+                   db: DbOption = None) -> None:
+    """Make a version the active one; running servers switch on their next request.
+
+    A challenger scoring below the active version on the latest confirmed labels is refused unless --force.
+    """
+    settings = settings_for(db)
+    try:
+        with database(settings) as session:
+            promoted = promotion.promote(session=session, version=version, force=force, holder=ModelHolder())
+    except (PulseError, ArtifactError) as error:
+        raise fail(str(error)) from error
+    err.print(f"{promoted.version} is now active", highlight=False)
+
+
+@models_app.command("rollback")
+def models_rollback(db: DbOption = None) -> None:
+    """Make the previously active version active again; running servers switch on their next request."""
+    settings = settings_for(db)
+    try:
+        with database(settings) as session:
+            version = model_versions.rollback(session=session).version
+    except PulseError as error:
+        raise fail(str(error)) from error
+    err.print(f"rolled back: {version} is active again", highlight=False)
+
+
+@models_app.command("compare")
+def models_compare(champion: Annotated[str, typer.Argument(help="the version to beat (usually the active one)")],
+                   challenger: Annotated[str, typer.Argument(help="the candidate")],
+                   limit: Annotated[int, typer.Option(min=1, help="latest confirmed labels to use")] = 500,
+                   db: DbOption = None) -> None:
+    """Both versions on the latest confirmed labels: macro-F1, agreement, ECE, with 95% intervals."""
+    from api.lab.compare import compare
+
+    settings = settings_for(db)
+    try:
+        with database(settings) as session:
+            versions = [session.get(ModelVersion, v) for v in (champion, challenger)]
+            missing = [v for v, found in zip((champion, challenger), versions, strict=True) if found is None]
+            if missing:
+                raise fail(f"model version {missing[0]!r} is not registered in {safe_url(settings.database_url)}")
+            a, b = versions
+            assert a is not None and b is not None
+            result = compare(session=session, champion=a, challenger=b, holder=ModelHolder(),
+                             limit=limit)
+    except ArtifactError as error:
+        raise fail(f"model artifact refused: {error}") from error
+    print(json.dumps(result))
+
+
+@models_app.command("shadow")
+def models_shadow(version: Annotated[str, typer.Argument(help="a registered version")], db: DbOption = None) -> None:
+    """Let a version score new text silently beside the active one, for comparison with people's decisions."""
+    settings = settings_for(db)
+    try:
+        with database(settings) as session:
+            model_versions.shadow(session=session, version=version)
+    except (PulseError, ArtifactError) as error:
+        raise fail(str(error)) from error
+    err.print(f"{version} now scores new text in shadow; workers store its suggestions silently",
+              highlight=False)
