@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.audit import service, shadow
-from api.audit.service import AuditSettings, AuditSummary
+from api.audit.models import AuditSettings, AuditSummary
 from api.audit.shadow import ShadowComparison
 from api.db import as_utc
 from api.deps import SessionDep, SettingsDep, require

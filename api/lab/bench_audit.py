@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from api.audit import service
+from api.audit.models import AuditSummary
 from api.db import make_engine, migrate
 
 LABELS = ["Red", "Yellow", "Green"]
@@ -76,7 +77,7 @@ def generate(url: str, decisions: int, seed: int = 7, progress: Any = None) -> f
     return time.perf_counter() - started
 
 
-def time_summary(url: str, repeats: int = 3, **filters: Any) -> tuple[float, service.AuditSummary]:
+def time_summary(url: str, repeats: int = 3, **filters: Any) -> tuple[float, AuditSummary]:
     """The best of `repeats` timings of the full audit summary."""
     engine = make_engine(url)
     best = float("inf")

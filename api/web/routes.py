@@ -21,7 +21,7 @@ from api.accounts import service as accounts
 from api.accounts.models import Account
 from api.audit import service as audit
 from api.audit import shadow
-from api.audit.service import AuditSettings
+from api.audit.models import AuditSettings
 from api.config import Settings
 from api.db import as_utc, utcnow
 from api.decisions import service as decisions

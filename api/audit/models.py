@@ -1,0 +1,153 @@
+"""What the audit judges by (its thresholds) and what it answers: agreement, anchoring, directions, trends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from api.config import Settings
+
+_DEFAULTS = Settings.model_fields  # the thresholds' defaults are the settings' own
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """The thresholds the audit judges by; all documented in the README."""
+
+    min_decisions: int = _DEFAULTS["audit_min_decisions"].default
+    family_confidence: float = 0.99  # not configurable: flags are accusations
+    low_confidence: float = _DEFAULTS["audit_low_confidence"].default
+    fast_ms: int = _DEFAULTS["audit_fast_ms"].default
+    min_evidence: int = _DEFAULTS["audit_min_evidence"].default
+    min_week: int = _DEFAULTS["audit_min_week"].default
+    drift_window: int = _DEFAULTS["audit_drift_window"].default
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuditSettings:
+        """The thresholds configured by PULSE_AUDIT_*."""
+        return cls(min_decisions=settings.audit_min_decisions, low_confidence=settings.audit_low_confidence,
+                   fast_ms=settings.audit_fast_ms, min_evidence=settings.audit_min_evidence,
+                   min_week=settings.audit_min_week, drift_window=settings.audit_drift_window)
+
+
+class Agreement(BaseModel):
+    """Agreement on a subset of decisions, with a 95% Wilson interval."""
+
+    n: int
+    agreement: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+class Anchoring(BaseModel):
+    """Agreement when the suggestion was shown minus when it was hidden: how much people lean on it."""
+
+    shown: Agreement
+    blind: Agreement
+    effect: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+class UserDirection(BaseModel):
+    """How one person's choices lean against the model, compared with peers on the same colours."""
+
+    user_id: int
+    name: str
+    n: int
+    accept_rate: float
+    rosier_rate: float
+    harsher_rate: float
+    mean_shift: float
+    ci_low: float | None
+    ci_high: float | None
+    peer_shift: float | None
+    excess_shift: float | None
+    excess_ci_low: float | None
+    excess_ci_high: float | None
+    rosier_excess: float | None
+    rosier_z: float | None
+    harsher_excess: float | None
+    harsher_z: float | None
+    flagged: bool
+    lean: str | None
+    low_confidence_n: int
+    low_confidence_accept_rate: float | None
+    timed_n: int
+    fast_share: float | None
+    mean_viewed_ms: float | None
+    rubber_stamp: bool
+    evidence: list[str]
+
+
+class WeekTrend(BaseModel):
+    """One week of one model version."""
+
+    week: date
+    model_version: str
+    n: int
+    agreement: float
+    cohen_kappa: float | None
+    override_rate: float
+    override_ci_low: float | None
+    override_ci_high: float | None
+
+
+class DriftAlarm(BaseModel):
+    """A week whose override rate rose beyond the range of the weeks before it."""
+
+    model_version: str
+    week: date
+    override_rate: float
+    override_ci_low: float
+    previous_max: float
+    previous_weeks: int
+
+
+class OutcomeRace(BaseModel):
+    """For one churned account: who flagged Red first, and how long before the churn."""
+
+    account_id: int
+    account: str
+    churned_on: date
+    model_first_red: datetime | None
+    human_first_red: datetime | None
+    first: str
+    model_lead_days: int | None
+    human_lead_days: int | None
+
+
+class Outcomes(BaseModel):
+    """Who flagged churned accounts Red first, the model's suggestions or the CSM's pulse."""
+
+    churned: int
+    model_first: int
+    human_first: int
+    same_day: int
+    neither: int
+    median_model_lead_days: float | None
+    median_human_lead_days: float | None
+    accounts: list[OutcomeRace]
+
+
+class AuditSummary(BaseModel):
+    """Answer of GET /v1/audit/summary."""
+
+    n: int
+    agreement: float | None
+    cohen_kappa: float | None
+    weighted_kappa: float | None
+    confusion: dict[str, dict[str, int]]
+    confusion_axes: str = "confusion[model_label][human_label]"
+    per_user: list[UserDirection]
+    blind: Agreement
+    shown: Agreement
+    anchoring: Anchoring
+    trends: list[WeekTrend]
+    drift_alarms: list[DriftAlarm]
+    outcomes: Outcomes
+    method: dict[str, Any]
+    filters: dict[str, Any]

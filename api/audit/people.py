@@ -1,0 +1,196 @@
+"""Each person against their peers: direction of overrides (rosier, harsher) and rubber-stamp evidence."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from api.audit import stats
+from api.audit.models import AuditSettings, UserDirection
+from models.labels import Label, shift
+
+ROSIER, HARSHER = 3, 4  # positions of the override counts in a person's per-colour statistics
+
+
+@dataclass
+class Person:
+    """Sufficient statistics for one person, summed from the cube."""
+
+    n: int = 0
+    accepted: int = 0
+    rosier: int = 0
+    harsher: int = 0
+    shift_sum: float = 0.0
+    shift_squares: float = 0.0
+    low_n: int = 0
+    low_accepted: int = 0
+    timed: int = 0
+    fast: int = 0
+    viewed_sum: float = 0.0
+    # Per suggested colour: [decisions, shift sum, shift squares, rosier, harsher].
+    strata: dict[str, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0] * 5))
+
+    def add(self, suggested: str, chosen: str, low: bool, fast: int, count: int, timed: int, viewed: float) -> None:
+        steps = shift(Label(suggested), Label(chosen))
+        self.n += count
+        self.accepted += count if steps == 0 else 0
+        self.rosier += count if steps > 0 else 0
+        self.harsher += count if steps < 0 else 0
+        self.shift_sum += steps * count
+        self.shift_squares += steps * steps * count
+        if low:
+            self.low_n += count
+            self.low_accepted += count if steps == 0 else 0
+        self.timed += timed
+        self.fast += fast
+        self.viewed_sum += viewed
+        stratum = self.strata[suggested]
+        stratum[0] += count
+        stratum[1] += steps * count
+        stratum[2] += steps * steps * count
+        stratum[3] += count if steps > 0 else 0
+        stratum[4] += count if steps < 0 else 0
+
+
+def directions(people: dict[int, Person], names: dict[int, str], settings: AuditSettings) -> list[UserDirection]:
+    """Per person: rates, mean shift, rubber-stamp evidence, then direction against non-rubber-stamping peers."""
+    # Flags are accusations: a 99% family-wise level over every person and both directions (Bonferroni),
+    # so an honest team of any size is flagged in error at most 1% of the time.
+    z = stats.z_for(1 - (1 - settings.family_confidence) / max(2 * len(people), 1))
+    stamps = {uid: _rubber_stamp(uid, people, z, settings) for uid in people}
+    honest_peers = {uid for uid, (flag, _) in stamps.items() if not flag}
+    pooled = _pooled_variances(people)
+    out = []
+    for uid in sorted(people):
+        person = people[uid]
+        mean = person.shift_sum / person.n
+        ci_low = ci_high = None
+        if person.n >= 2:
+            variance = max((person.shift_squares - person.n * mean * mean) / (person.n - 1), 0.0)
+            half = stats.z_for(0.95) * math.sqrt(variance / person.n)
+            ci_low, ci_high = round(mean - half, 4), round(mean + half, 4)
+        rubber_stamp, evidence = stamps[uid]
+        peers = honest_peers - {uid}
+        peer_shift, excess, excess_low, excess_high = _excess(uid, people, peers, pooled, stats.z_for(0.95))
+        rosier, rosier_z = _rate_excess(uid, people, peers, ROSIER)
+        harsher, harsher_z = _rate_excess(uid, people, peers, HARSHER)
+        leans = {name: score for name, score in (("rosier", rosier_z), ("harsher", harsher_z))
+                 if score is not None and score > z}
+        flagged = not rubber_stamp and person.n >= settings.min_decisions and bool(leans)
+        lean = max(leans, key=lambda name: leans[name]) if flagged else None
+        if lean is not None:
+            rate = rosier if lean == "rosier" else harsher
+            evidence = [*evidence, f"{lean} overrides {rate:+.0%} above peers on the same suggested colours "
+                                   f"(z {leans[lean]:.1f}, threshold {z:.1f})"]
+        out.append(UserDirection(
+            user_id=uid, name=names.get(uid, str(uid)), n=person.n, accept_rate=round(person.accepted / person.n, 4),
+            rosier_rate=round(person.rosier / person.n, 4), harsher_rate=round(person.harsher / person.n, 4),
+            mean_shift=round(mean, 4), ci_low=ci_low, ci_high=ci_high, peer_shift=peer_shift, excess_shift=excess,
+            excess_ci_low=excess_low, excess_ci_high=excess_high, rosier_excess=rosier, rosier_z=rosier_z,
+            harsher_excess=harsher, harsher_z=harsher_z, flagged=flagged, lean=lean,
+            low_confidence_n=person.low_n,
+            low_confidence_accept_rate=round(person.low_accepted / person.low_n, 4) if person.low_n else None,
+            timed_n=person.timed, fast_share=round(person.fast / person.timed, 4) if person.timed else None,
+            mean_viewed_ms=round(person.viewed_sum / person.timed, 1) if person.timed else None,
+            rubber_stamp=rubber_stamp, evidence=evidence,
+        ))
+    return out
+
+
+def _rubber_stamp(uid: int, people: dict[int, Person], z: float, settings: AuditSettings) -> tuple[bool, list[str]]:
+    """True only when both acceptance of uncertain suggestions and speed exceed peers' beyond the interval."""
+    person = people[uid]
+    peers = [p for other, p in people.items() if other != uid]
+    peer_accept = stats.robust_baseline([p.low_accepted / p.low_n for p in peers if p.low_n >= 5])
+    peer_fast = stats.robust_baseline([p.fast / p.timed for p in peers if p.timed >= 5])
+    evidence: list[str] = []
+    accepts = fast = False
+    if person.low_n >= settings.min_evidence and peer_accept is not None:
+        low, _ = stats.wilson(person.low_accepted, person.low_n, z)
+        if low is not None and low > peer_accept:
+            accepts = True
+            evidence.append(f"accepted {person.low_accepted / person.low_n:.0%} of {person.low_n} low-confidence "
+                            f"suggestions against peers' {peer_accept:.0%}")
+    if person.timed >= settings.min_evidence and peer_fast is not None:
+        low, _ = stats.wilson(person.fast, person.timed, z)
+        if low is not None and low > peer_fast:
+            fast = True
+            evidence.append(f"decided {person.fast / person.timed:.0%} of {person.timed} timed items in under "
+                            f"{settings.fast_ms} ms against peers' {peer_fast:.0%}")
+    return accepts and fast, evidence if accepts and fast else []
+
+
+def _pooled_variances(people: dict[int, Person]) -> dict[str, float]:
+    """Variance of the shift per suggested colour over everyone, for strata too small to estimate alone."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for person in people.values():
+        for stratum, (count, total, squares, _, _) in person.strata.items():
+            totals[stratum][0] += count
+            totals[stratum][1] += total
+            totals[stratum][2] += squares
+    return {s: max((q - t * t / c) / (c - 1), 0.0) if c > 1 else 0.0 for s, (c, t, q) in totals.items()}
+
+
+def _excess(uid: int, people: dict[int, Person], peers: set[int], pooled: dict[str, float],
+            z: float) -> tuple[float | None, float | None, float | None, float | None]:
+    """(peer shift, excess shift, interval) for a person, over the colours where peers give a baseline."""
+    person = people[uid]
+    compared = expected = excess = variance = 0.0
+    for stratum, (count, total, squares, _, _) in person.strata.items():
+        peer_means, peer_variances = [], []
+        for other in peers:
+            o_count, o_total, o_squares, _, _ = people[other].strata.get(stratum, (0.0,) * 5)
+            if o_count >= 5:
+                o_mean = o_total / o_count
+                peer_means.append(o_mean)
+                o_var = max((o_squares - o_count * o_mean * o_mean) / (o_count - 1), 0.0)
+                peer_variances.append(o_var / o_count)
+        base = stats.robust_baseline(peer_means)
+        if base is None or count == 0:
+            continue
+        mean = total / count
+        own_var = max((squares - count * mean * mean) / (count - 1), 0.0) if count > 1 else pooled.get(stratum, 0.0)
+        compared += count
+        expected += count * base
+        excess += count * (mean - base)
+        variance += count * count * (own_var / count + stats.median_variance(peer_variances))
+    if compared == 0:
+        return None, None, None, None
+    excess /= compared
+    half = z * math.sqrt(variance) / compared
+    return round(expected / compared, 4), round(excess, 4), round(excess - half, 4), round(excess + half, 4)
+
+
+def _rate_excess(uid: int, people: dict[int, Person], peers: set[int],
+                 which: int) -> tuple[float | None, float | None]:
+    """(excess rate, z-score under "behaves like peers") for rosier (3) or harsher (4) overrides.
+
+    Per suggested colour, the baseline is the median of peers' rates; the person's expected rate is
+    their own mix of colours weighted by those baselines. The variance is the binomial variance at the
+    baseline (the null hypothesis) plus the median's own uncertainty.
+    """
+    person = people[uid]
+    impossible = "Green" if which == ROSIER else "Red"  # no override can be greener than Green
+    compared = observed = expected = variance = 0.0
+    for stratum, values in person.strata.items():
+        count = values[0]
+        if stratum == impossible:
+            continue
+        rates, rate_variances = [], []
+        for other in peers:
+            o = people[other].strata.get(stratum)
+            if o is not None and o[0] >= 5:
+                rate = o[which] / o[0]
+                rates.append(rate)
+                rate_variances.append(max(rate * (1 - rate), 0.25 / o[0]) / o[0])
+        base = stats.robust_baseline(rates)
+        if base is None or count == 0:
+            continue
+        compared += count
+        observed += values[which]
+        expected += count * base
+        variance += count * max(base * (1 - base), 0.25 / count) + count * count * stats.median_variance(rate_variances)
+    if compared == 0 or variance == 0:
+        return None, None
+    return round((observed - expected) / compared, 4), round((observed - expected) / math.sqrt(variance), 2)
