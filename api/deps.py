@@ -11,9 +11,10 @@ from sqlmodel import Session
 
 from api.config import Settings
 from api.db import session_scope
-from api.errors import ForbiddenError, UnauthorizedError
+from api.errors import UnauthorizedError
 from api.model_versions.holder import ModelHolder
 from api.observability import Metrics
+from api.policies import check_role
 from api.users import service as users
 from api.users.models import Role, User
 from models.classifier import Classifier
@@ -74,12 +75,8 @@ ClassifierDep = Annotated[Classifier, Depends(get_classifier)]
 
 def require(*roles: Role, action: str) -> Callable[[User], User]:
     """A dependency that lets only the given roles through, with a message naming the action."""
-    names = [r.value for r in roles]
-    allowed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
     def check(user: CurrentUser) -> User:
-        if user.role not in roles:
-            raise ForbiddenError(f"role {user.role} cannot {action}; it needs {allowed}")
-        return user
+        return check_role(user, roles, action)
 
     return check

@@ -12,7 +12,7 @@ from api.audit.models import AuditSettings, AuditSummary
 from api.audit.shadow import ShadowComparison
 from api.db import as_utc
 from api.deps import SessionDep, SettingsDep, require
-from api.errors import ForbiddenError, NotFoundError
+from api.errors import NotFoundError
 from api.model_versions.models import ModelVersion
 from api.policies import team_for_filter
 from api.suggestions.models import Scope
@@ -45,7 +45,4 @@ def shadow_comparison(session: SessionDep, user: ShadowReader, version: Annotate
     """A shadow version against the suggestions people were shown, judged by the same current decisions."""
     if session.get(ModelVersion, version) is None:
         raise NotFoundError(f"model version {version!r} not found")
-    own = user.team if user.role == Role.LEAD else None
-    if own is not None and team is not None and team != own:
-        raise ForbiddenError(f"team: a lead reads only their own team ({own}), not {team!r}")
-    return shadow.compare(session=session, version=version, team=own or team)
+    return shadow.compare(session=session, version=version, team=team_for_filter(user, team))

@@ -26,7 +26,7 @@ def export_labels(session: SessionDep, user: Exporter, format: Literal["jsonl", 
                   team: Annotated[str | None, Query(max_length=100)] = None, since: datetime | None = None,
                   until: datetime | None = None) -> StreamingResponse:
     """Confirmed labels (the current decision per suggestion) with provenance; near duplicates collapsed."""
-    own = team_for_filter(user, team) if user.role == Role.LEAD else team
+    own = team_for_filter(user, team)
     rows = service.confirmed(session=session, team=own, since=as_utc(since), until=as_utc(until))
     if format == "csv":
         return StreamingResponse(service.as_csv(rows), media_type="text/csv; charset=utf-8",

@@ -18,7 +18,7 @@ from api.errors import UnprocessableError
 from api.ids import IdPath, IdQuery
 from api.intake import service as intake
 from api.interactions.models import Interaction
-from api.policies import TEAM_READERS, visible_team
+from api.policies import TEAM_READERS, confined_team, visible_team
 from api.review import decide as decide_service
 from api.review import queue
 from api.suggestions import service as suggestions
@@ -123,7 +123,7 @@ def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, a
                    current: bool | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0)] = 0) -> DecisionsPublic:
     """Decisions beside their suggestions; the filters reproduce any count of the audit summary."""
-    team = user.team if user.role in (Role.CSM, Role.LEAD) else None
+    team = confined_team(user)
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
                "since": as_utc(since), "until": as_utc(until), "label": label, "suggested_label": suggested_label,
                "scope": scope, "segment": segment, "blind": blind}

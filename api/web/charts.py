@@ -7,7 +7,8 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
-LEVEL = {"Red": 0, "Yellow": 1, "Green": 2}
+from models.labels import LABELS, Label
+
 FILL = {"Red": "#d64545", "Yellow": "#e0a100", "Green": "#2f9e5b"}
 
 
@@ -27,8 +28,8 @@ def pulse_chart(points: list[Point], width: int = 760, height: int = 170) -> Mar
     inner_w, inner_h = width - left - right, height - top - bottom
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              'xmlns="http://www.w3.org/2000/svg"><title>Account pulse over time</title>']
-    for label, level in LEVEL.items():
-        y = top + inner_h - level * inner_h / 2
+    for label in LABELS:
+        y = top + inner_h - label.rank * inner_h / 2
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
                      f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12">{label}</text>')
     if not points:
@@ -40,7 +41,7 @@ def pulse_chart(points: list[Point], width: int = 760, height: int = 170) -> Mar
 
     def xy(point: Point) -> tuple[float, float]:
         x = left + ((point.at - start).total_seconds() / span) * inner_w if end > start else left + inner_w / 2
-        return x, top + inner_h - LEVEL[point.label] * inner_h / 2
+        return x, top + inner_h - Label(point.label).rank * inner_h / 2
 
     human = sorted((p for p in points if p.human), key=lambda p: p.at)
     if len(human) > 1:

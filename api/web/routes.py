@@ -33,7 +33,7 @@ from api.interactions.models import Interaction
 from api.lab import promotion
 from api.model_versions import service as model_versions
 from api.model_versions.models import ModelStatus
-from api.policies import TEAM_READERS, team_for_filter
+from api.policies import TEAM_READERS, check_role, confined_team, team_for_filter
 from api.pulse import rollup
 from api.pulse import service as pulse
 from api.review import decide as deciding
@@ -75,10 +75,7 @@ CsrfField = Annotated[str, Form(alias="csrf_token")]
 
 def allow(viewer: SignedIn, roles: tuple[Role, ...], action: str) -> User:
     """The viewer's user, if their role may do this; the same 403 the API gives otherwise."""
-    if viewer.user.role not in roles:
-        names = ", ".join(r.value for r in roles)
-        raise ForbiddenError(f"role {viewer.user.role} cannot {action}; it needs {names}")
-    return viewer.user
+    return check_role(viewer.user, roles, action)
 
 
 def check_csrf(viewer: SignedIn, token: str) -> None:
@@ -352,7 +349,7 @@ def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_i
                    offset: int = 0) -> HTMLResponse:
     """The decisions behind an audit number, with the same filters as GET /v1/decisions."""
     user = allow(viewer, (Role.CSM, Role.LEAD, Role.DATA_SCIENTIST, Role.ADMIN), "read decisions")
-    team = user.team if user.role in (Role.CSM, Role.LEAD) else None
+    team = confined_team(user)
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
                "since": as_utc(since), "until": as_utc(until), "label": label, "suggested_label": suggested_label,
                "scope": scope, "blind": blind}
@@ -375,7 +372,7 @@ def models_page(request: Request, session: SessionDep, viewer: Viewer) -> HTMLRe
     retired = sorted((v for v in versions if v.status == ModelStatus.RETIRED and v.promoted_at),
                      key=lambda v: v.promoted_at or utcnow(), reverse=True)
     can_promote = viewer.user.role in (Role.DATA_SCIENTIST, Role.ADMIN)
-    team = viewer.user.team if viewer.user.role in (Role.CSM, Role.LEAD) else None
+    team = confined_team(viewer.user)
     comparisons = [shadow.compare(session=session, version=v.version, team=team) for v in versions
                    if v.status == ModelStatus.SHADOW]
     return render(request, "models.html", viewer, versions=versions, previous=retired[0] if retired else None,

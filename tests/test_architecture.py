@@ -1,0 +1,183 @@
+"""The house is one-way: imports (module-level and inside functions alike) never form a cycle or point upwards.
+
+- No cycle between files, and none between the folders of `api/` (a folder that imports another is never
+  imported back by it, directly or through others).
+- `models/` uses nothing of ours; `training/` and `pipelines/` use `models/` only; `api/` uses all three.
+- Inside `api/`, record folders (tables, schemas, plain reads) import no flow folder, and only the entry points
+  (`main`, `cli`, `worker`, `demo`) import an entry point. The running service (`api.main`) never imports
+  `training/`.
+- No source file is over 450 lines (migrations aside).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("api", "models", "training", "pipelines")
+RECORDS = {"accounts", "interactions", "suggestions", "decisions", "users", "outcomes", "jobs", "events",
+           "model_versions"}
+FLOWS = {"pulse", "review", "intake", "audit", "exports", "privacy", "lab", "web", "cli"}
+ENTRY_POINTS = {"api.main", "api.cli", "api.worker", "api.demo"}
+MAX_LINES = 450
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def sources() -> dict[str, Path]:
+    """Every module of the four packages (migration scripts aside), by dotted name."""
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" not in path.relative_to(ROOT).parts:
+                found[module_name(path)] = path
+    return found
+
+
+def imported(module: str, path: Path, known: Iterable[str]) -> set[str]:
+    """The modules of ours that a file imports, anywhere in it."""
+    names = set(known)
+    targets: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            candidates = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+                package = package[:len(package) - node.level + 1]
+                base = ".".join([*package, base] if base else package)
+            candidates = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for candidate in candidates:
+            # `import api.accounts.models` also runs the packages above it; the module itself is what counts.
+            while candidate and candidate not in names:
+                candidate = candidate.rpartition(".")[0]
+            if candidate and candidate != module:
+                targets.add(candidate)
+    return targets
+
+
+def graph() -> dict[str, set[str]]:
+    modules = sources()
+    return {name: imported(name, path, modules) for name, path in modules.items()}
+
+
+def folder(module: str) -> str:
+    """`api.accounts.service` -> `api.accounts`; a top-level module of api stands for itself."""
+    parts = module.split(".")
+    if parts[0] != "api":
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one node (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    nodes = set(edges) | {b for bs in edges.values() for b in bs}
+    for start in sorted(nodes):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(edges.get(start, ()))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+    return found
+
+
+def test_no_import_cycle_between_files() -> None:
+    assert cycles(graph()) == []
+
+
+def test_no_import_cycle_between_the_folders_of_api() -> None:
+    folders: dict[str, set[str]] = defaultdict(set)
+    for source, targets in graph().items():
+        for target in targets:
+            if source.startswith("api") and target.startswith("api") and folder(source) != folder(target):
+                folders[folder(source)].add(folder(target))
+    assert cycles(folders) == []
+
+
+def test_dependencies_point_one_way() -> None:
+    allowed = {"models": {"models"}, "training": {"training", "models"}, "pipelines": {"pipelines", "models"},
+               "api": set(PACKAGES)}
+    wrong = sorted(f"{source} -> {target}" for source, targets in graph().items() for target in targets
+                   if target.split(".")[0] not in allowed[source.split(".")[0]])
+    assert wrong == []
+
+
+def entry_point(module: str) -> bool:
+    """The entry points, and the command modules of `api.cli`, which compose everything."""
+    return module in ENTRY_POINTS or module.startswith("api.cli.")
+
+
+def test_records_import_no_flow_and_only_entry_points_import_an_entry_point() -> None:
+    wrong = []
+    for source, targets in graph().items():
+        parts = source.split(".")
+        for target in targets:
+            tparts = target.split(".")
+            if entry_point(target) and not entry_point(source):
+                wrong.append(f"{source} -> {target} (an entry point)")
+            elif (parts[0] == "api" and len(parts) > 2 and parts[1] in RECORDS and tparts[0] == "api"
+                  and len(tparts) > 1 and tparts[1] in FLOWS):
+                wrong.append(f"{source} -> {target} (a record folder reaching up into a flow)")
+    assert wrong == []
+
+
+def test_every_api_folder_is_a_record_or_a_flow() -> None:
+    folders = {p.name for p in (ROOT / "api").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders - {"migrations"} <= RECORDS | FLOWS, folders - RECORDS - FLOWS
+
+
+def test_the_running_service_never_imports_training() -> None:
+    edges = graph()
+    seen, todo = set(), ["api.main"]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(edges.get(module, ()))
+    assert sorted(m for m in seen if m.startswith("training")) == []
+
+
+def test_no_source_file_is_over_450_lines() -> None:
+    long = {str(path.relative_to(ROOT)): n for path in [*sources().values(), *(ROOT / "tests").rglob("*.py")]
+            if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert long == {}
