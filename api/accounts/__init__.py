@@ -1,1 +1,1 @@
-"""accounts."""
+"""Record: accounts (customer companies) and their e-mail domains; creation and team-scoped reads."""

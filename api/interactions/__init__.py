@@ -1,1 +1,1 @@
-"""interactions."""
+"""Record: interactions, the customer texts; the one stored under an external id."""

@@ -1,0 +1,1 @@
+"""Record: the job queue that workers claim (webhook deliveries, roll-ups, scoring)."""

@@ -1,1 +1,1 @@
-"""outcomes."""
+"""Record: outcomes (renewed, churned, downsold) recorded on accounts."""

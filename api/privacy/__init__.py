@@ -1,0 +1,1 @@
+"""Flow: erasure of an account's customer texts everywhere, keeping the decision counts."""

@@ -1,1 +1,1 @@
-"""users."""
+"""Record: users, roles and hashed API keys."""
