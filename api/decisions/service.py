@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import literal_column
 from sqlmodel import Session, col, select
@@ -13,6 +13,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from api.db import count
 from api.decisions.models import Decision, DecisionHead, DecisionPublic, decision_public
 from models.labels import Label
+
+Q = TypeVar("Q", bound=Any)
 
 
 def get_all(*, session: Session, team: str | None, filters: dict[str, Any], current: bool | None, limit: int,
@@ -48,9 +50,14 @@ def decision_filters(*, team: str | None = None, user_id: int | None = None, acc
     return conditions
 
 
+def standing(query: Q) -> Q:
+    """A query over decisions restricted to those that stand (each suggestion's current one, its head)."""
+    return query.join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))  # type: ignore[no-any-return]
+
+
 def current() -> SelectOfScalar[Decision]:
-    """A select of the decisions that stand: each suggestion's current one (its head), joined in one place."""
-    return select(Decision).join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+    """A select of the decisions that stand."""
+    return standing(select(Decision))
 
 
 def current_decision(*, session: Session, suggestion_id: int) -> Decision | None:

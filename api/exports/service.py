@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from api.decisions.models import Decision, DecisionHead
+from api.decisions.models import Decision
+from api.decisions.service import standing
 from api.interactions.models import Interaction
 from api.privacy.service import ERASED
 from api.suggestions.models import Scope, Suggestion
@@ -49,9 +50,8 @@ def text_key(text: str) -> str:
 def confirmed(*, session: Session, team: str | None = None, since: datetime | None = None,
               until: datetime | None = None) -> list[dict[str, Any]]:
     """Confirmed labels, oldest decision first, near duplicates collapsed into the latest."""
-    query = (sa_select(col(Interaction.body), col(Interaction.occurred_at), Decision, col(Suggestion.created_at),
-                       col(User.name))
-             .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+    query = (standing(sa_select(col(Interaction.body), col(Interaction.occurred_at), Decision,
+                                col(Suggestion.created_at), col(User.name)))
              .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
              .join(Interaction, col(Interaction.id) == col(Decision.interaction_id))
              .join(User, col(User.id) == col(Decision.user_id))

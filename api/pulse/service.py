@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from api.accounts.models import Account, AccountDomain
 from api.config import Settings
-from api.decisions.models import Decision, DecisionHead
+from api.decisions.models import Decision
+from api.decisions.service import standing
 from api.events import service as webhook_events
 from api.events.models import Event
 from api.interactions.models import Interaction
@@ -32,9 +33,8 @@ def pulses(*, session: Session, account_ids: list[int]) -> dict[int, Pulse]:
         return {}
     newest_first = func.row_number().over(partition_by=col(Decision.account_id),
                                           order_by=(col(Decision.created_at).desc(), col(Decision.id).desc()))
-    ranked = (sa_select(col(Decision.id), col(Decision.label), col(Decision.created_at), col(Decision.user_id),
-                        col(Decision.suggestion_id), col(Decision.account_id), newest_first.label("rank"))
-              .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+    ranked = (standing(sa_select(col(Decision.id), col(Decision.label), col(Decision.created_at), col(Decision.user_id),
+                                 col(Decision.suggestion_id), col(Decision.account_id), newest_first.label("rank")))
               .where(col(Decision.scope) == Scope.ACCOUNT)
               .where(col(Decision.account_id).in_(account_ids))).subquery()
     # SQLAlchemy's select: SQLModel's would return only the first column of a one-argument select.
@@ -144,8 +144,7 @@ def timeline(*, session: Session, account: Account) -> list[TimelineEvent]:
 
 def last_pulses() -> Any:
     """A subquery of each account's latest pulse: (account_id, last_pulse), from current decisions."""
-    return (select(Decision.account_id, func.max(col(Decision.created_at)).label("last_pulse"))
-            .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+    return (standing(select(Decision.account_id, func.max(col(Decision.created_at)).label("last_pulse")))
             .where(col(Decision.scope) == Scope.ACCOUNT)
             .group_by(col(Decision.account_id)).subquery("last_pulse"))
 
