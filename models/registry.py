@@ -35,12 +35,25 @@ def prepare(directory: Path | str) -> None:
         serving_graph(directory, json.loads((directory / CONFIG).read_text()))
 
 
+def is_prepared(directory: Path | str) -> bool:
+    """Whether `prepare` has nothing left to do (checked in this process, without torch)."""
+    directory = Path(directory)
+    if verify(directory)["kind"] != TRANSFORMER_KIND:
+        return True
+    from models.transformer import has_serving_graph
+
+    return has_serving_graph(directory)
+
+
 def prepare_isolated(directory: Path, env: dict[str, str] | None = None) -> float:
     """Run `prepare` in a child process, so that torch (needed to build) never enters the caller.
 
-    Returns the seconds it took; raises ArtifactError with the child's error output if it failed.
+    A model already prepared costs no child process. Returns the seconds it took; raises ArtifactError
+    with the child's error output if it failed.
     """
     started = time.perf_counter()
+    if is_prepared(directory):
+        return time.perf_counter() - started
     result = subprocess.run([sys.executable, "-c", f"from models.registry import prepare; prepare({str(directory)!r})"],
                             capture_output=True, text=True, env=env)
     if result.returncode != 0:

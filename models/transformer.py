@@ -265,13 +265,24 @@ def serving_graph(directory: Path, config: dict[str, Any]) -> Path:
     A cached graph is used only if its files match the sha256s written when it was built.
     """
     target = cache_root() / "serving" / serving_key(directory)
+    if cached_serving_graph(target) is None:
+        build_serving_graph(directory, config, target)
+    return target
+
+
+def cached_serving_graph(target: Path) -> Path | None:
+    """The graph at target if it is there and every file matches the sha256s sealed with it; None otherwise."""
     seal_file = target / "graph.sha256.json"
     if seal_file.is_file():
         sealed = json.loads(seal_file.read_text())
         if all((target / name).is_file() and sha256_file(target / name) == digest for name, digest in sealed.items()):
             return target
-    build_serving_graph(directory, config, target)
-    return target
+    return None
+
+
+def has_serving_graph(directory: Path) -> bool:
+    """Whether the artifact's serving graph is built and intact (checked without torch)."""
+    return cached_serving_graph(cache_root() / "serving" / serving_key(directory)) is not None
 
 
 def build_serving_graph(directory: Path, config: dict[str, Any], target: Path) -> None:
