@@ -62,7 +62,7 @@ def looks_like_html(text: str) -> bool:
 # A "<" that does not open a tag closed within TAG_MAX characters is text. The standard library's parser
 # rescans from every such "<" ("<a <a <a …", "<!--<!--…"), quadratic in the input; escaped, it is linear.
 TAG_MAX = 2000
-_NOT_A_TAG = re.compile(r"<(?![a-zA-Z!/?][^<>]{0,%d}>)" % TAG_MAX)
+_NOT_A_TAG = re.compile(rf"<(?![a-zA-Z!/?][^<>]{{0,{TAG_MAX}}}>)")
 
 
 def html_to_text(markup: str) -> str:

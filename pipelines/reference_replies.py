@@ -32,7 +32,8 @@ def read_input(folder: Path, row: dict[str, Any]) -> str:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         part = message.get_body(preferencelist=("plain",))
         return str(part.get_content()) if part is not None else ""
-    return path.read_text(encoding="utf-8", errors="replace")
+    text: str = path.read_text(encoding="utf-8", errors="replace")
+    return text
 
 
 def fold(text: str) -> str:

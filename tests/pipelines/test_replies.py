@@ -56,9 +56,13 @@ def test_words_written_below_or_between_quotes_are_kept() -> None:
     assert clean_text(wrapped_quote) == "My answer."
 
 
-@pytest.mark.parametrize("closing", ["Sent from my iPhone", "Sent from my BlackBerry", "Gesendet von Outlook für Android",
-                                     "Envoyé de mon iPhone", "Enviado desde mi iPhone", "Get Outlook for iOS",
-                                     "Von meinem iPhone gesendet", "Sent from my Wiko RIDGE FAB 4G", "-- \nBen Hall"])
+CLOSINGS = ["Sent from my iPhone", "Sent from my BlackBerry", "Gesendet von Outlook für Android",
+            "Envoyé de mon iPhone",
+            "Enviado desde mi iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet",
+            "Sent from my Wiko RIDGE FAB 4G", "-- \nBen Hall"]
+
+
+@pytest.mark.parametrize("closing", CLOSINGS)
 def test_mobile_closings_and_signatures_go(closing: str) -> None:
     assert clean_text(f"{BODY}\n\n{closing}") == BODY
 
