@@ -5,6 +5,13 @@ much the probability of the predicted label drops when it is left out. Where no 
 lowers it (evenly neutral text, where the colour comes from all sentences together), each sentence
 is scored alone instead, and those that alone read as the predicted colour are the evidence. Both
 work for any classifier behind the interface.
+
+A long text (over SHORT_CHARS, or more than MAX_SENTENCES sentences) would cost one whole pass per
+sentence, so its cost is bounded instead: the text is cut into passages of at most PASSAGE_CHARS
+(whole sentences), each passage is scored alone, and in the TOP_PASSAGES that read most as the
+predicted colour each sentence is left out of its passage ("passage-occlusion"). The model reads
+every passage and every variant; the work is about 1.5 passes over the text plus a bounded number
+of short inputs, instead of a pass per sentence.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from models.classifier import Classifier, Evidence, Prediction, to_prediction
 from models.labels import LABELS
@@ -23,7 +31,15 @@ from models.labels import LABELS
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 
 MAX_SENTENCES = 40
-"""Above this many sentences only the first ones are occluded; the score still uses all text."""
+"""Above this many sentences a text is long: it is explained passage by passage."""
+SHORT_CHARS = 2000
+"""Texts up to this length (and MAX_SENTENCES sentences) are explained by whole-text occlusion."""
+PASSAGE_CHARS = 600
+"""A passage of a long text: consecutive whole sentences up to this length (a sentence may be longer)."""
+TOP_PASSAGES = 2
+"""Passages of a long text whose sentences are occluded."""
+PASSAGE_SENTENCES = 16
+"""At most this many sentences of each top passage are occluded."""
 
 
 @dataclass(frozen=True)
@@ -61,31 +77,101 @@ def predict(classifier: Classifier, texts: Sequence[str], explain: bool = True,
         probs = classifier.predict_proba(texts)
         return [to_prediction(classifier.version, row) for row in probs]
 
-    # One batch holds every whole text followed by its occluded variants.
+    # One batch holds every whole text followed by its occluded variants (short texts) or its
+    # passages (long texts).
     batch: list[str] = []
-    layout: list[tuple[int, list[Sentence]]] = []
+    layout: list[tuple[int, list[Sentence], list[Sentence] | None]] = []
     for text in texts:
-        sentences = split_sentences(text)[:MAX_SENTENCES]
-        layout.append((len(batch), sentences))
+        sentences = split_sentences(text)
+        passages = _passages(text, sentences) if is_long(text, sentences) else None
+        layout.append((len(batch), sentences, passages))
         batch.append(text)
-        if len(sentences) > 1:
+        if passages is not None:
+            batch.extend(p.text for p in passages)
+        elif len(sentences) > 1:
             batch.extend(_without(text, s) for s in sentences)
         elif sentences:
             batch.append("")
     probs = classifier.predict_proba(batch)
 
-    predictions = []
-    for index, sentences in layout:
+    predictions: list[Prediction] = []
+    long_texts: list[int] = []
+    for index, sentences, passages in layout:
         whole = to_prediction(classifier.version, probs[index])
-        column = int(np.argmax(probs[index]))
-        evidence = [
-            Evidence(s.text, s.start, s.end, round(float(probs[index][column] - probs[index + 1 + i][column]), 4))
-            for i, s in enumerate(sentences)
-        ]
-        evidence.sort(key=lambda e: e.weight, reverse=True)
-        kept = [e for e in evidence if e.weight > 0][:top_k]
-        predictions.append(Prediction(whole.label, whole.probabilities, whole.model_version, kept))
-    return _standalone_where_empty(classifier, predictions, [s for _, s in layout], top_k)
+        evidence: list[Evidence] = []
+        if passages is None:
+            column = int(np.argmax(probs[index]))
+            evidence = [Evidence(s.text, s.start, s.end,
+                                 round(float(probs[index][column] - probs[index + 1 + i][column]), 4))
+                        for i, s in enumerate(sentences)]
+        else:
+            long_texts.append(len(predictions))
+        predictions.append(Prediction(whole.label, whole.probabilities, whole.model_version,
+                                      _strongest(evidence, top_k)))
+    if long_texts:
+        _explain_long(classifier, predictions, [layout[i] for i in long_texts], long_texts, probs, top_k)
+    short = [s if p is None else [] for _, s, p in layout]
+    return _standalone_where_empty(classifier, predictions, short, top_k)
+
+
+def is_long(text: str, sentences: Sequence[Sentence]) -> bool:
+    """Whether whole-text occlusion would cost too much: the text is explained passage by passage."""
+    return len(text) > SHORT_CHARS or len(sentences) > MAX_SENTENCES
+
+
+def _strongest(evidence: list[Evidence], top_k: int) -> list[Evidence]:
+    return sorted((e for e in evidence if e.weight > 0), key=lambda e: e.weight, reverse=True)[:top_k]
+
+
+def _passages(text: str, sentences: list[Sentence]) -> list[Sentence]:
+    """Consecutive whole sentences grouped into spans of at most PASSAGE_CHARS (a longer sentence alone)."""
+    passages: list[Sentence] = []
+    start = end = -1
+    for sentence in sentences:
+        if start >= 0 and sentence.end - start > PASSAGE_CHARS:
+            passages.append(Sentence(text[start:end], start, end))
+            start = -1
+        if start < 0:
+            start = sentence.start
+        end = sentence.end
+    if start >= 0:
+        passages.append(Sentence(text[start:end], start, end))
+    return passages
+
+
+def _explain_long(classifier: Classifier, predictions: list[Prediction],
+                  layouts: list[tuple[int, list[Sentence], list[Sentence] | None]], positions: list[int],
+                  probs: NDArray[np.float64], top_k: int) -> None:
+    """Passage-occlusion for long texts: within the passages that read most as the label, leave each sentence out."""
+    batch: list[str] = []
+    plans: list[list[tuple[Sentence, list[Sentence], int]]] = []
+    for (index, sentences, passages), position in zip(layouts, positions, strict=True):
+        assert passages is not None
+        column = LABELS.index(predictions[position].label)
+        alone = probs[index + 1 : index + 1 + len(passages)][:, column]
+        plan = []
+        for p in sorted(range(len(passages)), key=lambda i: -alone[i])[:TOP_PASSAGES]:
+            passage = passages[p]
+            inside = [s for s in sentences if passage.start <= s.start and s.end <= passage.end][:PASSAGE_SENTENCES]
+            plan.append((passage, inside, len(batch)))
+            batch.append(passage.text)
+            batch.extend(_without(passage.text, _shift(s, -passage.start)) if len(inside) > 1 else ""
+                         for s in inside)
+        plans.append(plan)
+    scored = classifier.predict_proba(batch)
+    for plan, position in zip(plans, positions, strict=True):
+        prediction = predictions[position]
+        column = LABELS.index(prediction.label)
+        evidence = [Evidence(s.text, s.start, s.end,
+                             round(float(scored[first][column] - scored[first + 1 + i][column]), 4),
+                             "passage-occlusion")
+                    for passage, inside, first in plan for i, s in enumerate(inside)]
+        predictions[position] = Prediction(prediction.label, prediction.probabilities, prediction.model_version,
+                                           _strongest(evidence, top_k))
+
+
+def _shift(sentence: Sentence, by: int) -> Sentence:
+    return Sentence(sentence.text, sentence.start + by, sentence.end + by)
 
 
 def _standalone_where_empty(classifier: Classifier, predictions: list[Prediction],

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from models import registry
+import numpy as np
+from numpy.typing import NDArray
+
+from models import explain, registry
 from models.explain import predict, split_sentences
 from models.labels import LABELS, Label
 
@@ -52,3 +56,61 @@ def test_neutral_text_without_occlusion_evidence_gets_standalone_sentences() -> 
             assert LABELS[int(alone.argmax())] == prediction.label
             assert abs(alone[int(alone.argmax())] - evidence.weight) < 1e-3
     assert sum(1 for p in predictions if not p.explanation) < sum(1 for p in predictions if p.explanation)
+
+
+class KeywordModel:
+    """A deterministic stand-in for a classifier: each angry word pushes a text towards Red.
+
+    It counts the characters it is asked to read, so a test can hold the explanation to its budget.
+    """
+
+    def __init__(self) -> None:
+        self.characters = 0
+
+    @property
+    def version(self) -> str:
+        return "keywords-1"
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        self.characters += sum(len(t) for t in texts)
+        rows = []
+        for text in texts:
+            angry = sum(text.count(word) for word in ("furious", "cancel", "broken"))
+            red = 1 - 0.5 ** (angry + 1) if angry else 0.2
+            rows.append([red, (1 - red) * 0.7, (1 - red) * 0.3])
+        return np.array(rows)
+
+
+NEUTRAL = "We met on Tuesday to review the roadmap and the rollout plan for the next quarter."
+
+
+def long_text(sentences: int, *angry_at: int) -> str:
+    parts = [NEUTRAL] * sentences
+    for position in angry_at:
+        parts[position] = "Honestly we are furious, the sync is broken and we may cancel."
+    return " ".join(parts)
+
+
+def test_a_long_text_is_explained_within_its_budget_by_sentences_that_move_the_score() -> None:
+    model = KeywordModel()
+    text = long_text(2400, 1700)  # about 200,000 characters
+    [prediction] = predict(model, [text])
+    whole_occlusion = len(text) * 41  # what leaving each of 40 sentences out of the whole text would read
+    budget = 2 * len(text) + explain.TOP_PASSAGES * (explain.PASSAGE_SENTENCES + 1) * explain.PASSAGE_CHARS
+    assert model.characters <= budget < whole_occlusion / 10
+    top = prediction.explanation[0]
+    assert top.method == "passage-occlusion" and "furious" in top.text and text[top.start:top.end] == top.text
+    without = text[: top.start] + text[top.end:]
+    assert model.predict_proba([without])[0][0] < prediction.probabilities[Label.RED]
+
+
+def test_the_shipped_model_explains_a_long_email_by_its_angry_sentence() -> None:
+    classifier, _ = registry.load(registry.shipped_default())
+    text = long_text(45, 3, 5, 7, 9, 11)  # Red: five angry sentences among forty neutral ones
+    [prediction] = predict(classifier, [text])
+    assert explain.is_long(text, split_sentences(text))
+    top = prediction.explanation[0]
+    assert "furious" in top.text
+    without = text[: top.start] + text[top.end:]
+    red = LABELS.index(Label.RED)
+    assert classifier.predict_proba([without])[0][red] < classifier.predict_proba([text])[0][red]
