@@ -13,17 +13,12 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
+from models.classifier import softmax
+
 KIND = "tfidf-logreg"
 WEIGHTS = "weights.safetensors"
 VOCABULARY = "vocabulary.json"
 CONFIG = "config.json"
-
-
-def softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Row-wise softmax, stable for large logits."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
 class TfidfClassifier:

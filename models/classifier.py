@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +60,41 @@ class Classifier(Protocol):
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Calibrated probabilities, one row per text, columns in the order Red, Yellow, Green."""
         ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A call's work split into units that can share model calls with other texts' units."""
+
+    units: list[Any]
+    context: Any
+
+
+@runtime_checkable
+class Planned(Protocol):
+    """A model whose work on texts splits into units (a transformer's token windows), run in any grouping.
+
+    plan -> run (on any batches of units, in any order) -> finish gives what predict_proba gives.
+    """
+
+    def plan(self, texts: Sequence[str]) -> Plan:
+        """The texts' units of work, and what finish needs to put their outputs back together."""
+        ...
+
+    def run(self, units: Sequence[Any]) -> NDArray[np.float64]:
+        """The outputs of some units, one row each."""
+        ...
+
+    def finish(self, plan: Plan, outputs: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Calibrated probabilities per text from the outputs of all of the plan's units, in order."""
+        ...
+
+
+def softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Row-wise softmax, stable for large logits."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
 def to_prediction(version: str, probs: NDArray[np.float64]) -> Prediction:

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.artifacts import ArtifactError, sha256_file
-from models.baseline import softmax
+from models.classifier import Plan, softmax
 
 KIND = "transformer-lora"
 ADAPTER = "adapter.safetensors"
@@ -210,18 +210,32 @@ class TransformerClassifier:
         with torch.inference_mode():
             return self._network(torch.from_numpy(ids), torch.from_numpy(mask)).double().numpy()  # type: ignore[no-any-return]
 
+    def plan(self, texts: Sequence[str]) -> Plan:
+        """The token windows of the texts (the units), and who owns each and how long it is."""
+        pieces, owner = windows(self._tokenizer, texts, self.max_len, self.stride)
+        return Plan(units=pieces, context=(owner, [len(p) for p in pieces], len(texts)))
+
+    def run(self, units: Sequence[Any]) -> NDArray[np.float64]:
+        """Logits of token windows, length-bucketed: similar lengths share a batch, so little goes to padding."""
+        order = sorted(range(len(units)), key=lambda i: len(units[i]))
+        out = np.zeros((len(units), 3))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            out[chunk] = self.window_logits([units[i] for i in chunk])
+        return out
+
+    def finish(self, plan: Plan, outputs: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Calibrated probabilities: each text's windows aggregated, then softmax over temperature."""
+        owner, lengths, n_texts = plan.context
+        return softmax(aggregate(outputs, owner, lengths, n_texts) / self.temperature)
+
     def logits(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Uncalibrated per-text logits, every token of every text included."""
         if not texts:
             return np.zeros((0, 3))
-        pieces, owner = windows(self._tokenizer, texts, self.max_len, self.stride)
-        # Length bucketing: similar lengths share a batch, so little compute goes to padding.
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
-        out = np.zeros((len(pieces), 3))
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
-            out[chunk] = self.window_logits([pieces[i] for i in chunk])
-        return aggregate(out, owner, [len(p) for p in pieces], len(texts))
+        plan = self.plan(texts)
+        owner, lengths, n_texts = plan.context
+        return aggregate(self.run(plan.units), owner, lengths, n_texts)
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Calibrated probabilities: softmax of the logits divided by the fitted temperature."""

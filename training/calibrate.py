@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 
-from models.baseline import softmax
+from models.classifier import softmax
 
 
 def nll(logits: NDArray[np.float64], labels: NDArray[np.int64], temperature: float) -> float:
