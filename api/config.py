@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     blind_share: float = Field(default=0.1, ge=0.0, le=1.0,
                                description="share of suggestions served without the model's answer until decided")
     embedded_worker: bool = Field(default=True, description="`pulse serve` also runs background jobs in-process")
+    shutdown_timeout_s: float = Field(default=10.0, ge=0, le=3600, description="on SIGTERM, requests still "
+                                      "running after this many seconds are abandoned and the server exits")
     worker_poll_s: float = Field(default=1.0, gt=0, description="how often an idle worker looks for jobs")
     job_lease_s: float = Field(default=300.0, gt=0, description="a running job not finished by then is retried")
     webhook_timeout_s: float = Field(default=10.0, gt=0)

@@ -50,7 +50,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if worker is not None:
         thread, stop = worker
         stop.set()
-        thread.join(timeout=app.state.settings.webhook_timeout_s + 5)
+        thread.join(timeout=app.state.settings.shutdown_timeout_s)
     app.state.limiter.close()
     app.state.engine.dispose()
 
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The database must already be migrated (`pulse serve` and `pulse demo` do it)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
-    exit_with_master()  # a worker of `pulse serve --workers N` must not outlive its master
+    exit_with_master(grace_s=settings.shutdown_timeout_s + 5)  # a worker must not outlive its master
     app = FastAPI(title="Pulse", version="1.0", lifespan=lifespan,
                   description="Suggested Red / Yellow / Green sentiment for customer accounts, "
                               "with every human decision recorded beside the suggestion.")

@@ -248,12 +248,31 @@ class TransformerClassifier:
         return cls(version, directory, json.loads((directory / CONFIG).read_text()), backend=backend, threads=threads)
 
 
-def _has_bf16() -> bool:
+FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
+"""The CPU features that decide how fast the serving graph runs."""
+
+
+def cpu_features() -> dict[str, Any]:
+    """The CPU's model name and which of FEATURES it has (from /proc/cpuinfo; empty where unreadable)."""
     try:
-        flags = Path("/proc/cpuinfo").read_text()
+        info = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
+        return {"model": None, "features": []}
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), None)
+    flags = next((set(line.split(":", 1)[1].split()) for line in info.splitlines() if line.startswith("flags")), set())
+    return {"model": model, "features": [f for f in FEATURES if f in flags]}
+
+
+def serving_precision() -> tuple[str, str]:
+    """The inference precision the serving graph asks for on this CPU, and why."""
+    found = set(cpu_features()["features"])
+    if found & {"amx_bf16", "avx512_bf16"}:
+        return "bf16", f"the CPU has {', '.join(sorted(found & {'amx_bf16', 'avx512_bf16'}))}"
+    return "f32", "the CPU has no bf16 instructions (AMX or AVX512-BF16), where bf16 would be emulated and slower"
+
+
+def _has_bf16() -> bool:
+    return serving_precision()[0] == "bf16"
 
 
 def cache_root() -> Path:

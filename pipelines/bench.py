@@ -117,8 +117,13 @@ def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:
         results[backend] = json.loads(output.stdout.strip().splitlines()[-1])
     serving, reference = results["serving"], results["reference"]
     agree = sum(a == b for a, b in zip(serving.pop("labels"), reference.pop("labels"), strict=True))
+    from models.transformer import cpu_features, serving_precision
+
+    precision, why = serving_precision()
     return {
         "model_dir": str(model_dir),
+        "cpu": cpu_features(),
+        "serving_path": {"backend": "openvino", "inference_precision": precision, "why": why},
         "prepare_serving_graph_s": round(prepare_s, 2),
         "threads": threads,
         "texts": "200 emails of about 80 words and 8 of about 400, the same for both; latency p50/p99 over "

@@ -154,7 +154,11 @@ def confirmed_labels(settings: Settings, eval_share: float, cut: datetime | None
 @app.command()
 def bench(model: Annotated[str | None, typer.Option(help="artifact directory or version; default: active")] = None,
           threads: Annotated[int, typer.Option(min=1, help="CPU threads for each backend")] = 2,
-          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.JSON, db: DbOption = None) -> None:
+          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.JSON,
+          fairness: Annotated[bool, typer.Option("--fairness/--no-fairness", help="also serve the model and time "
+                                                 "/healthz and a one-sentence request beside a 200,000-character "
+                                                 "thread")] = True,
+          db: DbOption = None) -> None:
     """Measure the serving path against the eager fp32 reference of the same model, in one run."""
     from pipelines.bench import run
 
@@ -162,6 +166,11 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
     directory = resolve.artifact_directory(model, settings.database_url, model_directory(settings))
     with err.status("benchmarking the serving path and the fp32 reference (a minute or two)..."):
         result = run(directory.resolve(), threads=threads)
+    if fairness:
+        from api.lab.fairness import run as fairness_run
+
+        with err.status("serving the model and timing others beside a 200,000-character thread..."):
+            result["fairness"] = fairness_run(directory.resolve())
     if format == OutputFormat.JSON:
         print(json.dumps(result))
         return
@@ -173,6 +182,14 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
                   f"peak {r['peak_rss_mb']} MB", highlight=False)
     out.print(f"speed-up batch1 {result['speedup_batch1']}x, batch16 {result['speedup_batch16']}x; "
               f"label agreement {result['label_agreement']}", highlight=False)
+    out.print(f"serving path: {result['serving_path']['inference_precision']} ({result['serving_path']['why']}); "
+              f"CPU {result['cpu']['model']} with {', '.join(result['cpu']['features']) or 'none of'} "
+              f"{'' if result['cpu']['features'] else 'the features that matter'}", highlight=False)
+    for way, figures in result.get("fairness", {}).items():
+        if isinstance(figures, dict):
+            out.print(f"fairness via {way}: long request {figures['long_request_s']} s; /healthz p99 "
+                      f"{figures['healthz'].get('p99_ms')} ms; one-sentence suggest p99 "
+                      f"{figures['one_sentence_suggest'].get('p99_ms')} ms", highlight=False)
 
 
 @models_app.command("list")
