@@ -45,10 +45,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL, synchronous=FULL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # hide_parameters: a failing statement's error (and so the log) never carries its values, which are
+        # customer text, keys' hashes or webhook secrets.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -6,15 +6,39 @@ import json
 import logging
 import sys
 import time
+import traceback
+from types import TracebackType
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
-class JsonFormatter(logging.Formatter):
+def safe_error(error: BaseException) -> str:
+    """One line about an error, without values: a database's own message can quote the failing row."""
+    if isinstance(error, DBAPIError):
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        statement = " ".join(str(error.statement or "").split())[:300]
+        return f"{type(error.orig).__name__}{f' (SQLSTATE {code})' if code else ''} in: {statement}"
+    return f"{type(error).__name__}: {error}"
+
+
+class _SafeExceptions(logging.Formatter):
+    """Tracebacks whose database errors name the statement and the error code, never the values or rows."""
+
+    def formatException(self, ei: tuple[type[BaseException], BaseException, TracebackType | None]  # noqa: N802
+                        | tuple[None, None, None]) -> str:
+        kind, error, tb = ei
+        if error is None or not isinstance(error, DBAPIError):
+            return super().formatException(ei)
+        frames = "".join(traceback.format_tb(tb))
+        return f"Traceback (most recent call last):\n{frames}{type(error).__name__}: {safe_error(error)}"
+
+
+class JsonFormatter(_SafeExceptions):
     """One JSON object a line, with every `extra=` field kept as a key."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -30,7 +54,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-class TextFormatter(logging.Formatter):
+class TextFormatter(_SafeExceptions):
     """A line for people: time, level, logger, message, then every `extra=` field as key=value."""
 
     def __init__(self) -> None:

@@ -26,9 +26,12 @@ from api.jobs import service as jobs
 from api.jobs.models import Job, JobKind, JobStatus
 from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion
+from api.observability import safe_error
 from api.pulse import rollup
 
 log = logging.getLogger("pulse.worker")
+# httpx logs every request's full URL at INFO, credentials and query included: webhook URLs may carry secrets.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class PermanentJobError(Exception):
@@ -82,7 +85,7 @@ class Worker:
             note = self.handlers[job.kind](session, job)
         except Exception as error:  # noqa: BLE001 - every failure is recorded on the job
             session.rollback()
-            message = f"{type(error).__name__}: {error}"[:2000]
+            message = safe_error(error)[:2000]
             status = jobs.fail(session, job, worker=self.name, error=message,
                                base_s=self.settings.webhook_retry_base_s, max_s=self.settings.webhook_retry_max_s,
                                permanent=isinstance(error, PermanentJobError))
@@ -104,12 +107,16 @@ class Worker:
         headers = {"Content-Type": "application/json", "X-Pulse-Event": event.type,
                    "X-Pulse-Event-Id": str(event.id), "X-Pulse-Delivery": str(job.id),
                    "X-Pulse-Attempt": str(job.attempts), events.SIGNATURE_HEADER: events.sign(endpoint.secret, payload)}
-        response = self.http.post(endpoint.url, content=payload, headers=headers)
+        shown = events.display_url(endpoint.url)  # never the credentials or query, in logs or last_error
+        try:
+            response = self.http.post(endpoint.url, content=payload, headers=headers)
+        except httpx.HTTPError as error:
+            raise RuntimeError(f"{shown}: {type(error).__name__}") from None
         if response.status_code == 410:
-            raise PermanentJobError(f"{endpoint.url} answered 410 Gone")
+            raise PermanentJobError(f"{shown} answered 410 Gone")
         if not 200 <= response.status_code < 300:
-            raise RuntimeError(f"{endpoint.url} answered {response.status_code}")
-        return f"delivered to {endpoint.url}"
+            raise RuntimeError(f"{shown} answered {response.status_code}")
+        return f"delivered to {shown}"
 
     def roll_up(self, session: Session, job: Job) -> str:
         """Refresh an account's roll-up, unless one made after this request already covers its text."""

@@ -16,6 +16,7 @@ import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlmodel import Session, col, select
 
@@ -110,19 +111,35 @@ def deactivate(session: Session, endpoint_id: int) -> WebhookPublic:
     return public(endpoint)
 
 
-def deliveries(session: Session, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each event's deliveries: endpoint, status, attempts and last error, for the timeline."""
+def display_url(url: str) -> str:
+    """A webhook URL as people and logs may see it: scheme, host, port and path; no credentials or query."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{host}{port}", parts.path, "", ""))
+
+
+def deliveries(session: Session, event_ids: list[int], *, reveal: bool = False) -> dict[int, list[dict[str, Any]]]:
+    """Each event's deliveries for the timeline: endpoint, status, attempts and when.
+
+    Only with `reveal` (an admin reading) do they name the endpoint's URL (without credentials or query)
+    and the last error: to anyone else a URL can carry secrets, and errors map internal hosts.
+    """
     if not event_ids:
         return {}
-    urls = {e.id: e.url for e in session.exec(select(WebhookEndpoint))}
+    urls = {e.id: display_url(e.url) for e in session.exec(select(WebhookEndpoint))}
     out: dict[int, list[dict[str, Any]]] = {}
     for job in session.exec(select(Job).where(col(Job.event_id).in_(event_ids)).order_by(col(Job.id))):
         assert job.event_id is not None
-        out.setdefault(job.event_id, []).append(
-            {"job_id": job.id, "url": urls.get(job.payload.get("endpoint_id")), "status": job.status,
-             "attempts": job.attempts, "last_error": job.last_error,
-             "next_attempt_at": job.run_after.isoformat() if job.status == "pending" else None,
-             "finished_at": job.finished_at.isoformat() if job.finished_at else None})
+        delivery: dict[str, Any] = {
+            "job_id": job.id, "endpoint_id": job.payload.get("endpoint_id"), "status": job.status,
+            "attempts": job.attempts, "next_attempt_at": job.run_after.isoformat() if job.status == "pending" else None,
+            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+        if reveal:
+            delivery |= {"url": urls.get(job.payload.get("endpoint_id")), "last_error": job.last_error}
+        out.setdefault(job.event_id, []).append(delivery)
     return out
 
 

@@ -17,7 +17,7 @@ from api.pulse.models import AccountPublic, AccountsPublic, Timeline
 from api.pulse.rollup import roll_up
 from api.suggestions import service as suggestions
 from api.suggestions.models import SuggestionPublic
-from api.users.models import User
+from api.users.models import Role, User
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 TeamMember = Annotated[User, Depends(require(*TEAM_READERS, action="work with accounts"))]
@@ -51,7 +51,7 @@ def get_account(account_id: IdPath, session: SessionDep, user: TeamMember, setti
 def get_timeline(account_id: IdPath, session: SessionDep, user: TeamMember) -> Timeline:
     """The account's interactions, suggestions, decisions and pulse changes, oldest first."""
     account = accounts.get_or_raise(session=session, user=user, account_id=account_id)
-    events = pulse.timeline(session=session, account=account)
+    events = pulse.timeline(session=session, account=account, reveal_endpoints=user.role == Role.ADMIN)
     return Timeline(account_id=account_id, data=events, count=len(events))
 
 

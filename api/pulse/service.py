@@ -98,8 +98,11 @@ def _event_detail(event: Event | None, sent: dict[int, list[dict[str, Any]]]) ->
     return {"event_id": event.id, "event_type": event.type, "deliveries": sent.get(event.id, [])}
 
 
-def timeline(*, session: Session, account: Account) -> list[TimelineEvent]:
-    """Interactions, suggestions, decisions and pulse changes of an account, oldest first."""
+def timeline(*, session: Session, account: Account, reveal_endpoints: bool = False) -> list[TimelineEvent]:
+    """Interactions, suggestions, decisions and pulse changes of an account, oldest first.
+
+    Webhook URLs and delivery errors are shown only with `reveal_endpoints` (an admin reading).
+    """
     events: list[TimelineEvent] = []
     for interaction in session.exec(select(Interaction).where(Interaction.account_id == account.id)):
         assert interaction.id is not None
@@ -120,7 +123,8 @@ def timeline(*, session: Session, account: Account) -> list[TimelineEvent]:
                              .order_by(col(Decision.created_at), col(Decision.id))).all()
     recorded = {e.payload.get("pulse", {}).get("decision_id"): e
                 for e in session.exec(select(Event).where(Event.account_id == account.id))}
-    sent = webhook_events.deliveries(session, [e.id for e in recorded.values() if e.id is not None])
+    sent = webhook_events.deliveries(session, [e.id for e in recorded.values() if e.id is not None],
+                                     reveal=reveal_endpoints)
     previous_pulse: str | None = None
     for decision in decisions:
         assert decision.id is not None

@@ -281,7 +281,7 @@ def account_page(account_id: IdPath, request: Request, session: SessionDep, view
     user = allow(viewer, TEAM_READERS, "read accounts")
     account = accounts.get_or_raise(session=session, user=user, account_id=account_id)
     [shown] = pulse.public_many(session=session, accounts=[account], settings=settings, today=utcnow().date())
-    events = pulse.timeline(session=session, account=account)
+    events = pulse.timeline(session=session, account=account, reveal_endpoints=viewer.user.role == Role.ADMIN)
     points = [charts.Point(e.at, e.label, e.type == "decision", e.summary) for e in events
               if e.label and e.type in ("decision", "suggestion") and e.detail.get("scope") == Scope.ACCOUNT]
     pending, _, _ = queue.queue(session=session, team=account.team, status="pending", scope=None,
