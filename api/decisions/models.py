@@ -21,7 +21,8 @@ class DecisionCreate(SQLModel):
     sentiment_reason: str | None = Field(default=None, max_length=100)
     override_reason: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=5000)
-    blind: bool = False
+    blind: bool = Field(default=False, description="ignored: whether the suggestion was served blind is the "
+                                                   "server's record, never the client's claim")
     viewed_ms: int | None = Field(default=None, ge=0, le=86_400_000)
 
 

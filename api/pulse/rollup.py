@@ -52,10 +52,12 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     column = LABELS.index(prediction.label)
     contribution = weights * probs[:, column] / weights.sum()
     order = np.argsort(-contribution)[:5]
+    # A message whose suggestion is served blind keeps its colour to itself here too.
+    blind = [bool(s is not None and s.blind) for _, s in rows]
     explanation = [
         {"interaction_id": interactions[i].id, "weight": round(float(contribution[i]), 4),
-         "label": LABELS[int(np.argmax(probs[i]))].value, "occurred_at": interactions[i].occurred_at.isoformat(),
-         "text": interactions[i].body[:280]}
+         "label": None if blind[i] else LABELS[int(np.argmax(probs[i]))].value,
+         "occurred_at": interactions[i].occurred_at.isoformat(), "text": interactions[i].body[:280]}
         for i in order
     ]
     assert account.id is not None

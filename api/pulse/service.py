@@ -112,15 +112,19 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
                                     detail={"kind": interaction.kind, "external_id": interaction.external_id}))
     account_suggestions = {s.id: s for s in session.exec(select(Suggestion).where(Suggestion.account_id == account.id)
                                                          .where(col(Suggestion.shadow).is_(False)))}
-    for suggestion in account_suggestions.values():
-        assert suggestion.id is not None
-        events.append(TimelineEvent(at=suggestion.created_at, type="suggestion", id=suggestion.id,
-                                    label=suggestion.label,
-                                    summary=f"{suggestion.scope} suggestion {suggestion.label} "
-                                            f"({suggestion.confidence:.0%}) by {suggestion.model_version}",
-                                    detail={"scope": suggestion.scope, "interaction_id": suggestion.interaction_id}))
     decisions = session.exec(select(Decision).where(col(Decision.suggestion_id).in_(list(account_suggestions)))
                              .order_by(col(Decision.created_at), col(Decision.id))).all()
+    decided = {d.suggestion_id for d in decisions}
+    for suggestion in account_suggestions.values():
+        assert suggestion.id is not None
+        hidden = suggestion.blind and suggestion.id not in decided  # blind: no colour until someone decides
+        events.append(TimelineEvent(at=suggestion.created_at, type="suggestion", id=suggestion.id,
+                                    label=None if hidden else suggestion.label,
+                                    summary=f"{suggestion.scope} suggestion, blind until decided, by "
+                                            f"{suggestion.model_version}" if hidden else
+                                            f"{suggestion.scope} suggestion {suggestion.label} "
+                                            f"({suggestion.confidence:.0%}) by {suggestion.model_version}",
+                                    detail={"scope": suggestion.scope, "interaction_id": suggestion.interaction_id}))
     recorded = {e.payload.get("pulse", {}).get("decision_id"): e
                 for e in session.exec(select(Event).where(Event.account_id == account.id))}
     sent = webhook_events.deliveries(session, [e.id for e in recorded.values() if e.id is not None],

@@ -83,7 +83,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     if suggestion.superseded_by_id is not None and head is None:
         raise ConflictError(f"suggestion {suggestion_id} was replaced by suggestion {suggestion.superseded_by_id}, "
                             "made from newer text; decide on that one", field="suggestion_id")
-    check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind or data.blind)
+    # Whether the item was blind is the server's fact: a client saying so skips nothing.
+    check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind)
     account = session.get(Account, suggestion.account_id)
     assert account is not None
     current = session.get(Decision, head.decision_id) if head else None
@@ -93,8 +94,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         suggestion_id=suggestion_id, user_id=user.id or 0, revision=(current.revision + 1) if current else 1,
         supersedes_id=current.id if current else None, label=data.label, accepted=data.label == suggestion.label,
         sentiment_reason=data.sentiment_reason, override_reason=data.override_reason, note=data.note,
-        # A suggestion served blind makes the decision blind, whatever the client says.
-        blind=suggestion.blind or data.blind, viewed_ms=data.viewed_ms, idempotency_key=idempotency_key,
+        # Blind exactly when the suggestion was served blind, whatever the client says.
+        blind=suggestion.blind, viewed_ms=data.viewed_ms, idempotency_key=idempotency_key,
         request_hash=request_hash, created_at=at or utcnow(),
         account_id=suggestion.account_id, interaction_id=suggestion.interaction_id, team=account.team,
         segment=account.segment, scope=suggestion.scope,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +15,9 @@ from sqlmodel import Session, select
 
 from api.config import Settings
 from api.jobs.models import Job, JobKind
+from api.main import create_app
 from api.observability import JsonFormatter, TextFormatter, safe_error
+from api.suggestions.models import Suggestion
 from api.users.models import Role
 from api.worker import Worker
 from tests.api.test_webhooks import drain, fast, roll_up, set_pulse
@@ -64,3 +68,47 @@ def test_a_failing_statement_never_puts_its_values_in_the_log(engine: Engine) ->
         logged = formatter.format(record)
         assert "CFO is leaving" not in logged and "INSERT INTO users" in logged
     assert "CFO is leaving" not in safe_error(failure.value)
+
+
+def test_blind_is_the_server_s_fact_never_the_client_s(client: TestClient, make_account, post_message,
+                                                        emea_csm) -> None:
+    account = make_account()
+    shown = post_message(account["id"], "The export failed again and we are furious.")["suggestion"]
+    assert shown["blind"] is False and shown["label"] is not None
+    other = "Green" if shown["label"] != "Green" else "Red"
+    url = f"/v1/suggestions/{shown['id']}/decisions"
+    claimed = client.post(url, headers=emea_csm[1], json={"label": other, "blind": True})
+    assert claimed.status_code == 422 and claimed.json()["errors"][0]["field"] == "override_reason"
+    decided = client.post(url, headers=emea_csm[1], json={"label": other, "blind": True,
+                                                          "override_reason": "missed_context"})
+    assert decided.status_code == 201 and decided.json()["blind"] is False
+
+
+@pytest.fixture
+def blind_client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings.model_copy(update={"blind_share": 1.0}))) as test_client:
+        yield test_client
+
+
+def test_a_blind_suggestion_s_colour_shows_nowhere_until_decided(blind_client: TestClient, emea_csm) -> None:
+    csm = emea_csm[1]
+    account = blind_client.post("/v1/accounts", headers=csm, json={"name": "Acme"}).json()
+    hidden = blind_client.post("/v1/interactions", headers=csm, json={
+        "account_id": account["id"], "kind": "email", "body": "We are furious, the sync is broken."}).json()
+    timeline_url = f"/v1/accounts/{account['id']}/timeline"
+
+    def suggestion_events() -> list[dict[str, Any]]:
+        return [e for e in blind_client.get(timeline_url, headers=csm).json()["data"] if e["type"] == "suggestion"]
+
+    [event] = suggestion_events()
+    assert event["label"] is None and not any(c in event["summary"] for c in ("Red", "Yellow", "Green", "%"))
+    rolled = blind_client.post(f"/v1/accounts/{account['id']}/suggestions", headers=csm)
+    assert rolled.status_code == 201
+    with Session(blind_client.app.state.engine) as session:  # type: ignore[attr-defined]
+        stored = session.get(Suggestion, rolled.json()["id"])
+        assert stored is not None and [e["label"] for e in stored.explanation] == [None]
+    decided = blind_client.post(f"/v1/suggestions/{hidden['suggestion']['id']}/decisions", headers=csm,
+                                json={"label": "Red"})
+    assert decided.status_code == 201
+    labelled = {e["id"]: e["label"] for e in suggestion_events()}
+    assert labelled[hidden["suggestion"]["id"]] is not None  # decided: its colour may show now
