@@ -14,6 +14,8 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine, select
 
+from api.errors import UnprocessableError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -85,8 +87,15 @@ def count(session: Session, query: Any) -> int:
     return int(session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one())
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A query timestamp in UTC; one given without a timezone is taken as UTC."""
+def as_utc(moment: datetime | None, field: str = "time") -> datetime | None:
+    """A query timestamp in UTC; one given without a timezone is taken as UTC.
+
+    One whose UTC time falls outside years 1-9999 ("0001-01-01T00:00:00+01:00") is refused with 422.
+    """
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise UnprocessableError(f"{field} must be a time whose UTC equivalent lies in years 1 to 9999, "
+                                 f"got {moment.isoformat()!r}", field=field) from None

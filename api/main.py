@@ -19,6 +19,7 @@ from api.config import Settings, get_settings
 from api.db import make_engine
 from api.events.routes import router as webhooks_router
 from api.exports.routes import router as exports_router
+from api.hostile import HostileTextMiddleware
 from api.intake.routes import router as interactions_router
 from api.lab.routes import router as models_router
 from api.lifecycle import exit_with_master
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(PageHeadersMiddleware)
+    app.add_middleware(HostileTextMiddleware)
     # Added last so it runs first: an oversized body is refused before anything else reads it.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
 

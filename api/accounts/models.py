@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 
@@ -34,6 +35,13 @@ class AccountCreate(AccountBase):
     team: str | None = Field(default=None, min_length=1, max_length=100)
     email_domains: list[str] = Field(default_factory=list, max_length=50,
                                      description="senders at these domains are this account's (ingestion)")
+
+    @field_validator("arr")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"arr must be a finite amount, got {value}")
+        return value
 
     @field_validator("email_domains")
     @classmethod

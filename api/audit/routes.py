@@ -30,8 +30,8 @@ def audit_summary(session: SessionDep, user: Auditor, settings: SettingsDep, sin
                   segment: Annotated[str | None, Query(max_length=100)] = None) -> AuditSummary:
     """Agreement, direction, rubber-stamping, anchoring, trends and outcomes over current decisions."""
     thresholds = AuditSettings.from_settings(settings)
-    return service.summary(session=session, team=team_for_filter(user, team), since=as_utc(since),
-                           until=as_utc(until), model_version=model_version, scope=scope, segment=segment,
+    return service.summary(session=session, team=team_for_filter(user, team), since=as_utc(since, "since"),
+                           until=as_utc(until, "until"), model_version=model_version, scope=scope, segment=segment,
                            settings=thresholds)
 
 

@@ -27,7 +27,7 @@ def export_labels(session: SessionDep, user: Exporter, format: Literal["jsonl", 
                   until: datetime | None = None) -> StreamingResponse:
     """Confirmed labels (the current decision per suggestion) with provenance; near duplicates collapsed."""
     own = team_for_filter(user, team)
-    rows = service.confirmed(session=session, team=own, since=as_utc(since), until=as_utc(until))
+    rows = service.confirmed(session=session, team=own, since=as_utc(since, "since"), until=as_utc(until, "until"))
     if format == "csv":
         return StreamingResponse(service.as_csv(rows), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="pulse-labels.csv"'})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import AwareDatetime, ConfigDict, field_validator
 from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -19,6 +19,10 @@ class InteractionKind(StrEnum):
     TICKET = "ticket"
     CALL_NOTE = "call_note"
     CHAT = "chat"
+
+
+FUTURE_SLACK = timedelta(days=1)
+"""How far ahead of this server's clock an occurred_at may be (clocks differ; time zones are mistyped)."""
 
 
 class InteractionBase(SQLModel):
@@ -38,6 +42,21 @@ class InteractionCreate(InteractionBase):
 
     body: str = Field(min_length=1, max_length=200_000)
     occurred_at: AwareDatetime | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _when(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            moment = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(f"occurred_at must be a time whose UTC equivalent lies in years 1 to 9999, "
+                             f"got {value.isoformat()}") from None
+        if moment > utcnow() + FUTURE_SLACK:
+            # A message from the future would pin every later roll-up's recency weighting to itself.
+            raise ValueError(f"occurred_at {value.isoformat()} is in the future; it is when the customer wrote")
+        return moment
 
 
 class Interaction(InteractionBase, table=True):

@@ -61,6 +61,10 @@ def priority_expression(parts: dict[str, ColumnElement[float]]) -> ColumnElement
     return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + parts["renewal"] + parts["arr"] + parts["stale"])
 
 
+MAX_OFFSET = 2**63 - 1
+"""The largest offset a database can skip (a 64-bit integer)."""
+
+
 def encode_cursor(offset: int) -> str:
     """An opaque page cursor."""
     return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
@@ -73,7 +77,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         kind, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
         offset = int(value)
-        if kind != "o" or offset < 0:
+        if kind != "o" or not 0 <= offset <= MAX_OFFSET:
             raise ValueError
     except (ValueError, UnicodeDecodeError):
         raise UnprocessableError(f"cursor {cursor!r} is not a cursor this API gave out", field="cursor") from None

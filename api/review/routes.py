@@ -121,11 +121,12 @@ def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, a
                    label: Label | None = None, suggested_label: Label | None = None, scope: Scope | None = None,
                    segment: Annotated[str | None, Query(max_length=100)] = None, blind: bool | None = None,
                    current: bool | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                   offset: Annotated[int, Query(ge=0)] = 0) -> DecisionsPublic:
+                   offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0) -> DecisionsPublic:
     """Decisions beside their suggestions; the filters reproduce any count of the audit summary."""
     team = confined_team(user)
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
-               "since": as_utc(since), "until": as_utc(until), "label": label, "suggested_label": suggested_label,
+               "since": as_utc(since, "since"), "until": as_utc(until, "until"), "label": label,
+               "suggested_label": suggested_label,
                "scope": scope, "segment": segment, "blind": blind}
     data, count = decisions.get_all(session=session, team=team, filters=filters, current=current, limit=limit,
                                   offset=offset)

@@ -351,10 +351,11 @@ def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_i
     user = allow(viewer, (Role.CSM, Role.LEAD, Role.DATA_SCIENTIST, Role.ADMIN), "read decisions")
     team = confined_team(user)
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
-               "since": as_utc(since), "until": as_utc(until), "label": label, "suggested_label": suggested_label,
+               "since": as_utc(since, "since"), "until": as_utc(until, "until"), "label": label,
+               "suggested_label": suggested_label,
                "scope": scope, "blind": blind}
     data, count = decisions.get_all(session=session, team=team, filters=filters, current=current, limit=200,
-                                    offset=max(offset, 0))
+                                    offset=min(max(offset, 0), queue.MAX_OFFSET))
     names = account_names(session, {d.account_id for d in data})
     people = {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_({d.user_id for d in data})))}
     shown = {k: v for k, v in {**filters, "current": current}.items() if v is not None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -112,3 +114,50 @@ def test_a_blind_suggestion_s_colour_shows_nowhere_until_decided(blind_client: T
     assert decided.status_code == 201
     labelled = {e["id"]: e["label"] for e in suggestion_events()}
     assert labelled[hidden["suggestion"]["id"]] is not None  # decided: its colour may show now
+
+
+HOSTILE_BODIES = [
+    ("/v1/accounts", {"name": "Acme\u0000Corp"}, "body.name"),
+    ("/v1/accounts", {"name": "Acme", "external_id": "crm-\ud800"}, "body.external_id"),
+    ("/v1/suggest", {"texts": ["fine", "broken \udc00 text"]}, "body.texts.1"),
+    ("/v1/suggest", {"texts": ["we are \u0000 furious"]}, "body.texts.0"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field"), HOSTILE_BODIES)
+def test_nul_bytes_and_lone_surrogates_in_a_body_answer_422_naming_the_field(
+        client: TestClient, emea_csm, path: str, body: dict[str, Any], field: str) -> None:
+    answer = client.post(path, headers=emea_csm[1] | {"Content-Type": "application/json"},
+                         content=json.dumps(body).encode())  # json.dumps escapes both as \\u0000 / \\ud800
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == field
+
+
+def test_nul_bytes_in_a_query_or_a_path_answer_422(client: TestClient, make_user, emea_csm) -> None:
+    _, scientist = make_user(Role.DATA_SCIENTIST, None)
+    query = client.get("/v1/decisions?model_version=v%001", headers=emea_csm[1])
+    assert query.status_code == 422 and query.json()["errors"][0]["field"] == "model_version"
+    assert client.post("/v1/models/v%00x/promote", headers=scientist).status_code == 422
+    paired = client.post("/v1/suggest", headers=emea_csm[1], json={"texts": ["Thanks \U0001F389 great job"]})
+    assert paired.status_code == 200  # an emoji is a surrogate pair in JSON, and welcome
+
+
+def test_huge_offsets_extreme_times_and_non_finite_amounts_answer_422(client: TestClient, make_user,
+                                                                       make_account, emea_csm) -> None:
+    _, lead = make_user(Role.LEAD, "emea")
+    huge = 2**63
+    cursor = base64.urlsafe_b64encode(f"o:{huge}".encode()).decode()
+    for url, field in [(f"/v1/suggestions?cursor={cursor}", "cursor"), (f"/v1/decisions?offset={huge}", "offset"),
+                       ("/v1/decisions?since=0001-01-01T00:00:00%2B01:00", "since"),
+                       ("/v1/audit/summary?until=9999-12-31T23:00:00-05:00", "until")]:
+        answer = client.get(url, headers=lead)
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field, (url, answer.text)
+    for arr in ("Infinity", "NaN", "-Infinity"):
+        answer = client.post("/v1/accounts", headers=emea_csm[1] | {"Content-Type": "application/json"},
+                             content=f'{{"name": "Acme", "arr": {arr}}}'.encode())
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "arr", answer.text
+    account = make_account()
+    for when in ("9999-12-31T23:00:00-05:00", "9999-01-01T00:00:00+00:00", "0001-01-01T00:00:00+01:00"):
+        answer = client.post("/v1/interactions", headers=emea_csm[1], json={
+            "account_id": account["id"], "kind": "email", "body": "Hello", "occurred_at": when})
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "occurred_at", answer.text

@@ -56,11 +56,18 @@ def test_a_shadow_version_is_compared_with_people_and_shown_once_promoted(
     hidden = next(iter(silent.values()))
     assert client.get(f"/v1/suggestions/{hidden.id}", headers=headers).status_code == 404
 
-    # People decide three of the four (one of them blind); each decision judges both versions.
+    # People decide three of the four (one of them served blind: blindness is the server's record, so the
+    # test marks the row as a blind serving would); each decision judges both versions.
+    with Session(engine) as session:
+        served_blind = session.get(Suggestion, posted[2]["suggestion"]["id"])
+        assert served_blind is not None
+        served_blind.blind = True
+        session.add(served_blind)
+        session.commit()
     chosen = ["Red", "Green", "Yellow"]
     for item, label, blind in zip(posted, chosen, [False, False, True], strict=False):
         suggestion = item["suggestion"]
-        body = {"label": label, "blind": blind}
+        body = {"label": label}
         if label != suggestion["label"] and not blind:
             body["override_reason"] = "missed_context"
         assert client.post(f"/v1/suggestions/{suggestion['id']}/decisions", headers=headers,
