@@ -20,6 +20,7 @@ from api.pulse.rollup import roll_up
 from api.review import decide as decisions
 from api.users import service as users
 from api.users.models import Role, User
+from api.web import service as web
 from models.classifier import Classifier
 from models.labels import Label
 
@@ -56,7 +57,7 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
     """Load the demo once; on later runs give the demo users fresh keys. Returns (users, loaded_now)."""
     existing = _demo_users(session)
     if existing:
-        return [DemoUser(u.name, u.role, u.team, users.rotate_key(session=session, user=u)) for u in existing], False
+        return [DemoUser(u.name, u.role, u.team, web.revoke(session, u, disable=False) or "") for u in existing], False
 
     rng = random.Random(seed)
     now = utcnow()

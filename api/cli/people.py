@@ -41,6 +41,49 @@ def users_create(name: Annotated[str, typer.Option(help="the person's or integra
     print(key)
 
 
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """List users: id, name, role, team, the first characters of their key, and whether it is disabled."""
+    settings = settings_for(db)
+    with database(settings) as session:
+        people = users.get_all(session=session)
+    print(f"{'id':<6} {'name':<24} {'role':<15} {'team':<12} {'key starts':<12} status")
+    for user in people:
+        print(f"{user.id:<6} {user.name[:24]:<24} {user.role:<15} {user.team or '-':<12} {user.key_prefix + '…':<12} "
+              f"{'disabled' if user.disabled else 'active'}")
+
+
+def _revoke(user_id: int, db: str | None, disable: bool) -> tuple[str, str | None]:
+    """Disable or rotate a user's key, ending their web sessions; (name, new key)."""
+    from api.web import service as web
+
+    settings = settings_for(db)
+    try:
+        with database(settings) as session:
+            user = users.get_or_raise(session=session, user_id=user_id)
+            key = web.revoke(session, user, disable=disable)
+            return user.name, key
+    except PulseError as error:
+        raise fail(error.message) from error
+
+
+@users_app.command("disable")
+def users_disable(user_id: Annotated[int, typer.Argument(help="the id `pulse users list` shows")],
+                  db: DbOption = None) -> None:
+    """Stop a user's key at once and end their web sessions; their decisions stay."""
+    name, _ = _revoke(user_id, db, disable=True)
+    err.print(f"user {user_id} ({name}) disabled: the key answers 401 and web sessions have ended", highlight=False)
+
+
+@users_app.command("rotate-key")
+def users_rotate_key(user_id: Annotated[int, typer.Argument(help="the id `pulse users list` shows")],
+                     db: DbOption = None) -> None:
+    """Give a user a new key (printed once); the old key and their web sessions stop at once."""
+    name, key = _revoke(user_id, db, disable=False)
+    err.print(f"user {user_id} ({name}) has a new key, shown once below; the old one answers 401", highlight=False)
+    print(key)
+
+
 @webhooks_app.command("add")
 def webhooks_add(url: Annotated[str, typer.Argument(help="http(s) URL that receives the events")],
                  events: Annotated[str, typer.Option(help="event types, comma-separated")] = "pulse.changed,pulse.red",

@@ -6,6 +6,7 @@ import time
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
 
 from api.cli.common import (
     DbOption,
@@ -15,6 +16,7 @@ from api.cli.common import (
     fail,
     out,
     prepare_database,
+    safe_url,
     settings_for,
 )
 from api.config import Settings
@@ -56,11 +58,19 @@ def migrate_command(db: DbOption = None) -> None:
 @app.command()
 def demo(host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
          port: Annotated[int, typer.Option(help="port to listen on")] = 8000, db: DbOption = None,
-         serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True) -> None:
+         serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True,
+         force: Annotated[bool, typer.Option("--force", help="load the demo even into a PostgreSQL database or "
+                                                             "with PULSE_ENVIRONMENT=production")] = False) -> None:
     """Load demo accounts, messages and users into a local database, print their keys, and serve."""
     from api.demo import load
 
     settings = settings_for(db)
+    # The demo writes made-up accounts and gives its users new keys: never into production by accident.
+    if not force and make_url(settings.database_url).get_backend_name() != "sqlite":
+        raise fail(f"pulse demo loads made-up data; {safe_url(settings.database_url)} is not a local SQLite file. "
+                   "Use --db sqlite:///demo.db, or --force if you mean it")
+    if not force and settings.environment == "production":
+        raise fail("pulse demo loads made-up data and PULSE_ENVIRONMENT is production; use --force if you mean it")
     prepare_database(settings)
     with database(settings) as session:
         classifier = ModelHolder().active(session)

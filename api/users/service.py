@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from api.errors import UnprocessableError
+from api.errors import NotFoundError, UnprocessableError
 from api.users.models import Role, User
 
 KEY_PREFIX = "pulse_"
@@ -40,13 +40,31 @@ def create(*, session: Session, name: str, role: Role, team: str | None) -> tupl
 
 
 def rotate_key(*, session: Session, user: User) -> str:
-    """Give a user a new key; the old one stops working at once."""
+    """Give a user a new key (in the caller's transaction); the old one stops working once it commits."""
     api_key = new_key()
     user.api_key_hash = hash_key(api_key)
     user.key_prefix = api_key[: len(KEY_PREFIX) + 4]
     session.add(user)
-    session.commit()
     return api_key
+
+
+def get_or_raise(*, session: Session, user_id: int) -> User:
+    """A user by id, or 404."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} not found")
+    return user
+
+
+def get_all(*, session: Session) -> list[User]:
+    """Every user, in the order they were created."""
+    return list(session.exec(select(User).order_by(col(User.id))))
+
+
+def disable(*, session: Session, user: User) -> None:
+    """Stop a user's key at once (in the caller's transaction); the row and its decisions stay."""
+    user.disabled = True
+    session.add(user)
 
 
 def get_by_key(*, session: Session, api_key: str) -> User | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from api.db import utcnow
 from api.users import service as users
@@ -58,6 +58,30 @@ def current(session: Session, cookie: str | None) -> SignedIn | None:
     if user is None or user.disabled:
         return None
     return SignedIn(user=user, csrf_token=row.csrf_token, session_id=row.id)
+
+
+def end_sessions(session: Session, user_id: int) -> int:
+    """Sign a user out everywhere (in the caller's transaction): on a new key or a disabled one."""
+    rows = list(session.exec(select(WebSession).where(WebSession.user_id == user_id)))
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
+def revoke(session: Session, user: User, *, disable: bool) -> str | None:
+    """Disable a user or give them a new key; either way the old key and every web session end at once.
+
+    Returns the new key (shown once) when rotating.
+    """
+    assert user.id is not None
+    end_sessions(session, user.id)
+    if disable:
+        users.disable(session=session, user=user)
+        key = None
+    else:
+        key = users.rotate_key(session=session, user=user)
+    session.commit()
+    return key
 
 
 def sign_out(session: Session, signed_in: SignedIn) -> None:

@@ -14,16 +14,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
-from api.config import Settings
+from api.cli import app
+from api.config import Settings, get_settings
 from api.jobs.models import Job, JobKind
 from api.main import create_app
 from api.observability import JsonFormatter, TextFormatter, safe_error
 from api.suggestions.models import Suggestion
 from api.users.models import Role
 from api.worker import Worker
+from tests.api.test_web import sign_in
 from tests.api.test_webhooks import drain, fast, roll_up, set_pulse
 from tests.receiver import receiving
+
+runner = CliRunner()
 
 
 def test_webhook_urls_and_errors_are_shown_to_admins_only_and_without_secrets(
@@ -161,3 +166,39 @@ def test_huge_offsets_extreme_times_and_non_finite_amounts_answer_422(client: Te
         answer = client.post("/v1/interactions", headers=emea_csm[1], json={
             "account_id": account["id"], "kind": "email", "body": "Hello", "occurred_at": when})
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "occurred_at", answer.text
+
+
+def test_keys_are_listed_rotated_and_disabled_and_their_web_sessions_end(client: TestClient, engine: Engine,
+                                                                        database_url: str, make_user) -> None:
+    csm, headers = make_user(Role.CSM, "emea", "Rotated Rosa")
+    sign_in(client, headers)
+    assert client.get("/app/queue", follow_redirects=False).status_code == 200
+    listed = runner.invoke(app, ["users", "list", "--db", database_url])
+    assert listed.exit_code == 0 and "Rotated Rosa" in listed.stdout
+    assert headers["Authorization"].split()[1] not in listed.stdout  # the key itself is never shown
+
+    rotated = runner.invoke(app, ["users", "rotate-key", str(csm.id), "--db", database_url])
+    assert rotated.exit_code == 0, rotated.output
+    new_key = rotated.stdout.strip().splitlines()[-1]
+    assert new_key.startswith("pulse_")
+    assert client.get("/v1/reasons", headers=headers).status_code == 401  # the old key, at once
+    assert client.get("/v1/reasons", headers={"Authorization": f"Bearer {new_key}"}).status_code == 200
+    assert client.get("/app/queue", follow_redirects=False).status_code == 303  # the web session ended
+
+    sign_in(client, {"Authorization": f"Bearer {new_key}"})
+    disabled = runner.invoke(app, ["users", "disable", str(csm.id), "--db", database_url])
+    assert disabled.exit_code == 0, disabled.output
+    assert client.get("/v1/reasons", headers={"Authorization": f"Bearer {new_key}"}).status_code == 401
+    assert client.get("/app/queue", follow_redirects=False).status_code == 303
+    assert runner.invoke(app, ["users", "disable", "999999", "--db", database_url]).exit_code == 2
+
+
+def test_the_demo_refuses_a_production_database_unless_forced(monkeypatch: pytest.MonkeyPatch,
+                                                               postgresql_url: str) -> None:
+    refused = runner.invoke(app, ["demo", "--no-serve", "--db", postgresql_url])
+    assert refused.exit_code == 2 and "not a local SQLite file" in refused.output
+    monkeypatch.setenv("PULSE_ENVIRONMENT", "production")
+    get_settings.cache_clear()
+    refused = runner.invoke(app, ["demo", "--no-serve", "--db", "sqlite:///never-made.db"])
+    assert refused.exit_code == 2 and "PULSE_ENVIRONMENT is production" in refused.output
+    get_settings.cache_clear()
