@@ -66,7 +66,10 @@ class Settings(BaseSettings):
                                       "running after this many seconds are abandoned and the server exits")
     worker_poll_s: float = Field(default=1.0, gt=0, description="how often an idle worker looks for jobs")
     job_lease_s: float = Field(default=300.0, gt=0, description="a running job not finished by then is retried")
-    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="the whole delivery, from connecting to "
+                                     "the answer's status line")
+    webhook_allow_private: bool = Field(default=False, description="accept webhook hosts on loopback, private, "
+                                        "link-local or metadata addresses (tests, closed networks)")
     webhook_retry_base_s: float = Field(default=10.0, gt=0, description="first retry delay; it doubles")
     webhook_retry_max_s: float = Field(default=3600.0, gt=0, description="longest delay between retries")
     webhook_max_attempts: int = Field(default=10, ge=1)

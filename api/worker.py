@@ -49,8 +49,6 @@ class Worker:
         self.kinds = kinds or list(JobKind)
         self.models = models or ModelHolder()
         self.batch = batch
-        self.http = httpx.Client(timeout=settings.webhook_timeout_s, follow_redirects=False,
-                                 headers={"User-Agent": "Pulse-Webhooks/1.0"})
         self.handlers: dict[JobKind, Callable[[Session, Job], str | None]] = {
             JobKind.WEBHOOK: self.deliver, JobKind.ROLLUP: self.roll_up, JobKind.SCORE: self.score}
 
@@ -74,7 +72,6 @@ class Worker:
                 busy = 0
             if not busy:
                 stop.wait(self.settings.worker_poll_s)
-        self.http.close()
         log.info("worker stopped", extra={"worker": self.name})
 
     def run_job(self, session: Session, job: Job) -> None:
@@ -108,15 +105,43 @@ class Worker:
                    "X-Pulse-Event-Id": str(event.id), "X-Pulse-Delivery": str(job.id),
                    "X-Pulse-Attempt": str(job.attempts), events.SIGNATURE_HEADER: events.sign(endpoint.secret, payload)}
         shown = events.display_url(endpoint.url)  # never the credentials or query, in logs or last_error
-        try:
-            response = self.http.post(endpoint.url, content=payload, headers=headers)
-        except httpx.HTTPError as error:
-            raise RuntimeError(f"{shown}: {type(error).__name__}") from None
-        if response.status_code == 410:
+        refused = events.refused_destination(endpoint.url, self.settings.webhook_allow_private)
+        if refused is not None:  # checked again here: the name may resolve elsewhere now
+            raise PermanentJobError(refused)
+        status = self._post(endpoint.url, payload, headers, shown)
+        if status == 410:
             raise PermanentJobError(f"{shown} answered 410 Gone")
-        if not 200 <= response.status_code < 300:
-            raise RuntimeError(f"{shown} answered {response.status_code}")
+        if not 200 <= status < 300:
+            raise RuntimeError(f"{shown} answered {status}")
         return f"delivered to {shown}"
+
+    def _post(self, url: str, payload: bytes, headers: dict[str, str], shown: str) -> int:
+        """POST and return the answer's status, within webhook_timeout_s overall; the answer's body is never read.
+
+        httpx's timeouts bound each read, so a receiver sending a byte every few seconds would hold the
+        worker for ever: a timer closes the connection when the delivery's time is up. Redirects are not
+        followed.
+        """
+        limit = self.settings.webhook_timeout_s
+        client = httpx.Client(timeout=limit, follow_redirects=False, headers={"User-Agent": "Pulse-Webhooks/1.0"})
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            client.close()
+
+        timer = threading.Timer(limit, expire)
+        timer.start()
+        try:
+            with client.stream("POST", url, content=payload, headers=headers) as response:
+                return response.status_code
+        except Exception as error:  # noqa: BLE001 - a closed client may raise beyond httpx's own errors
+            if expired.is_set():
+                raise RuntimeError(f"{shown}: no answer within {limit:g} s") from None
+            raise RuntimeError(f"{shown}: {type(error).__name__}") from None
+        finally:
+            timer.cancel()
+            client.close()
 
     def roll_up(self, session: Session, job: Job) -> str:
         """Refresh an account's roll-up, unless one made after this request already covers its text."""

@@ -102,8 +102,12 @@ def webhooks_add(url: Annotated[str, typer.Argument(help="http(s) URL that recei
                              for e in error.errors())) from None
     settings = settings_for(db)
     migrate(settings.database_url)
-    with database(settings) as session:
-        created = webhooks.create_endpoint(session, user=ingest_user(session), data=data)
+    try:
+        with database(settings) as session:
+            created = webhooks.create_endpoint(session, user=ingest_user(session), data=data,
+                                               allow_private=settings.webhook_allow_private)
+    except PulseError as error:
+        raise fail(error.message) from error
     err.print(f"webhook {created.id} sends {', '.join(created.event_types)} to {created.url}; verify deliveries "
               "with this secret (shown once):", highlight=False)
     print(created.secret)

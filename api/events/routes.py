@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.deps import SessionDep, require
+from api.deps import SessionDep, SettingsDep, require
 from api.events import service
 from api.events.models import WebhookCreate, WebhookPublic, WebhooksPublic
 from api.ids import IdPath
@@ -17,9 +17,13 @@ Admin = Annotated[User, Depends(require(Role.ADMIN, action="configure webhooks")
 
 
 @router.post("", status_code=201, response_model=WebhookPublic)
-def create_webhook(data: WebhookCreate, session: SessionDep, user: Admin) -> WebhookPublic:
-    """Send account events to a URL. The answer holds the signing secret; it is not shown again."""
-    return service.create_endpoint(session, user=user, data=data)
+def create_webhook(data: WebhookCreate, session: SessionDep, user: Admin, settings: SettingsDep) -> WebhookPublic:
+    """Send account events to a URL. The answer holds the signing secret; it is not shown again.
+
+    The host must resolve to public addresses only (not loopback, private, link-local or metadata ones)
+    unless PULSE_WEBHOOK_ALLOW_PRIVATE=true.
+    """
+    return service.create_endpoint(session, user=user, data=data, allow_private=settings.webhook_allow_private)
 
 
 @router.get("", response_model=WebhooksPublic)

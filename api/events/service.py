@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -21,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
-from api.errors import NotFoundError
+from api.errors import NotFoundError, UnprocessableError
 from api.events.models import Event, EventType, WebhookCreate, WebhookEndpoint, WebhookPublic
 from api.jobs import service as jobs
 from api.jobs.models import Job, JobKind
@@ -78,8 +80,36 @@ def verify_signature(secret: str, header: str, payload: bytes, tolerance_s: int 
     return hmac.compare_digest(sign(secret, payload, t), header)
 
 
-def create_endpoint(session: Session, *, user: User, data: WebhookCreate) -> WebhookPublic:
+def refused_destination(url: str, allow_private: bool) -> str | None:
+    """Why deliveries may not go to this URL's host, or None.
+
+    Unless allowed, every address the host resolves to must be public, so a webhook cannot be aimed at
+    this machine, its network or a cloud metadata service. A host that does not resolve (yet) passes here;
+    each delivery checks again before it connects.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"url must be an http or https URL with a host, got {display_url(url)!r}"
+    if allow_private:
+        return None
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)}
+    except (OSError, ValueError, UnicodeError):
+        return None
+    for address in sorted(addresses):
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global or ip.is_multicast:
+            return (f"url host {parts.hostname!r} resolves to {address}, a loopback, private, link-local or reserved "
+                    "address; webhooks go to public hosts unless PULSE_WEBHOOK_ALLOW_PRIVATE=true")
+    return None
+
+
+def create_endpoint(session: Session, *, user: User, data: WebhookCreate, allow_private: bool) -> WebhookPublic:
     """Configure an endpoint; its signing secret is shown in this answer only."""
+    refused = refused_destination(data.url, allow_private)
+    if refused is not None:
+        raise UnprocessableError(refused, field="url")
     endpoint = WebhookEndpoint(url=data.url, secret="whsec_" + secrets.token_urlsafe(32),
                                event_types=[t.value for t in data.event_types], created_by=user.id or 0)
     session.add(endpoint)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import socketserver
+import threading
+import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -202,3 +205,62 @@ def test_the_demo_refuses_a_production_database_unless_forced(monkeypatch: pytes
     refused = runner.invoke(app, ["demo", "--no-serve", "--db", "sqlite:///never-made.db"])
     assert refused.exit_code == 2 and "PULSE_ENVIRONMENT is production" in refused.output
     get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "169.254.169.254", "10.1.2.3", "[::1]", "0.0.0.0"])
+def test_a_webhook_cannot_be_aimed_at_this_machine_its_network_or_a_metadata_service(
+        engine: Engine, settings: Settings, make_user, host: str) -> None:
+    _, admin = make_user(Role.ADMIN, None)
+    closed = settings.model_copy(update={"webhook_allow_private": False})
+    with TestClient(create_app(closed)) as client:
+        refused = client.post("/v1/webhooks", headers=admin, json={"url": f"http://{host}:8080/hook"})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "url", refused.text
+        assert client.post("/v1/webhooks", headers=admin, json={"url": f"gopher://{host}/"}).status_code == 422
+
+
+class Stalling(socketserver.BaseRequestHandler):
+    """A receiver that answers a byte at a time, slowly, then (if it ever finishes) sends a huge body."""
+
+    sent: ClassVar[list[int]] = []
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        status = b"HTTP/1.1 200 OK\r\nContent-Length: 67108864\r\n\r\n"
+        try:
+            for byte in status if self.server.drip else [status]:  # type: ignore[attr-defined]
+                self.request.sendall(bytes([byte]) if isinstance(byte, int) else byte)
+                time.sleep(0.3 if self.server.drip else 0)  # type: ignore[attr-defined]
+            for _ in range(1024):  # 64 MB in 64 KB pieces, for as long as the worker keeps reading
+                self.request.sendall(b"x" * 65536)
+                Stalling.sent.append(65536)
+        except OSError:
+            return
+
+
+@pytest.mark.parametrize("drip", [True, False])
+def test_a_delivery_has_an_overall_deadline_and_never_reads_the_answer_s_body(
+        engine: Engine, settings: Settings, make_user, make_account, post_message, emea_csm, drip: bool) -> None:
+    _, admin = make_user(Role.ADMIN, None)
+    Stalling.sent.clear()
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Stalling)
+    server.drip = drip  # type: ignore[attr-defined]
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with TestClient(create_app(settings)) as client:
+            url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+            assert client.post("/v1/webhooks", headers=admin, json={"url": url}).status_code == 201
+            account = make_account()
+            post_message(account["id"], "We are furious.")
+            set_pulse(client, emea_csm[1], roll_up(client, emea_csm[1], account["id"]), "Red")
+        worker = Worker(engine, settings.model_copy(update={"webhook_timeout_s": 1.0}), kinds=[JobKind.WEBHOOK])
+        assert worker.run_once() == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    with Session(engine) as session:
+        job = session.exec(select(Job).where(Job.kind == JobKind.WEBHOOK)).one()
+    if drip:  # the status line never finished within the deadline: the connection was closed
+        assert job.status == "pending" and "no answer within 1 s" in (job.last_error or "")
+    else:  # the status was read, the 64 MB body was not
+        assert job.status == "done" and sum(Stalling.sent) < 64 * 1024 * 1024
