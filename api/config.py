@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(default=None, description="artifact directory; default: the shipped model")
     max_body_bytes: int = 256 * 1024
     max_texts_per_request: int = 64
+    login_attempts_per_minute: int = Field(default=10, ge=0, description="sign-in attempts a minute per client "
+                                           "address; 0 turns the limit off")
     rate_limit_per_minute: int = Field(default=1200, ge=0, description="requests a minute per API key, shared by "
                                                                        "every process; 0 turns the limit off")
     batch_max_texts: int = Field(default=32, ge=0, description="0 turns micro-batching off")

@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.models = ModelHolder(settings.batch_max_texts, settings.batch_max_wait_ms / 1000)
     app.state.metrics = Metrics()
-    app.state.limiter = RateLimiter(settings.database_url, settings.rate_limit_per_minute)
+    app.state.limiter = RateLimiter(settings.database_url, settings.rate_limit_per_minute,
+                                    settings.login_attempts_per_minute)
     errors.install(app, html_error=web.error_page, html_prefixes=("/app", "/login", "/logout"))
     for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
                    audit_router, models_router, webhooks_router, exports_router, web.router):

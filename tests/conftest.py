@@ -124,7 +124,7 @@ def settings(database_url: str, tiny_model: Path) -> Settings:
     """Settings for the app under test."""
     # No blind items unless a test asks for them: most tests read the suggested label back.
     return Settings(database_url=database_url, model_dir=tiny_model, log_format="text", log_level="WARNING",
-                    blind_share=0.0, embedded_worker=False, rate_limit_per_minute=0,
+                    blind_share=0.0, embedded_worker=False, rate_limit_per_minute=0, login_attempts_per_minute=0,
                     webhook_allow_private=True)  # the tests' receivers listen on loopback
 
 

@@ -66,6 +66,7 @@ def signed_in(request: Request, session: SessionDep) -> SignedIn:
     if viewer is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target)
+    request.app.state.limiter.hit(viewer.user.api_key_hash[:32])  # pages count against the key's limit too
     return viewer
 
 
@@ -160,7 +161,8 @@ def login_page(request: Request, next: str | None = None) -> HTMLResponse:
 @router.post("/login")
 def login(request: Request, session: SessionDep, settings: SettingsDep, api_key: Annotated[str, Form(max_length=200)],
           csrf_token: CsrfField, next: Annotated[str, Form()] = "/app") -> Response:
-    """Check the key; on success set the session cookie and go on."""
+    """Check the key; on success set the session cookie and go on. Attempts are limited per client address."""
+    request.app.state.limiter.attempt(request.client.host if request.client else "unknown")
     if not web.csrf_ok(request.cookies.get(LOGIN_COOKIE), csrf_token):
         return RedirectResponse(with_query("/login", next=local(next), error="The sign-in form expired; try again."),
                                 status_code=303)

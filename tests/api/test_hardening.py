@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import socketserver
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -264,3 +266,22 @@ def test_a_delivery_has_an_overall_deadline_and_never_reads_the_answer_s_body(
         assert job.status == "pending" and "no answer within 1 s" in (job.last_error or "")
     else:  # the status was read, the 64 MB body was not
         assert job.status == "done" and sum(Stalling.sent) < 64 * 1024 * 1024
+
+
+def test_pages_count_against_the_key_s_limit_and_sign_in_attempts_are_limited_per_address(
+        engine: Engine, settings: Settings, database_url: str, make_user) -> None:
+    _, headers = make_user(Role.CSM, "emea")
+    limited = settings.model_copy(update={"rate_limit_per_minute": 4, "login_attempts_per_minute": 3})
+    with TestClient(create_app(limited)) as client:
+        sign_in(client, headers)  # one sign-in attempt, and one page (/app/models) on the key's count
+        answers = [client.get("/app/queue").status_code for _ in range(4)]
+        assert answers[:3] == [200, 200, 200] and answers[3] == 429
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        tries = [client.post("/login", data={"api_key": "pulse_wrong", "csrf_token": token},
+                             follow_redirects=False).status_code for _ in range(3)]
+        assert tries == [303, 303, 429]  # the first sign-in above was the first of three
+    if database_url.startswith("sqlite"):  # the counters live beside the database, never in it
+        assert Path(engine.url.database + "-ratelimit").is_file()  # type: ignore[operator]
+        with Session(engine) as session:
+            assert session.execute(text("SELECT count(*) FROM rate_limits")).scalar_one() == 0
