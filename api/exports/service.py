@@ -145,9 +145,13 @@ def safe_cell(value: Any) -> str:
 
 
 def as_csv(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """The rows as CSV, a header first, every cell safe from formula injection."""
+    """The rows as CSV, a header first, every cell safe from formula injection.
+
+    Every cell is quoted, so a separator inside one (";=cmd|…" where a spreadsheet splits on ";") cannot
+    start a new cell; a cell that itself starts like a formula gets a leading quote (safe_cell).
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     yield buffer.getvalue()
     for row in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import csv
 import json
 import logging
 import re
@@ -23,12 +24,14 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.config import Settings, get_settings
+from api.exports import service as exports
 from api.jobs.models import Job, JobKind
 from api.main import create_app
 from api.observability import JsonFormatter, TextFormatter, safe_error
-from api.suggestions.models import Suggestion
+from api.suggestions.models import Scope, Suggestion
 from api.users.models import Role
 from api.worker import Worker
+from models.labels import Label
 from tests.api.test_web import sign_in
 from tests.api.test_webhooks import drain, fast, roll_up, set_pulse
 from tests.receiver import receiving
@@ -285,3 +288,27 @@ def test_pages_count_against_the_key_s_limit_and_sign_in_attempts_are_limited_pe
         assert Path(engine.url.database + "-ratelimit").is_file()  # type: ignore[operator]
         with Session(engine) as session:
             assert session.execute(text("SELECT count(*) FROM rate_limits")).scalar_one() == 0
+
+
+def test_every_csv_cell_is_quoted_so_a_separator_inside_cannot_start_a_formula() -> None:
+    rows = [dict.fromkeys(exports.COLUMNS, "") | {"text": "fine;=cmd|' /C calc'!A0", "label": "=1+1"}]
+    written = "".join(exports.as_csv(rows)).splitlines()
+    cells = next(csv.reader([written[1]], delimiter=";"))  # read as a ";" locale's spreadsheet would
+    assert not any(cell.startswith("=") for cell in cells)
+    assert '"\'=1+1"' in written[1] and all(cell.startswith('"') for cell in written[1].split('","')[:1])
+
+
+def test_a_shadow_version_s_red_is_nobody_s_warning_before_a_churn(client: TestClient, engine: Engine,
+                                                                    make_user, make_account) -> None:
+    _, lead = make_user(Role.LEAD, "emea")
+    account = make_account()
+    with Session(engine) as session:
+        version = client.get("/healthz").json()["model_version"]  # any registered version, scoring silently
+        session.add(Suggestion(scope=Scope.ACCOUNT, account_id=account["id"], label=Label.RED, p_red=0.9,
+                               p_yellow=0.05, p_green=0.05, confidence=0.9, margin=0.85, model_version=version,
+                               shadow=True))
+        session.commit()
+    assert client.post(f"/v1/accounts/{account['id']}/outcomes", headers=lead,
+                       json={"kind": "churned", "occurred_on": "2026-11-01"}).status_code == 201
+    outcomes = client.get("/v1/audit/summary", headers=lead).json()["outcomes"]
+    assert outcomes["churned"] == 1 and outcomes["accounts"][0]["model_first_red"] is None

@@ -48,7 +48,8 @@ def test_confirmed_labels_train_a_better_version_that_is_promoted_and_rolled_bac
     _, scientist = make_user(Role.DATA_SCIENTIST, None, "Sam")
     live = client.get("/healthz").json()["model_version"]
     account = make_account(name="Fjord Shipping")
-    start = datetime(2026, 9, 1, tzinfo=UTC)
+    # Messages written over the past months (occurred_at may not lie in the future).
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=150)
 
     def post(n: int, text: str) -> dict[str, Any]:
         response = client.post("/v1/interactions", headers=csm, json={
