@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, event, func
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine, select
 
@@ -47,12 +48,23 @@ class UTCDateTime(TypeDecorator[datetime]):
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL, synchronous=FULL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
+        _owner_only(make_url(url).database)
         # hide_parameters: a failing statement's error (and so the log) never carries its values, which are
         # customer text, keys' hashes or webhook secrets.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+
+
+def _owner_only(database: str | None) -> None:
+    """Create a SQLite file readable and writable by its owner only (it holds keys' hashes and webhook
+    secrets); SQLite gives its -wal and -shm files the same mode. An existing file is left as it is."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -10,6 +10,16 @@ from api.errors import ConflictError, ForbiddenError, NotFoundError, Unprocessab
 from api.policies import can_see
 from api.users.models import Role, User
 
+PUBLIC_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com", "outlook.com",
+    "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "live.com", "msn.com", "icloud.com", "me.com",
+    "mac.com", "aol.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "t-online.de", "mail.ru", "yandex.ru",
+    "yandex.com", "proton.me", "protonmail.com", "zoho.com", "qq.com", "163.com", "126.com", "naver.com",
+    "orange.fr", "free.fr", "laposte.net", "libero.it", "virgilio.it", "wp.pl", "o2.pl", "seznam.cz", "uol.com.br",
+    "bol.com.br", "terra.com.br", "fastmail.com", "hey.com", "mail.com",
+})
+"""Domains whose senders are anyone: never an account's."""
+
 
 def create(*, session: Session, user: User, data: AccountCreate) -> Account:
     """Create an account in the caller's team (an admin names any team)."""
@@ -21,13 +31,23 @@ def create(*, session: Session, user: User, data: AccountCreate) -> Account:
         if data.team is not None and data.team != user.team:
             raise ForbiddenError(f"team: a {user.role} creates accounts only in their own team ({user.team})")
         team = user.team or ""
+    if data.email_domains and user.role not in (Role.ADMIN, Role.LEAD):
+        # A domain routes every ingested mail from it to this account: only a lead or an admin may claim one.
+        raise ForbiddenError(f"email_domains: a {user.role} cannot set an account's e-mail domains; a lead of the "
+                             "team or an admin can")
+    public = sorted(set(data.email_domains) & PUBLIC_MAIL_DOMAINS)
+    if public:
+        raise UnprocessableError(f"email_domains: {public[0]} is a public mail provider; its senders are not one "
+                                 "company, so mail cannot be matched by it", field="email_domains")
     if data.owner_id is not None:
         owner = session.get(User, data.owner_id)
         if owner is None or owner.team != team:
             raise UnprocessableError(f"owner_id {data.owner_id} is not a user of team {team}", field="owner_id")
     taken = session.exec(select(AccountDomain).where(col(AccountDomain.domain).in_(data.email_domains))).all()
     if taken:
-        raise ConflictError(f"email domain {taken[0].domain} already belongs to another account", field="email_domains")
+        # Said alike whichever team holds it: the answer must not tell one team about another's accounts.
+        raise ConflictError(f"email domain {taken[0].domain} is already assigned; an admin can move it",
+                            field="email_domains")
     account = Account(**data.model_dump(exclude={"team", "email_domains"}), team=team)
     session.add(account)
     try:

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import socketserver
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -24,10 +25,12 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.config import Settings, get_settings
+from api.db import migrate
 from api.exports import service as exports
 from api.jobs.models import Job, JobKind
 from api.main import create_app
 from api.observability import JsonFormatter, TextFormatter, safe_error
+from api.ratelimit import RateLimiter
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import Role
 from api.worker import Worker
@@ -312,3 +315,27 @@ def test_a_shadow_version_s_red_is_nobody_s_warning_before_a_churn(client: TestC
                        json={"kind": "churned", "occurred_on": "2026-11-01"}).status_code == 201
     outcomes = client.get("/v1/audit/summary", headers=lead).json()["outcomes"]
     assert outcomes["churned"] == 1 and outcomes["accounts"][0]["model_first_red"] is None
+
+
+def test_only_leads_and_admins_claim_mail_domains_and_never_a_public_provider(client: TestClient, make_user,
+                                                                              emea_csm) -> None:
+    _, lead = make_user(Role.LEAD, "emea")
+    _, rival_lead = make_user(Role.LEAD, "americas")
+    refused = client.post("/v1/accounts", headers=emea_csm[1], json={"name": "A", "email_domains": ["acme.example"]})
+    assert refused.status_code == 403 and "email_domains" in refused.json()["detail"]
+    public = client.post("/v1/accounts", headers=lead, json={"name": "A", "email_domains": ["gmail.com"]})
+    assert public.status_code == 422 and public.json()["errors"][0]["field"] == "email_domains"
+    assert client.post("/v1/accounts", headers=lead, json={"name": "A", "email_domains": ["acme.example"]}
+                       ).status_code == 201
+    taken = client.post("/v1/accounts", headers=rival_lead, json={"name": "B", "email_domains": ["acme.example"]})
+    assert taken.status_code == 409 and "team" not in taken.json()["detail"] and "emea" not in taken.json()["detail"]
+
+
+def test_a_new_sqlite_database_and_its_counters_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'private.db'}"
+    migrate(url)
+    limiter = RateLimiter(url, per_minute=5)
+    limiter.hit("someone")
+    limiter.close()
+    for name in ("private.db", "private.db-ratelimit"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
