@@ -20,6 +20,7 @@ from api.accounts.models import Account
 from api.decisions.models import Decision
 from api.errors import NotFoundError
 from api.interactions.models import Interaction
+from api.outcomes.models import Outcome
 from api.suggestions.models import Suggestion
 
 ERASED = "[erased]"
@@ -33,6 +34,7 @@ class Erasure:
     interactions: int
     suggestions: int
     decision_notes: int
+    outcome_notes: int
 
 
 def erase_account(engine: Engine, account_id: int) -> Erasure:
@@ -48,10 +50,13 @@ def erase_account(engine: Engine, account_id: int) -> Erasure:
                                       .values(explanation=[]))
         notes = session.execute(update(Decision).where(col(Decision.account_id) == account_id)
                                 .where(col(Decision.note).is_not(None)).values(note=None))
+        outcome_notes = session.execute(update(Outcome).where(col(Outcome.account_id) == account_id)
+                                        .where(col(Outcome.note).is_not(None)).values(note=None))
         session.commit()
         result = Erasure(account_id=account_id, interactions=int(interactions.rowcount),  # type: ignore[attr-defined]
                          suggestions=int(suggestions.rowcount),  # type: ignore[attr-defined]
-                         decision_notes=int(notes.rowcount))  # type: ignore[attr-defined]
+                         decision_notes=int(notes.rowcount),  # type: ignore[attr-defined]
+                         outcome_notes=int(outcome_notes.rowcount))  # type: ignore[attr-defined]
     _compact(engine)
     return result
 
@@ -64,4 +69,4 @@ def _compact(engine: Engine) -> None:
             connection.execute(text("VACUUM"))
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         else:
-            connection.execute(text("VACUUM interactions, suggestions, decisions"))
+            connection.execute(text("VACUUM interactions, suggestions, decisions, outcomes"))

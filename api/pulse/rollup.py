@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import and_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
@@ -54,10 +55,15 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     order = np.argsort(-contribution)[:5]
     # A message whose suggestion is served blind keeps its colour to itself here too.
     blind = [bool(s is not None and s.blind) for _, s in rows]
+    # The snippets are read again under a share lock just before writing: an erasure that ran meanwhile
+    # (or runs now, and so waits for this transaction) leaves no erased text in the new explanation.
+    top = [interactions[i].id for i in order]
+    bodies = dict(session.execute(sa_select(col(Interaction.id), col(Interaction.body))
+                                  .where(col(Interaction.id).in_(top)).with_for_update(read=True)).all())
     explanation = [
         {"interaction_id": interactions[i].id, "weight": round(float(contribution[i]), 4),
          "label": None if blind[i] else LABELS[int(np.argmax(probs[i]))].value,
-         "occurred_at": interactions[i].occurred_at.isoformat(), "text": interactions[i].body[:280]}
+         "occurred_at": interactions[i].occurred_at.isoformat(), "text": bodies[interactions[i].id][:280]}
         for i in order
     ]
     assert account.id is not None

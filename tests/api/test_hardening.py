@@ -339,3 +339,19 @@ def test_a_new_sqlite_database_and_its_counters_are_readable_by_their_owner_only
     limiter.close()
     for name in ("private.db", "private.db-ratelimit"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+
+
+def test_erasure_covers_outcome_notes_too(client: TestClient, engine: Engine, make_user, make_account,
+                                          database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PULSE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    _, lead = make_user(Role.LEAD, "emea")
+    account = make_account()
+    assert client.post(f"/v1/accounts/{account['id']}/outcomes", headers=lead, json={
+        "kind": "churned", "occurred_on": "2026-11-01", "note": "Zebediah said the CFO left"}).status_code == 201
+    erased = runner.invoke(app, ["erase", "--account", str(account["id"]), "--yes", "--db", database_url])
+    assert erased.exit_code == 0 and '"outcome_notes": 1' in erased.stdout, erased.output
+    with engine.connect() as connection:
+        notes = connection.execute(text("SELECT note FROM outcomes")).scalars().all()
+    assert notes == [None]
+    get_settings.cache_clear()
