@@ -96,8 +96,25 @@ def render(request: Request, name: str, viewer: SignedIn | None, status: int = 2
     """A page, with the viewer and the CSRF token every form needs."""
     base = {"me": viewer.user if viewer else None, "csrf": viewer.csrf_token if viewer else "",
             "labels": [label.value for label in LABELS], "path": request.url.path,
-            "error": request.query_params.get("error"), "notice": request.query_params.get("notice")}
+            "error": _message(request, viewer, "error"), "notice": _message(request, viewer, "notice")}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+
+SIGN_IN_MESSAGES = frozenset({"The sign-in form expired; try again.", "That API key is unknown or disabled.",
+                              "Signed out."})
+"""The only texts a page shows from its query string without a seal: the sign-in page's own."""
+
+
+def _message(request: Request, viewer: SignedIn | None, name: str) -> str | None:
+    """An error or notice from the query string, if this server wrote it for this session (content spoofing:
+    a link must not put "re-enter your key at http://evil…" on a Pulse page)."""
+    text = request.query_params.get(name)
+    if not text:
+        return None
+    if text in SIGN_IN_MESSAGES:
+        return text
+    seal = request.query_params.get(f"{name}_seal", "")
+    return text if viewer is not None and web.csrf_ok(web.seal(viewer.csrf_token, text), seal) else None
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
@@ -242,12 +259,13 @@ def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings:
         deciding.decide(session=session, user=user, suggestion_id=suggestion_id, data=data,
                          idempotency_key=idempotency_key or None, settings=settings)
     except ValueError as error:
-        return _back(back, error=str(error))
+        return _back(back, viewer, error=str(error))
     except PulseError as error:
         if error.status == 404:
             raise
-        return _back(back, error=error.message)
-    return _back(back, notice=f"Decision on suggestion {suggestion_id} recorded: {chosen.value if chosen else ''}.")
+        return _back(back, viewer, error=error.message)
+    recorded = f"Decision on suggestion {suggestion_id} recorded: {chosen.value if chosen else ''}."
+    return _back(back, viewer, notice=recorded)
 
 
 def _viewed(value: str) -> int | None:
@@ -257,9 +275,11 @@ def _viewed(value: str) -> int | None:
         return None
 
 
-def _back(path: str, **params: str) -> RedirectResponse:
+def _back(path: str, viewer: SignedIn, **messages: str) -> RedirectResponse:
+    """Redirect with an error or notice, sealed for this session so that no link can put words on a page."""
     joiner = "&" if "?" in path else "?"
-    query = "&".join(f"{k}={quote(v)}" for k, v in params.items())
+    sealed = {**messages, **{f"{k}_seal": web.seal(viewer.csrf_token, v) for k, v in messages.items()}}
+    query = "&".join(f"{k}={quote(v)}" for k, v in sealed.items())
     return RedirectResponse(f"{path}{joiner}{query}", status_code=303)
 
 
@@ -309,8 +329,8 @@ def roll_up(account_id: IdPath, session: SessionDep, viewer: Viewer, settings: S
     try:
         made = rollup.roll_up(session=session, account=account, classifier=classifier, settings=settings)
     except UnprocessableError as error:
-        return _back(back, error=error.message)
-    return _back(back, notice=f"Roll-up suggestion {made.id} made from the recent interactions.")
+        return _back(back, viewer, error=error.message)
+    return _back(back, viewer, notice=f"Roll-up suggestion {made.id} made from the recent interactions.")
 
 
 # --- lead: the audit -------------------------------------------------------------------------------------
@@ -392,8 +412,8 @@ def promote(version: str, request: Request, session: SessionDep, viewer: Viewer,
         promoted = promotion.promote(session=session, version=version, holder=request.app.state.models,
                                      force=force == "on")
     except ConflictError as error:
-        return _back("/app/models", error=error.message)
-    return _back("/app/models", notice=f"{promoted.version} is now active.")
+        return _back("/app/models", viewer, error=error.message)
+    return _back("/app/models", viewer, notice=f"{promoted.version} is now active.")
 
 
 @router.post("/app/models/rollback")
@@ -404,5 +424,5 @@ def rollback(session: SessionDep, viewer: Viewer, csrf_token: CsrfField) -> Resp
     try:
         restored = model_versions.rollback(session=session)
     except ConflictError as error:
-        return _back("/app/models", error=error.message)
-    return _back("/app/models", notice=f"Rolled back: {restored.version} is active again.")
+        return _back("/app/models", viewer, error=error.message)
+    return _back("/app/models", viewer, notice=f"Rolled back: {restored.version} is active again.")

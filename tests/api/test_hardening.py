@@ -357,3 +357,19 @@ def test_erasure_covers_outcome_notes_too(client: TestClient, engine: Engine, ma
         notes = connection.execute(text("SELECT note FROM outcomes")).scalars().all()
     assert notes == [None]
     get_settings.cache_clear()
+
+
+def test_a_link_cannot_put_words_on_a_page(client: TestClient, emea_csm, make_account, post_message) -> None:
+    posted = post_message(make_account()["id"], "The export failed again.")
+    token = sign_in(client, emea_csm[1])
+    spoof = "Session expired: re-enter your key at http://evil.example"
+    page = client.get("/app/queue", params={"error": spoof, "notice": spoof})
+    assert page.status_code == 200 and "evil.example" not in page.text
+    forged = client.get("/app/queue", params={"error": spoof, "error_seal": "0" * 32})
+    assert "evil.example" not in forged.text
+    # What the server itself says after a form is shown, sealed for this session only.
+    done = client.post(f"/app/suggestions/{posted['suggestion']['id']}/decide",
+                       data={"csrf_token": token, "label": posted["suggestion"]["label"]})
+    assert done.status_code == 200 and f"Decision on suggestion {posted['suggestion']['id']} recorded" in done.text
+    login = client.get("/login", params={"error": "That API key is unknown or disabled."})
+    assert "That API key is unknown or disabled." in login.text  # the sign-in page's own fixed messages show
