@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlmodel import Session
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api import errors
 from api.audit.routes import router as audit_router
@@ -36,6 +37,12 @@ from api.web import routes as web
 from api.worker import start_in_thread
 
 log = logging.getLogger("pulse.app")
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Pulse API</title>
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script><script src="/static/docs.js"></script></body></html>
+"""
 
 
 @asynccontextmanager
@@ -61,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
     exit_with_master(grace_s=settings.shutdown_timeout_s + 5)  # a worker must not outlive its master
-    app = FastAPI(title="Pulse", version="1.0", lifespan=lifespan,
+    # /docs is served below from Pulse's own copy of Swagger UI: FastAPI's loads it from a CDN, which the
+    # pages' Content-Security-Policy (scripts from this server only) blocks, and which a closed network lacks.
+    app = FastAPI(title="Pulse", version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Suggested Red / Yellow / Green sentiment for customer accounts, "
                               "with every human decision recorded beside the suggestion.")
     app.state.settings = settings
@@ -74,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
                    audit_router, models_router, webhooks_router, exports_router, web.router):
         app.include_router(router)
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
 
     @app.exception_handler(web.SignInRequired)
@@ -98,6 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def metrics(request: Request) -> Response:
         """Prometheus metrics."""
         return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """The interactive API documentation, every asset from this server."""
+        return HTMLResponse(DOCS_PAGE)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

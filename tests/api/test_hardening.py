@@ -373,3 +373,13 @@ def test_a_link_cannot_put_words_on_a_page(client: TestClient, emea_csm, make_ac
     assert done.status_code == 200 and f"Decision on suggestion {posted['suggestion']['id']} recorded" in done.text
     login = client.get("/login", params={"error": "That API key is unknown or disabled."})
     assert "That API key is unknown or disabled." in login.text  # the sign-in page's own fixed messages show
+
+
+def test_the_api_docs_load_every_asset_from_pulse_itself(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/static/") for a in assets), assets
+    assert all(client.get(a).status_code == 200 for a in assets)
+    assert "openapi.json" in client.get("/static/docs.js").text
+    assert client.get("/redoc").status_code == 404  # it would need a CDN; /docs is the documentation
