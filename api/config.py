@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(default=None, description="artifact directory; default: the shipped model")
     max_body_bytes: int = 256 * 1024
     max_texts_per_request: int = 64
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["*"], description="Host header values the server "
+                                     "answers (e.g. [\"pulse.example.com\"]); others get 400. * allows any")
     login_attempts_per_minute: int = Field(default=10, ge=0, description="sign-in attempts a minute per client "
                                            "address; 0 turns the limit off")
     rate_limit_per_minute: int = Field(default=1200, ge=0, description="requests a minute per API key, shared by "

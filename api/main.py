@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlmodel import Session
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api import errors
@@ -70,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     exit_with_master(grace_s=settings.shutdown_timeout_s + 5)  # a worker must not outlive its master
     # /docs is served below from Pulse's own copy of Swagger UI: FastAPI's loads it from a CDN, which the
     # pages' Content-Security-Policy (scripts from this server only) blocks, and which a closed network lacks.
+    # redirect_slashes=False: "/v1/accounts/" is a 404, not a redirect built from the request's Host header.
     app = FastAPI(title="Pulse", version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  redirect_slashes=False,
                   description="Suggested Red / Yellow / Green sentiment for customer accounts, "
                               "with every human decision recorded beside the suggestion.")
     app.state.settings = settings
@@ -93,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(PageHeadersMiddleware)
     app.add_middleware(HostileTextMiddleware)
+    if settings.allowed_hosts != ["*"]:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     # Added last so it runs first: an oversized body is refused before anything else reads it.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
 

@@ -383,3 +383,14 @@ def test_the_api_docs_load_every_asset_from_pulse_itself(client: TestClient) -> 
     assert all(client.get(a).status_code == 200 for a in assets)
     assert "openapi.json" in client.get("/static/docs.js").text
     assert client.get("/redoc").status_code == 404  # it would need a CDN; /docs is the documentation
+
+
+def test_no_redirect_is_built_from_the_host_header_and_allowed_hosts_are_enforced(
+        engine: Engine, settings: Settings, emea_csm) -> None:
+    with TestClient(create_app(settings)) as client:
+        slashed = client.get("/v1/accounts/", headers=emea_csm[1] | {"Host": "evil.example"}, follow_redirects=False)
+        assert slashed.status_code == 404 and "evil.example" not in slashed.headers.get("location", "")
+    pinned = settings.model_copy(update={"allowed_hosts": ["pulse.example.com"]})
+    with TestClient(create_app(pinned), base_url="http://pulse.example.com") as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
