@@ -53,22 +53,25 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     column = LABELS.index(prediction.label)
     contribution = weights * probs[:, column] / weights.sum()
     order = np.argsort(-contribution)[:5]
-    # A message whose suggestion is served blind keeps its colour to itself here too.
-    blind = [bool(s is not None and s.blind) for _, s in rows]
-    # The snippets are read again under a share lock just before writing: an erasure that ran meanwhile
-    # (or runs now, and so waits for this transaction) leaves no erased text in the new explanation.
+    assert account.id is not None
+    suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=[],
+                                 blind_share=settings.blind_share)
+    session.add(suggestion)
+    session.flush()
+    # The snippets are read only now, inside this write (and under a share lock on PostgreSQL): an erasure
+    # committed before shows here as erased text, and one that comes after waits for this transaction and
+    # then empties this explanation too. Either way no erased text survives in it.
     top = [interactions[i].id for i in order]
     bodies = dict(session.execute(sa_select(col(Interaction.id), col(Interaction.body))
                                   .where(col(Interaction.id).in_(top)).with_for_update(read=True)).all())
-    explanation = [
+    # A message whose suggestion is served blind keeps its colour to itself here too.
+    blind = [bool(s is not None and s.blind) for _, s in rows]
+    suggestion.explanation = [
         {"interaction_id": interactions[i].id, "weight": round(float(contribution[i]), 4),
          "label": None if blind[i] else LABELS[int(np.argmax(probs[i]))].value,
          "occurred_at": interactions[i].occurred_at.isoformat(), "text": bodies[interactions[i].id][:280]}
         for i in order
     ]
-    assert account.id is not None
-    suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=explanation,
-                                 blind_share=settings.blind_share)
     session.add(suggestion)
     session.flush()
     supersede(session, suggestion, (col(Suggestion.account_id) == account.id,
