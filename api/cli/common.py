@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from api.config import Settings, get_settings
 from api.db import make_engine, migrate
-from api.errors import NotFoundError
+from api.errors import NotFoundError, PulseError
 from api.model_versions import resolve
 from api.model_versions import service as model_versions
 from models import registry
@@ -110,11 +110,16 @@ def progress_bar() -> Progress:
 
 @contextmanager
 def database(settings: Settings) -> Iterator[Session]:
-    """A session on the configured database, its engine disposed of at the end: every command's one way in."""
+    """A session on the configured database, its engine disposed of at the end: every command's one way in.
+
+    A domain error raised inside (a missing version, a refused promotion) ends the command with its message.
+    """
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
             yield session
+    except PulseError as error:
+        raise fail(error.message) from error
     finally:
         engine.dispose()
 

@@ -17,7 +17,6 @@ from api.cli.common import (
     webhooks_app,
 )
 from api.db import migrate
-from api.errors import PulseError
 from api.users import service as users
 from api.users.models import Role
 
@@ -32,8 +31,6 @@ def users_create(name: Annotated[str, typer.Option(help="the person's or integra
     try:
         with database(settings) as session:
             user, key = users.create(session=session, name=name, role=role, team=team)
-    except PulseError as error:
-        raise fail(error.message) from error
     except (OperationalError, ProgrammingError) as error:
         raise fail(f"the database is not ready ({error.orig}); run `pulse migrate` first") from error
     err.print(f"created user {user.id} ({user.name}, {user.role}, team {user.team or '-'}); "
@@ -58,13 +55,10 @@ def _revoke(user_id: int, db: str | None, disable: bool) -> tuple[str, str | Non
     from api.web import service as web
 
     settings = settings_for(db)
-    try:
-        with database(settings) as session:
-            user = users.get_or_raise(session=session, user_id=user_id)
-            key = web.revoke(session, user, disable=disable)
-            return user.name, key
-    except PulseError as error:
-        raise fail(error.message) from error
+    with database(settings) as session:
+        user = users.get_or_raise(session=session, user_id=user_id)
+        key = web.revoke(session, user, disable=disable)
+        return user.name, key
 
 
 @users_app.command("disable")
@@ -102,12 +96,9 @@ def webhooks_add(url: Annotated[str, typer.Argument(help="http(s) URL that recei
                              for e in error.errors())) from None
     settings = settings_for(db)
     migrate(settings.database_url)
-    try:
-        with database(settings) as session:
-            created = webhooks.create_endpoint(session, user=ingest_user(session), data=data,
-                                               allow_private=settings.webhook_allow_private)
-    except PulseError as error:
-        raise fail(error.message) from error
+    with database(settings) as session:
+        created = webhooks.create_endpoint(session, user=ingest_user(session), data=data,
+                                           allow_private=settings.webhook_allow_private)
     err.print(f"webhook {created.id} sends {', '.join(created.event_types)} to {created.url}; verify deliveries "
               "with this secret (shown once):", highlight=False)
     print(created.secret)
@@ -132,9 +123,6 @@ def webhooks_remove(webhook_id: Annotated[int, typer.Argument(help="the id `puls
     from api.events import service as webhooks
 
     settings = settings_for(db)
-    try:
-        with database(settings) as session:
-            webhooks.deactivate(session, webhook_id)
-    except PulseError as error:
-        raise fail(str(error)) from error
+    with database(settings) as session:
+        webhooks.deactivate(session, webhook_id)
     err.print(f"webhook {webhook_id} deactivated", highlight=False)

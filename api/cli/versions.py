@@ -27,7 +27,6 @@ from api.cli.common import (
     settings_for,
 )
 from api.config import Settings
-from api.errors import PulseError
 from api.lab import promotion
 from api.model_versions import resolve
 from api.model_versions import service as model_versions
@@ -231,7 +230,7 @@ def models_promote(version: Annotated[str, typer.Argument(help="a registered ver
     try:
         with database(settings) as session:
             promoted = promotion.promote(session=session, version=version, force=force, holder=ModelHolder())
-    except (PulseError, ArtifactError) as error:
+    except ArtifactError as error:
         raise fail(str(error)) from error
     err.print(f"{promoted.version} is now active", highlight=False)
 
@@ -240,11 +239,8 @@ def models_promote(version: Annotated[str, typer.Argument(help="a registered ver
 def models_rollback(db: DbOption = None) -> None:
     """Make the previously active version active again; running servers switch on their next request."""
     settings = settings_for(db)
-    try:
-        with database(settings) as session:
-            version = model_versions.rollback(session=session).version
-    except PulseError as error:
-        raise fail(str(error)) from error
+    with database(settings) as session:
+        version = model_versions.rollback(session=session).version
     err.print(f"rolled back: {version} is active again", highlight=False)
 
 
@@ -279,7 +275,7 @@ def models_shadow(version: Annotated[str, typer.Argument(help="a registered vers
     try:
         with database(settings) as session:
             model_versions.shadow(session=session, version=version)
-    except (PulseError, ArtifactError) as error:
+    except ArtifactError as error:
         raise fail(str(error)) from error
     err.print(f"{version} now scores new text in shadow; workers store its suggestions silently",
               highlight=False)

@@ -119,10 +119,11 @@ def create_endpoint(session: Session, *, user: User, data: WebhookCreate, allow_
 
 
 def public(endpoint: WebhookEndpoint, with_secret: bool = False) -> WebhookPublic:
-    """An endpoint as the API shows it."""
+    """An endpoint as the API shows it: its URL without credentials or query, which may carry secrets."""
     assert endpoint.id is not None
-    return WebhookPublic(id=endpoint.id, url=endpoint.url, event_types=endpoint.event_types, active=endpoint.active,
-                         created_at=endpoint.created_at, secret=endpoint.secret if with_secret else None)
+    return WebhookPublic(id=endpoint.id, url=display_url(endpoint.url), event_types=endpoint.event_types,
+                         active=endpoint.active, created_at=endpoint.created_at,
+                         secret=endpoint.secret if with_secret else None)
 
 
 def get_all(session: Session) -> list[WebhookPublic]:

@@ -70,6 +70,7 @@ def test_webhook_urls_and_errors_are_shown_to_admins_only_and_without_secrets(
         assert "url" not in seen and "last_error" not in seen and seen["status"] == "done"
     [shown] = deliveries(admin)
     assert shown["url"] == f"http://{host}/hooks/pulse"
+    assert [w["url"] for w in client.get("/v1/webhooks", headers=admin).json()["data"]] == [shown["url"]]
     with Session(engine) as session:
         errors = [j.last_error or "" for j in session.exec(select(Job).where(Job.kind == JobKind.WEBHOOK))]
     for secret in ("hook-pass", "s3cret-token"):
