@@ -15,16 +15,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from api.accounts.models import Account, AccountDomain
 from api.config import Settings
-from api.errors import PulseError
+from api.errors import PulseError, describe_validation_error
 from api.intake import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.users import service as users
 from api.users.models import Role, User
 from models.classifier import Classifier
+from pipelines.clean import clean_text
 from pipelines.ingest.readers import BadRecord, RawMessage, Record
 
 INGEST_USER = "pulse ingest"
@@ -82,6 +84,22 @@ class Matcher:
                     return self.by_domain[domain], "domain"
                 reasons.append(f"sender domain {domain!r} belongs to no account" if domain else "no sender address")
         return None, "; ".join(reasons)
+
+
+MAX_BODY = 200_000
+"""The longest body an interaction stores (as the API accepts)."""
+
+
+def bounded_body(body: str) -> str:
+    """A body of at most MAX_BODY characters: a longer one is cleaned first (quoted history goes), and what is
+    still too long keeps its first MAX_BODY characters, cut at the last line break before them."""
+    if len(body) <= MAX_BODY:
+        return body
+    cleaned = clean_text(body)
+    if len(cleaned) <= MAX_BODY:
+        return cleaned
+    cut = cleaned.rfind("\n", 0, MAX_BODY)
+    return cleaned[: cut if cut > MAX_BODY // 2 else MAX_BODY]
 
 
 def ingest_user(session: Session) -> User:
@@ -157,10 +175,20 @@ def ingest(*, session: Session, records: Iterable[Record], classifier: Classifie
             report.unmatched.append({"source": record.source, "source_id": record.source_id,
                                      "account": record.account, "sender": record.sender, "reason": how})
             continue
-        data = InteractionCreate(account_id=account_id, kind=InteractionKind(record.kind), body=record.body,
-                                 subject=(record.subject or None) and record.subject[:1000],
-                                 author=(record.sender or None) and (record.sender or "")[:300],
-                                 occurred_at=record.occurred_at, external_id=record.source_id[:300])
+        body = bounded_body(record.body)
+        if not body.strip():
+            report.counts["empty_after_cleaning"] += 1
+            continue
+        try:
+            data = InteractionCreate(account_id=account_id, kind=InteractionKind(record.kind), body=body,
+                                     subject=(record.subject or None) and record.subject[:1000],
+                                     author=(record.sender or None) and (record.sender or "")[:300],
+                                     occurred_at=record.occurred_at, external_id=record.source_id[:300])
+        except ValidationError as error:  # one message's bad field is its own error, never the run's
+            report.counts["errors"] += 1
+            report.errors.append({"source": record.source, "error": "; ".join(
+                describe_validation_error(dict(e))["message"] for e in error.errors())})
+            continue
         batch.append((data, how, record.source))
         if len(batch) >= batch_size:
             flush()

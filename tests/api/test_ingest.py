@@ -174,3 +174,35 @@ def test_bench_ingest_stores_every_generated_message_and_accounts_for_each_stage
     # Signatures, quoted replies and markup of the generated mail are gone before storage.
     assert len(bodies) == 300 and len(scored) == 300
     assert not any("Head of Operations" in b or "wrote:" in b or "<p>" in b for b in bodies)
+
+
+def eml(path: Path, message_id: str, body: str, date: str = "Tue, 04 Mar 2025 10:02:00 +0000") -> None:
+    path.write_text(f"From: Ana Souza <ana@northwind.example>\nTo: support@pulse-vendor.example\n"
+                    f"Subject: Export\nDate: {date}\nMessage-ID: {message_id}\n"
+                    f"Content-Type: text/plain; charset=utf-8\n\n{body}\n", encoding="utf-8")
+
+
+def test_an_empty_an_oversized_or_a_future_dated_mail_never_stops_the_run(database: str, tmp_path: Path) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    eml(folder / "1-empty.eml", "<empty@northwind.example>", "")
+    huge = "\n".join(f"Line {n}: the nightly export failed again and the finance team is blocked."
+                     for n in range(4000))
+    eml(folder / "2-huge.eml", "<huge@northwind.example>", huge)  # about 290,000 characters
+    eml(folder / "3-future.eml", "<future@northwind.example>", "Hello from the future.",
+        "Tue, 04 Mar 2092 10:02:00 +0000")
+    eml(folder / "4-fine.eml", "<fine@northwind.example>", "The new dashboards are great, thank you.")
+    result = runner.invoke(app, ["ingest", str(folder), "--db", database, "--report", str(tmp_path / "u.jsonl")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["read"] == 4 and summary.get("created") == 2, summary
+    assert summary.get("empty_after_cleaning") == 1 and summary.get("errors") == 1
+    assert "3-future.eml" in summary["errors_shown"][0]["source"]
+    assert "occurred_at" in summary["errors_shown"][0]["error"]
+    engine = make_engine(database)
+    with Session(engine) as session:
+        stored = {i.external_id: i for i in session.exec(select(Interaction))}
+    engine.dispose()
+    assert set(stored) == {"<huge@northwind.example>", "<fine@northwind.example>"}
+    kept = stored["<huge@northwind.example>"].body
+    assert 100_000 < len(kept) <= 200_000 and kept.startswith("Line 0:") and kept.endswith("blocked.")
