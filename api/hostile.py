@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.limits import send_json
+
 _SUSPECT = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]", re.IGNORECASE)
 _BAD = re.compile("[\x00\ud800-\udfff]")
 
@@ -97,7 +99,4 @@ class HostileTextMiddleware:
     @staticmethod
     async def _refuse(send: Send, field: str) -> None:
         message = f"{field} holds a NUL character or a lone surrogate, which no text can store"
-        body = json.dumps({"detail": message, "errors": [{"field": field, "message": message}]}).encode()
-        await send({"type": "http.response.start", "status": 422,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, 422, {"detail": message, "errors": [{"field": field, "message": message}]})

@@ -73,27 +73,27 @@ def tail(path: Path, limit: int = 4000) -> str:
     return data[-limit:].decode("utf-8", "replace")
 
 
+def _stat(path: Path) -> list[str] | None:
+    """A process's /proc stat fields after its name (state first, then the parent pid); None if it is gone."""
+    try:
+        stat = path.read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may hold spaces: the fields start after the last ")".
+    return stat[stat.rindex(")") + 2:].split()
+
+
 def children(pid: int) -> list[int]:
     """The live processes whose parent is pid (from /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name is in parentheses and may hold spaces; the parent pid is the 2nd field after it.
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
+        fields = _stat(entry / "stat") if entry.name.isdigit() else None
+        if fields and int(fields[1]) == pid and fields[0] != "Z":
             found.append(int(entry.name))
     return found
 
 
 def alive(pid: int) -> bool:
     """Whether pid is a live (not zombie) process."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+    fields = _stat(Path(f"/proc/{pid}/stat"))
+    return fields is not None and fields[0] != "Z"
