@@ -40,6 +40,12 @@ def bad_field(pairs: Iterator[tuple[str, str]]) -> str | None:
     return next((field for field, text in pairs if _BAD.search(text)), None)
 
 
+def scrubbed(text: str) -> str:
+    """Text with its NULs and lone surrogates removed: what ingestion stores of mail that carries them
+    (the API refuses such text instead, so a client learns; a mailbox cannot be told)."""
+    return _BAD.sub("", text)
+
+
 class HostileTextMiddleware:
     """422 for a NUL or a lone surrogate anywhere in a request's path, query or body."""
 

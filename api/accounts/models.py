@@ -11,8 +11,10 @@ from sqlalchemy import Column, Date, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
+from pipelines.ingest.addresses import DomainError, ascii_domain
 
-DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})")
+"""A host name in ASCII: internationalised domains are given in Unicode or punycode and stored as punycode."""
 
 
 class AccountBase(SQLModel):
@@ -47,8 +49,11 @@ class AccountCreate(AccountBase):
     @classmethod
     def _domains(cls, value: list[str]) -> list[str]:
         cleaned = []
-        for domain in value:
-            domain = domain.strip().lower().removeprefix("@")
+        for given in value:
+            try:
+                domain = ascii_domain(given)
+            except DomainError as error:
+                raise ValueError(str(error)) from None
             if not DOMAIN.fullmatch(domain):
                 raise ValueError(f"{domain!r} is not an e-mail domain like example.com")
             cleaned.append(domain)

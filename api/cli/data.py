@@ -41,9 +41,16 @@ class IngestFormat(StrEnum):
 
 
 @app.command()
-def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folders, .mbox, .jsonl or .csv")],
+def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files, folders of them or Maildirs, .mbox, .jsonl, "
+                                                           ".csv, or help-desk JSON files or folders")],
            format: Annotated[IngestFormat | None, typer.Option("--format", help="default: from each name")] = None,
-           match: Annotated[str, typer.Option(help="how to find the account, in order")] = "external_id,domain",
+           match: Annotated[str, typer.Option(help="how to find the account, in order: external_id, name, domain")
+                            ] = "external_id,name,domain",
+           account_map: Annotated[Path | None, typer.Option(
+               "--account-map", help="CSV `key,account`: a help-desk key (zendesk:organization:361) to the "
+                                     "account's external id")] = None,
+           dry_run: Annotated[bool, typer.Option("--dry-run", help="read, match and clean; store nothing, "
+                                                                   "print the report")] = False,
            team: Annotated[str | None, typer.Option(help="only accounts of this team")] = None,
            report: Annotated[Path, typer.Option(help="where unmatched messages are listed (JSONL)")] = Path(
                "ingest-unmatched.jsonl"),
@@ -54,21 +61,22 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folde
            db: DbOption = None) -> None:
     """Read customer messages, match them to accounts, clean, score and store them; re-running changes nothing."""
     from api.intake.ingest import ingest as run_ingest
-    from pipelines.ingest.readers import read
+    from pipelines.ingest.readers import read_all
 
     order = [m.strip() for m in match.split(",") if m.strip()]
-    unknown = [m for m in order if m not in ("external_id", "domain")]
+    unknown = [m for m in order if m not in ("external_id", "name", "domain")]
     if unknown or not order:
-        raise fail(f"--match takes external_id and/or domain, comma-separated; got {match!r}")
+        raise fail(f"--match takes external_id, name and/or domain, comma-separated; got {match!r}")
+    mapping = read_account_map(account_map) if account_map else None
     settings = settings_for(db)
     prepare_database(settings)
     with database(settings) as session, progress_bar() as bar:
-        task = bar.add_task("ingesting", total=None)
-        records = (record for path in paths for record in read(path, format.value if format else None))
+        task = bar.add_task("checking (dry run)" if dry_run else "ingesting", total=None)
+        records = read_all(paths, format.value if format else None)
         result = run_ingest(session=session, records=records,
-                            classifier=ModelHolder().active(session), settings=settings,
+                            classifier=None if dry_run else ModelHolder().active(session), settings=settings,
                             match_order=order, team=team, progress=lambda: bar.advance(task),
-                            batch_size=batch_size, explained=explain)
+                            batch_size=batch_size, explained=explain, account_map=mapping, dry_run=dry_run)
     if result.unmatched:
         with report.open("w") as handle:
             for row in result.unmatched:
@@ -76,7 +84,25 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files or folde
         err.print(f"{len(result.unmatched)} unmatched message(s) listed in {report}", highlight=False)
     for problem in result.errors[:20]:
         err.print(f"[yellow]skipped[/] {problem['source']}: {problem['error']}", highlight=False)
-    print(json.dumps(result.summary()))
+    for notice in result.warnings[:20]:
+        err.print(f"[yellow]warning[/] {notice['source']}: {notice['warning']}", highlight=False)
+    print(json.dumps({"dry_run": dry_run, **result.summary()}))
+
+
+def read_account_map(path: Path) -> dict[str, str]:
+    """`key,account` rows: the key a help-desk export gives an organisation, and the account's external id."""
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            if not {"key", "account"} <= set(reader.fieldnames or []):
+                raise fail(f"{path}: an account map needs the columns key and account; found "
+                           f"{', '.join(reader.fieldnames or []) or 'no header'}")
+            return {row["key"].strip(): row["account"].strip() for row in reader
+                    if row.get("key") and row.get("account")}
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"{path}: cannot read the account map ({error})") from None
 
 
 @app.command()

@@ -1,7 +1,9 @@
 """Ingestion: matching read messages to accounts and storing them as scored interactions.
 
-A message belongs to an account by the account's external id (the export's `account` column) or
-by its sender's e-mail domain (`email_domains` on the account), tried in the configured order.
+A message belongs to an account by the account's external id (the export's `account` column, or a
+help-desk organisation translated by an account map), by the organisation's name, or by its sender's
+e-mail domain (`email_domains` on the account; a sub-domain matches the nearest enclosing domain),
+tried in the configured order.
 Messages from our own agents' domains are not customer sentiment: they are counted and skipped.
 Nothing is dropped silently: every message ends up created, already present, unmatched (with the
 reason, in the report), skipped as ours, empty once cleaned, or an error naming its source.
@@ -21,13 +23,15 @@ from sqlmodel import Session, select
 from api.accounts.models import Account, AccountDomain
 from api.config import Settings
 from api.errors import PulseError, describe_validation_error
+from api.hostile import scrubbed
 from api.intake import service as interactions
-from api.interactions.models import InteractionCreate, InteractionKind
+from api.interactions.models import InteractionCreate, InteractionKind, TimeSource
 from api.users import service as users
 from api.users.models import Role, User
 from models.classifier import Classifier
 from pipelines.clean import clean_text
-from pipelines.ingest.readers import BadRecord, RawMessage, Record
+from pipelines.ingest.addresses import enclosing
+from pipelines.ingest.readers import BadRecord, Notice, RawMessage, Record
 
 INGEST_USER = "pulse ingest"
 
@@ -40,26 +44,36 @@ class IngestReport:
     matched_by: Counter[str] = field(default_factory=Counter)
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)  # about the input, not one message
     seconds: dict[str, float] = field(default_factory=dict)  # time spent in each stage
 
     def summary(self) -> dict[str, Any]:
         """Counts by outcome, the first errors, and the seconds spent in each stage."""
         return {"read": sum(self.counts.values()), **dict(sorted(self.counts.items())),
                 "matched_by": dict(sorted(self.matched_by.items())), "errors_shown": self.errors[:20],
+                "warnings": self.warnings[:20],
                 "seconds": {k: round(v, 3) for k, v in sorted(self.seconds.items())}}
 
 
 class Matcher:
-    """Finds the account of a message: by external id, then by sender domain (or as configured)."""
+    """Finds the account of a message: by external id, name or sender domain, in the configured order.
 
-    def __init__(self, session: Session, order: list[str], team: str | None) -> None:
+    `account_map` translates the keys a help-desk export carries (`zendesk:organization:361`) into
+    account external ids.
+    """
+
+    def __init__(self, session: Session, order: list[str], team: str | None,
+                 account_map: dict[str, str] | None = None) -> None:
         self.order = order
+        self.account_map = account_map or {}
         accounts = list(session.exec(select(Account).where(Account.team == team) if team else select(Account)))
         by_external: dict[str, list[Account]] = {}
+        by_name: dict[str, list[Account]] = {}
         for account in accounts:
             if account.external_id:
                 by_external.setdefault(account.external_id, []).append(account)
-        self.by_external = by_external
+            by_name.setdefault(account.name.strip().casefold(), []).append(account)
+        self.by_external, self.by_name = by_external, by_name
         ids = {a.id for a in accounts}
         self.by_domain = {d.domain: d.account_id for d in session.exec(select(AccountDomain))
                           if d.account_id in ids}
@@ -72,16 +86,25 @@ class Matcher:
                 if not message.account:
                     reasons.append("no account id in the message")
                     continue
-                found = self.by_external.get(message.account, [])
+                key = self.account_map.get(message.account, message.account)
+                found = self.by_external.get(key, [])
                 if len(found) == 1:
                     return found[0].id, "external_id"
-                reasons.append(f"account {message.account!r} matches no account" if not found else
-                               f"account {message.account!r} matches {len(found)} accounts in different teams; "
-                               "give --team")
+                reasons.append(f"account {key!r} matches no account" if not found else
+                               f"account {key!r} matches {len(found)} accounts in different teams; give --team")
+            elif method == "name":
+                if not message.account_name:
+                    continue
+                found = self.by_name.get(message.account_name.strip().casefold(), [])
+                if len(found) == 1:
+                    return found[0].id, "name"
+                reasons.append(f"organisation {message.account_name!r} is the name of no account" if not found else
+                               f"organisation {message.account_name!r} names {len(found)} accounts")
             elif method == "domain":
                 domain = message.sender_domain
-                if domain and domain in self.by_domain:
-                    return self.by_domain[domain], "domain"
+                for candidate in enclosing(domain) if domain else []:
+                    if candidate in self.by_domain:
+                        return self.by_domain[candidate], "domain"
                 reasons.append(f"sender domain {domain!r} belongs to no account" if domain else "no sender address")
         return None, "; ".join(reasons)
 
@@ -113,6 +136,25 @@ def ingest_user(session: Session) -> User:
     return user
 
 
+def would_happen(session: Session, items: list[InteractionCreate], settings: Settings) -> list[str]:
+    """A dry run's outcome of each item: already_present, empty_after_cleaning or would_create."""
+    from api.interactions.models import Interaction
+
+    ids = [i.external_id for i in items if i.external_id]
+    present = set(session.exec(select(Interaction.account_id, Interaction.external_id).where(
+        Interaction.external_id.in_(ids)))) if ids else set()  # type: ignore[union-attr]
+    outcomes = []
+    for data in items:
+        if (data.account_id, data.external_id) in present:
+            outcomes.append("already_present")
+        elif not interactions.prepare(data, settings)[0]:
+            outcomes.append("empty_after_cleaning")
+        else:
+            present.add((data.account_id, data.external_id))
+            outcomes.append("would_create")
+    return outcomes
+
+
 def timed(records: Iterable[Record], seconds: dict[str, float]) -> Iterator[Record]:
     """The records, with the time spent reading and parsing them added to seconds["parse"]."""
     iterator = iter(records)
@@ -127,22 +169,35 @@ def timed(records: Iterable[Record], seconds: dict[str, float]) -> Iterator[Reco
         yield record
 
 
-def ingest(*, session: Session, records: Iterable[Record], classifier: Classifier, settings: Settings,
+def ingest(*, session: Session, records: Iterable[Record], classifier: Classifier | None, settings: Settings,
            match_order: list[str], team: str | None, progress: Callable[[], None] | None = None,
-           batch_size: int = 64, explained: bool = True) -> IngestReport:
+           batch_size: int = 64, explained: bool = True, account_map: dict[str, str] | None = None,
+           dry_run: bool = False) -> IngestReport:
     """Store every matched customer message as a scored interaction; report everything else.
 
     Messages are cleaned, scored and committed `batch_size` at a time (one model call, one
     transaction); an interrupted run loses at most the batch in flight, and running it again skips
-    what is stored, so it resumes where it stopped.
+    what is stored, so it resumes where it stopped. A dry run reads, matches and cleans everything
+    and reports what it would store (`would_create`), writing nothing and scoring nothing.
     """
     report = IngestReport()
     agent_domains = {d.lower() for d in settings.agent_domains}
-    matcher = Matcher(session, match_order, team)
-    user = ingest_user(session)
+    matcher = Matcher(session, match_order, team, account_map)
+    user = None if dry_run else ingest_user(session)
     batch: list[tuple[InteractionCreate, str, str]] = []  # (data, how it matched, source)
 
     def flush() -> None:
+        if dry_run or user is None or classifier is None:
+            outcomes = would_happen(session, [b[0] for b in batch], settings)
+        else:
+            outcomes = stored(user, classifier)
+        for (_, how, _), outcome in zip(batch, outcomes, strict=True):
+            report.counts[outcome] += 1
+            if outcome in ("created", "already_present", "would_create"):
+                report.matched_by[how] += 1
+        batch.clear()
+
+    def stored(user: User, classifier: Classifier) -> list[str]:
         try:
             outcomes = interactions.create_many(session=session, user=user, items=[b[0] for b in batch],
                                                 classifier=classifier, settings=settings, explained=explained,
@@ -151,16 +206,15 @@ def ingest(*, session: Session, records: Iterable[Record], classifier: Classifie
             session.rollback()
             outcomes = ["errors"] * len(batch)
             report.errors.extend({"source": source, "error": error.message} for _, _, source in batch)
-        for (_, how, _), outcome in zip(batch, outcomes, strict=True):
-            report.counts[outcome] += 1
-            if outcome in ("created", "already_present"):
-                report.matched_by[how] += 1
-        batch.clear()
+        return outcomes
 
     for record in timed(records, report.seconds):
         if progress:
             progress()
         started = time.perf_counter()
+        if isinstance(record, Notice):
+            report.warnings.append({"source": record.source, "warning": record.warning})
+            continue
         if isinstance(record, BadRecord):
             report.counts["errors"] += 1
             report.errors.append({"source": record.source, "error": record.error})
@@ -175,15 +229,16 @@ def ingest(*, session: Session, records: Iterable[Record], classifier: Classifie
             report.unmatched.append({"source": record.source, "source_id": record.source_id,
                                      "account": record.account, "sender": record.sender, "reason": how})
             continue
-        body = bounded_body(record.body)
+        body = bounded_body(scrubbed(record.body))
         if not body.strip():
             report.counts["empty_after_cleaning"] += 1
             continue
         try:
             data = InteractionCreate(account_id=account_id, kind=InteractionKind(record.kind), body=body,
-                                     subject=(record.subject or None) and record.subject[:1000],
-                                     author=(record.sender or None) and (record.sender or "")[:300],
-                                     occurred_at=record.occurred_at, external_id=record.source_id[:300])
+                                     subject=(record.subject or None) and scrubbed(record.subject or "")[:1000],
+                                     author=(record.sender or None) and scrubbed(record.sender or "")[:300],
+                                     occurred_at=record.occurred_at, external_id=scrubbed(record.source_id)[:300],
+                                     occurred_at_source=TimeSource(record.date_source))
         except ValidationError as error:  # one message's bad field is its own error, never the run's
             report.counts["errors"] += 1
             report.errors.append({"source": record.source, "error": "; ".join(

@@ -21,6 +21,16 @@ class InteractionKind(StrEnum):
     CHAT = "chat"
 
 
+class TimeSource(StrEnum):
+    """Where an interaction's occurred_at came from, when it was not simply given."""
+
+    HEADER = "header"  # the e-mail's Date header
+    RECEIVED = "received"  # no usable Date: the newest Received header of the e-mail
+    FILE = "file"  # neither: the time the e-mail file was last written
+    IMPORT = "import"  # nothing at all: the time it was imported, which is not when it was written
+    EXPORT = "export"  # the help-desk export's own time field
+
+
 FUTURE_SLACK = timedelta(days=1)
 """How far ahead of this server's clock an occurred_at may be (clocks differ; time zones are mistyped)."""
 
@@ -33,6 +43,9 @@ class InteractionBase(SQLModel):
     external_id: str | None = Field(default=None, max_length=300)
     author: str | None = Field(default=None, max_length=300)
     subject: str | None = Field(default=None, max_length=1000)
+    occurred_at_source: TimeSource | None = Field(
+        default=None, sa_type=String(16),
+        description="where occurred_at came from when it was not simply given (ingestion sets it)")
 
 
 class InteractionCreate(InteractionBase):
