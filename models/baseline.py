@@ -26,8 +26,9 @@ class TfidfClassifier:
 
     def __init__(self, version: str, vocabulary: list[str], idf: NDArray[np.float64],
                  coef: NDArray[np.float64], intercept: NDArray[np.float64], temperature: float,
-                 ngram_max: int, sublinear_tf: bool) -> None:
+                 ngram_max: int, sublinear_tf: bool, languages: tuple[str, ...] | None = None) -> None:
         self._version = version
+        self.languages = languages  # those of its training data; None: not recorded
         self._counter = CountVectorizer(
             vocabulary={term: i for i, term in enumerate(vocabulary)},
             ngram_range=(1, ngram_max), lowercase=True, token_pattern=r"(?u)\b\w[\w']*\b",
@@ -66,4 +67,5 @@ class TfidfClassifier:
             coef=arrays["coef"].astype(np.float64), intercept=arrays["intercept"].astype(np.float64),
             temperature=float(config["temperature"]), ngram_max=int(config["ngram_max"]),
             sublinear_tf=bool(config["sublinear_tf"]),
+            languages=tuple(config["languages"]) if config.get("languages") else None,
         )

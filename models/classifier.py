@@ -36,6 +36,8 @@ class Prediction:
     probabilities: dict[Label, float]
     model_version: str
     explanation: list[Evidence] = field(default_factory=list)
+    language: str | None = None  # ISO 639-1, or "und" when too short or unsure to tell
+    unsupported_language: bool = False  # the model does not read this language: confidence capped
 
     @property
     def confidence(self) -> float:
@@ -88,6 +90,13 @@ class Planned(Protocol):
     def finish(self, plan: Plan, outputs: NDArray[np.float64]) -> NDArray[np.float64]:
         """Calibrated probabilities per text from the outputs of all of the plan's units, in order."""
         ...
+
+
+def languages_of(classifier: object) -> tuple[str, ...] | None:
+    """The languages a model version reads (ISO 639-1 codes), or None where it does not say (any)."""
+    inner = getattr(classifier, "inner", None)  # a MicroBatcher wraps the model
+    declared = getattr(inner if inner is not None else classifier, "languages", None)
+    return tuple(declared) if declared else None
 
 
 def softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:

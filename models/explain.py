@@ -4,7 +4,8 @@ Occlusion: the text is scored whole and once without each sentence; a sentence's
 much the probability of the predicted label drops when it is left out. Where no sentence's removal
 lowers it (evenly neutral text, where the colour comes from all sentences together), each sentence
 is scored alone instead, and those that alone read as the predicted colour are the evidence. Both
-work for any classifier behind the interface.
+work for any classifier behind the interface. Greetings, closings, names and signature lines are
+never candidates (see formalities.py): they are the form of a message, not its sentiment.
 
 A long text (over SHORT_CHARS, or more than MAX_SENTENCES sentences) would cost one whole pass per
 sentence, so its cost is bounded instead: the text is cut into passages of at most PASSAGE_CHARS
@@ -18,12 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from models.classifier import Classifier, Evidence, Prediction, to_prediction
+from models import language
+from models.classifier import Classifier, Evidence, Prediction, languages_of, to_prediction
+from models.formalities import is_formality
 from models.labels import LABELS
 
 # A sentence ends at . ! ? (possibly repeated, possibly closed by a quote or bracket) before
@@ -70,28 +73,47 @@ def _append_span(out: list[Sentence], text: str, start: int, end: int) -> None:
         out.append(Sentence(stripped, offset, offset + len(stripped)))
 
 
-def predict(classifier: Classifier, texts: Sequence[str], explain: bool = True,
-            top_k: int = 3) -> list[Prediction]:
-    """Score texts in one batch; with explain, attach each text's most influential sentences."""
+def predict(classifier: Classifier, texts: Sequence[str], explain: bool = True, top_k: int = 3,
+            language_cap: float = language.UNSUPPORTED_CONFIDENCE_CAP) -> list[Prediction]:
+    """Score texts in one batch; with explain, attach each text's most influential sentences.
+
+    Every prediction names the language of its text; one in a language the model does not read is
+    marked `unsupported_language`, its probabilities capped at `language_cap`.
+    """
     if not explain:
         probs = classifier.predict_proba(texts)
-        return [to_prediction(classifier.version, row) for row in probs]
+        predictions = [to_prediction(classifier.version, row) for row in probs]
+    else:
+        predictions = _explained(classifier, texts, top_k)
+    readable = languages_of(classifier)
+    return [with_language(p, language.identify(t), readable, language_cap)
+            for p, t in zip(predictions, texts, strict=True)]
 
+
+def with_language(prediction: Prediction, found: language.Language, readable: tuple[str, ...] | None,
+                  cap: float) -> Prediction:
+    """The prediction with its text's language, capped where the model does not read that language."""
+    if language.supported(found, readable):
+        return replace(prediction, language=found.code)
+    probabilities = language.capped(prediction.probabilities, cap)
+    return replace(prediction, probabilities=probabilities, language=found.code, unsupported_language=True)
+
+
+def _explained(classifier: Classifier, texts: Sequence[str], top_k: int) -> list[Prediction]:
+    """Predictions with their evidence sentences (occlusion, passage-occlusion or standalone)."""
     # One batch holds every whole text followed by its occluded variants (short texts) or its
     # passages (long texts).
     batch: list[str] = []
     layout: list[tuple[int, list[Sentence], list[Sentence] | None]] = []
     for text in texts:
-        sentences = split_sentences(text)
+        sentences = [s for s in split_sentences(text) if not is_formality(s.text)]
         passages = _passages(text, sentences) if is_long(text, sentences) else None
         layout.append((len(batch), sentences, passages))
         batch.append(text)
         if passages is not None:
             batch.extend(p.text for p in passages)
-        elif len(sentences) > 1:
+        else:  # every candidate sentence left out in turn (a one-sentence text leaves nothing)
             batch.extend(_without(text, s) for s in sentences)
-        elif sentences:
-            batch.append("")
     probs = classifier.predict_proba(batch)
 
     predictions: list[Prediction] = []

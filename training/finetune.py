@@ -100,6 +100,7 @@ def finetune(train: Dataset, out: Path, dev: Dataset | None = None, params: Fine
         "tokenizer_sha256": transformer.tokenizer_fingerprint(),
         "max_len": params.max_len, "stride": params.stride, "lora_r": params.lora_r,
         "lora_alpha": params.lora_alpha, "dropout": params.dropout, "temperature": 1.0,
+        "languages": list(transformer.BASE_LANGUAGES),
     }
     network = transformer.build_network(config)
     lora = LoraConfig(r=params.lora_r, lora_alpha=params.lora_alpha, lora_dropout=params.lora_dropout,

@@ -7,6 +7,8 @@ import json
 import platform
 import shutil
 import subprocess
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +21,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from models import baseline
+from models import baseline, language
 from models.artifacts import seal
 from models.baseline import TfidfClassifier
 from training.calibrate import fit_temperature
@@ -93,6 +95,7 @@ def train_baseline(train: Dataset, out: Path, dev: Dataset | None = None,
     (out / baseline.VOCABULARY).write_text(json.dumps(vocabulary, ensure_ascii=False))
     (out / baseline.CONFIG).write_text(json.dumps({
         "temperature": temperature, "ngram_max": params.ngram_max, "sublinear_tf": params.sublinear_tf,
+        "languages": list(training_languages(train.texts)),
     }, indent=2))
     meta: dict[str, Any] = {
         "version": version,
@@ -111,6 +114,15 @@ def train_baseline(train: Dataset, out: Path, dev: Dataset | None = None,
     }
     (out / "MODEL_CARD.md").write_text(model_card(meta))
     return seal(out, meta)
+
+
+def training_languages(texts: Sequence[str], share: float = 0.05) -> tuple[str, ...]:
+    """The languages that make up at least `share` of the texts a model learns from (those identified with
+    confidence): what a model of words, like TF-IDF, can read."""
+    found = Counter(language.identify(t).code for t in texts)
+    found.pop(language.UNDETERMINED, None)
+    total = sum(found.values())
+    return tuple(sorted(code for code, n in found.items() if total and n / total >= share))
 
 
 def _code_version() -> str:

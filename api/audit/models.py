@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.config import Settings
 
@@ -149,5 +149,9 @@ class AuditSummary(BaseModel):
     trends: list[WeekTrend]
     drift_alarms: list[DriftAlarm]
     outcomes: Outcomes
+    per_language: dict[str, Agreement] = Field(
+        default_factory=dict, description="agreement with the model by the language of the text decided on "
+                                          "(und: too short or unsure to tell; unknown: scored before languages "
+                                          "were recorded, or a roll-up)")
     method: dict[str, Any]
     filters: dict[str, Any]

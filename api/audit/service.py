@@ -28,6 +28,7 @@ from api.audit.trends import days as days_of
 from api.audit.trends import trends
 from api.decisions.models import Decision
 from api.decisions.service import decision_filters, from_current
+from api.suggestions.models import Suggestion
 from api.users.models import User
 from models.labels import LABELS
 
@@ -51,6 +52,16 @@ def _cube(session: Session, conditions: list[Any], settings: AuditSettings) -> l
              .where(*conditions)
              .group_by(col(Decision.user_id), col(Decision.suggested_label), col(Decision.label), blind, low))
     return list(session.execute(query).all())
+
+
+def _languages(session: Session, conditions: list[Any]) -> dict[str, Agreement]:
+    """Agreement of current decisions by the language of the suggestion's text."""
+    agreed = func.sum(case((col(Decision.suggested_label) == col(Decision.label), 1), else_=0))
+    language = func.coalesce(col(Suggestion.language), "unknown")
+    query = (from_current(sa_select(language, func.count(), agreed))
+             .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
+             .where(*conditions).group_by(language))
+    return {str(code): _agreement(int(n), int(ok or 0)) for code, n, ok in session.execute(query).all()}
 
 
 def summary(*, session: Session, team: str | None, since: datetime | None, until: datetime | None,
@@ -94,6 +105,7 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
         blind=blind, shown=shown,
         anchoring=Anchoring(shown=shown, blind=blind, effect=effect, ci_low=effect_low, ci_high=effect_high),
         trends=weeks, drift_alarms=alarms, outcomes=outcomes(session, team),
+        per_language=_languages(session, conditions),
         method={
             "direction": "rosier and harsher override rates against the median of peers' rates on the same "
                          "suggested colour, each a one-sided score test under 'behaves like peers'",

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import literal_column
+from sqlalchemy import column, literal_column, table
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -34,8 +35,11 @@ def get_all(*, session: Session, team: str | None, filters: dict[str, Any], curr
 def decision_filters(*, team: str | None = None, user_id: int | None = None, account_id: int | None = None,
                      model_version: str | None = None, since: datetime | None = None, until: datetime | None = None,
                      label: Label | None = None, suggested_label: Label | None = None, scope: str | None = None,
-                     segment: str | None = None, blind: bool | None = None) -> list[Any]:
-    """SQL conditions on decision columns, shared by the decision listing and the audit so their counts agree."""
+                     segment: str | None = None, blind: bool | None = None, language: str | None = None) -> list[Any]:
+    """SQL conditions on decision columns, shared by the decision listing and the audit so their counts agree.
+
+    `language` is the suggestion's (`unknown` for one scored before languages were recorded, or a roll-up).
+    """
     wanted: list[tuple[Any, Any]] = [
         (Decision.team, team), (Decision.user_id, user_id), (Decision.account_id, account_id),
         (Decision.model_version, model_version), (Decision.label, label),
@@ -47,6 +51,12 @@ def decision_filters(*, team: str | None = None, user_id: int | None = None, acc
         conditions.append(col(Decision.created_at) >= since)
     if until is not None:
         conditions.append(col(Decision.created_at) < until)
+    if language is not None:
+        # The suggestions table by name: its record module already imports this one.
+        suggestions = table("suggestions", column("id"), column("language"))
+        of_language = (suggestions.c.language.is_(None) if language == "unknown"
+                       else suggestions.c.language == language)
+        conditions.append(col(Decision.suggestion_id).in_(sa_select(suggestions.c.id).where(of_language)))
     return conditions
 
 

@@ -70,6 +70,9 @@ def score(session: Session, *, version: ModelVersion, interaction_ids: list[int]
     classifier = models.load(version)
     for interaction, prediction in zip(todo, explain.predict(classifier, [i.body for i in todo]), strict=True):
         assert interaction.id is not None
+        if interaction.language is None:  # stored before languages were recorded
+            interaction.language = prediction.language
+            session.add(interaction)
         suggestion = suggestions.from_prediction(prediction, account_id=interaction.account_id,
                                                  scope=Scope.INTERACTION, interaction_id=interaction.id,
                                                  blind_share=0.0 if silent else blind_share)

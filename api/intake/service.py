@@ -25,7 +25,7 @@ from api.model_versions import service as model_versions
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion, TextSuggestion
 from api.users.models import User
-from models import explain
+from models import explain, language
 from models.classifier import Classifier, Prediction
 from pipelines.clean import clean_text
 from pipelines.redact import redact_pii
@@ -42,6 +42,12 @@ def prepare(data: InteractionCreate, settings: Settings) -> tuple[str, Interacti
             "author": data.author and redact_pii(data.author, settings.pii_regions),
             "subject": data.subject and redact_pii(data.subject, settings.pii_regions)})
     return body, data
+
+
+def language_cap(settings: Settings) -> float:
+    """The highest confidence a suggestion in a language the model does not read may show: under the
+    low-confidence line (by 0.05, and above a third, where three colours are already even)."""
+    return max(0.34, min(language.UNSUPPORTED_CONFIDENCE_CAP, settings.audit_low_confidence - 0.05))
 
 
 def create_many(*, session: Session, user: User, items: Sequence[InteractionCreate], classifier: Classifier,
@@ -78,7 +84,8 @@ def create_many(*, session: Session, user: User, items: Sequence[InteractionCrea
         return outcomes
 
     started = time.perf_counter()
-    predictions = explain.predict(classifier, [body for _, _, body in todo], explain=explained)
+    predictions = explain.predict(classifier, [body for _, _, body in todo], explain=explained,
+                                  language_cap=language_cap(settings))
     _spent(seconds, "score", started)
 
     started = time.perf_counter()
@@ -106,8 +113,9 @@ def _store_scored(session: Session, user: User, scored: list[tuple[InteractionCr
 
     Flushes (a duplicate external id raises IntegrityError here) but leaves the commit to the caller.
     """
-    rows = [Interaction(**data.model_dump(exclude={"body", "occurred_at"}), body=body,
-                        occurred_at=data.occurred_at or utcnow(), created_by=user.id or 0) for data, body, _ in scored]
+    rows = [Interaction(**data.model_dump(exclude={"body", "occurred_at"}), body=body, language=prediction.language,
+                        occurred_at=data.occurred_at or utcnow(), created_by=user.id or 0)
+            for data, body, prediction in scored]
     session.add_all(rows)
     session.flush()
     pairs = []
@@ -154,7 +162,7 @@ def create(*, session: Session, user: User, data: InteractionCreate, classifier:
     body, data = prepare(data, settings)
     if not body:
         raise UnprocessableError(EMPTY_BODY, field="body")
-    prediction = explain.predict(classifier, [body])[0]
+    prediction = explain.predict(classifier, [body], language_cap=language_cap(settings))[0]
     try:
         [(interaction, suggestion)] = _store_scored(session, user, [(data, body, prediction)], settings)
         session.commit()
@@ -183,5 +191,6 @@ def suggest(classifier: Classifier, texts: Sequence[str], settings: Settings) ->
         raise UnprocessableError(f"texts.{empty[0]} holds no text once quoting and markup are removed",
                                  field=f"texts.{empty[0]}")
     return [TextSuggestion(label=p.label, probabilities={k.value: round(v, 6) for k, v in p.probabilities.items()},
-                           model_version=p.model_version, explanation=[asdict(e) for e in p.explanation])
-            for p in explain.predict(classifier, cleaned)]
+                           model_version=p.model_version, explanation=[asdict(e) for e in p.explanation],
+                           language=p.language, unsupported_language=p.unsupported_language)
+            for p in explain.predict(classifier, cleaned, language_cap=language_cap(settings))]

@@ -83,6 +83,7 @@ class Interaction(InteractionBase, table=True):
     occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     created_by: int = Field(foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    language: str | None = Field(default=None, max_length=8)  # of the stored text: ISO 639-1, "und" if unsure
 
 
 class InteractionPublic(InteractionBase):
@@ -93,3 +94,4 @@ class InteractionPublic(InteractionBase):
     occurred_at: datetime
     created_by: int
     created_at: datetime
+    language: str | None = None

@@ -29,13 +29,15 @@ from api.suggestions.models import Scope, Suggestion, SuggestionPublic
 
 
 def priority_parts(today: date, settings: Settings, last: Any) -> dict[str, ColumnElement[float]]:
-    """The weights of the queue rank, each a SQL expression: renewal, arr and stale (see priority_expression)."""
+    """The weights of the queue rank, each a SQL expression: renewal, arr, stale and language (see
+    priority_expression)."""
     weekly, monthly = cadence_sql(col(Account.renewal_date), today, settings)
     return {
         "renewal": case((weekly, 1.0), (monthly, 0.5), else_=0.0),
         "arr": case((col(Account.arr).is_(None), 0.0), (col(Account.arr) >= 200_000, 0.5),
                     else_=col(Account.arr) / 400_000.0),
         "stale": stale_sql(col(Account.renewal_date), last.c.last_pulse, today, settings, weight=0.5),
+        "language": case((col(Suggestion.unsupported_language), 1.0), else_=0.0),
     }
 
 
@@ -48,17 +50,21 @@ def why(margin: float, parts: dict[str, float]) -> str:
         reasons.append(f"ARR (+{parts['arr']:.2f})")
     if parts["stale"]:
         reasons.append(f"pulse overdue or missing (+{parts['stale']:g})")
+    if parts.get("language"):
+        reasons.append(f"written in a language the model does not read (+{parts['language']:g})")
     return reasons[0] + (" × (1 + " + " + ".join(reasons[1:]) + ")" if len(reasons) > 1 else "")
 
 
 def priority_expression(parts: dict[str, ColumnElement[float]]) -> ColumnElement[float]:
-    """Queue rank from `priority_parts`: uncertainty (1 - margin) weighted up for near renewals, ARR and stale accounts.
+    """Queue rank from `priority_parts`: uncertainty (1 - margin) weighted up for near renewals, ARR, stale
+    accounts and text in a language the model does not read.
 
     Stale means what GET /v1/accounts says: no pulse yet, or the last one older than the account's
     cadence (weekly, monthly or quarterly by renewal distance). Computed in SQL, with the day bounds
     bound as parameters, so the database orders the whole queue and pages through it.
     """
-    return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + parts["renewal"] + parts["arr"] + parts["stale"])
+    return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + parts["renewal"] + parts["arr"] + parts["stale"]
+                                                      + parts["language"])
 
 
 MAX_OFFSET = 2**63 - 1
@@ -94,7 +100,7 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     parts = priority_parts(today, settings, last)
     priority = priority_expression(parts).label("priority")
     query = (sa_select(Suggestion, col(Interaction.body), priority, parts["renewal"].label("renewal"),
-                       parts["arr"].label("arr"), parts["stale"].label("stale"))
+                       parts["arr"].label("arr"), parts["stale"].label("stale"), parts["language"].label("language"))
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
              .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
@@ -116,7 +122,8 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     shown = [s.id for s, *_ in rows if s.id is not None]
     decisions = current_decisions(session=session, suggestion_ids=shown) if status == "decided" else {}
     data = [suggestions.public(s, text=body, decision=decisions.get(s.id or 0), priority=p,
-                   why=None if status == "decided" else why(s.margin, {"renewal": r, "arr": a, "stale": st}))
-            for s, body, p, r, a, st in rows]
+                   why=None if status == "decided" else why(s.margin, {"renewal": r, "arr": a, "stale": st,
+                                                                       "language": lang}))
+            for s, body, p, r, a, st, lang in rows]
     next_cursor = encode_cursor(offset + limit) if offset + limit < total else None
     return data, total, next_cursor

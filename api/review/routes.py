@@ -120,6 +120,8 @@ def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, a
                    since: datetime | None = None, until: datetime | None = None,
                    label: Label | None = None, suggested_label: Label | None = None, scope: Scope | None = None,
                    segment: Annotated[str | None, Query(max_length=100)] = None, blind: bool | None = None,
+                   language: Annotated[str | None, Query(max_length=8, description="ISO 639-1, und or unknown")
+                                       ] = None,
                    current: bool | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0) -> DecisionsPublic:
     """Decisions beside their suggestions; the filters reproduce any count of the audit summary."""
@@ -127,7 +129,7 @@ def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, a
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
                "since": as_utc(since, "since"), "until": as_utc(until, "until"), "label": label,
                "suggested_label": suggested_label,
-               "scope": scope, "segment": segment, "blind": blind}
+               "scope": scope, "segment": segment, "blind": blind, "language": language}
     data, count = decisions.get_all(session=session, team=team, filters=filters, current=current, limit=limit,
                                   offset=offset)
     return DecisionsPublic(data=data, count=count)

@@ -49,6 +49,10 @@ class Suggestion(SQLModel, table=True):
     superseded_by_id: int | None = Field(default=None, foreign_key="suggestions.id")
     # Made by a shadow version: stored for comparison with people's decisions, never shown or decided.
     shadow: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The language of the text scored (ISO 639-1, "und" when unsure; null on roll-ups and older rows), and
+    # whether the model reads it: if not, the confidence is capped and the item goes up the queue.
+    language: str | None = Field(default=None, max_length=8)
+    unsupported_language: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     @property
     def probabilities(self) -> dict[str, float]:
@@ -76,6 +80,9 @@ class SuggestionPublic(SQLModel):
     priority: float | None = Field(default=None, description="queue rank score: higher needs review sooner")
     superseded_by: int | None = Field(default=None, description="the suggestion that replaced this pending one")
     why: str | None = Field(default=None, description="why the item is where it is in the queue")
+    language: str | None = Field(default=None, description="language of the text (ISO 639-1; und: unsure)")
+    unsupported_language: bool = Field(default=False, description="the model does not read this language: "
+                                                                  "its confidence is capped, a person decides")
 
 
 class SuggestionsPublic(SQLModel):
@@ -99,6 +106,8 @@ class TextSuggestion(SQLModel):
     probabilities: dict[str, float]
     model_version: str
     explanation: list[dict[str, Any]]
+    language: str | None = None
+    unsupported_language: bool = False
 
 
 class SuggestResponse(SQLModel):

@@ -33,6 +33,7 @@ def from_prediction(prediction: Prediction, *, account_id: int, scope: Scope, bl
         confidence=round(prediction.confidence, 6), margin=round(prediction.margin, 6),
         model_version=prediction.model_version,
         explanation=explanation if explanation is not None else [asdict(e) for e in prediction.explanation],
+        language=prediction.language, unsupported_language=prediction.unsupported_language,
     )
 
 
@@ -59,7 +60,8 @@ def public(suggestion: Suggestion, *, text: str | None = None, decision: Decisio
         created_at=suggestion.created_at, text=text, status="decided" if decision else "pending",
         blind=suggestion.blind, decision=decision_public(decision, superseded=False) if decision else None,
         priority=None if priority is None else round(priority, 4), superseded_by=suggestion.superseded_by_id,
-        why=None if hidden else why,
+        why=None if hidden else why, language=suggestion.language,
+        unsupported_language=suggestion.unsupported_language,
     )
 
 

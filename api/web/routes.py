@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
@@ -368,14 +368,14 @@ def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_i
                    account_id: IdQuery = None, model_version: str | None = None, since: datetime | None = None,
                    until: datetime | None = None, label: Label | None = None, suggested_label: Label | None = None,
                    scope: Scope | None = None, blind: bool | None = None, current: bool | None = None,
-                   offset: int = 0) -> HTMLResponse:
+                   language: Annotated[str | None, Query(max_length=8)] = None, offset: int = 0) -> HTMLResponse:
     """The decisions behind an audit number, with the same filters as GET /v1/decisions."""
     user = allow(viewer, (Role.CSM, Role.LEAD, Role.DATA_SCIENTIST, Role.ADMIN), "read decisions")
     team = confined_team(user)
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
                "since": as_utc(since, "since"), "until": as_utc(until, "until"), "label": label,
                "suggested_label": suggested_label,
-               "scope": scope, "blind": blind}
+               "scope": scope, "blind": blind, "language": language}
     data, count = decisions.get_all(session=session, team=team, filters=filters, current=current, limit=200,
                                     offset=min(max(offset, 0), queue.MAX_OFFSET))
     names = account_names(session, {d.account_id for d in data})

@@ -71,7 +71,8 @@ def test_suggest_scores_without_storing(client: TestClient, session: Session, ma
     body = response.json()
     assert len(body["data"]) == 2 and body["model_version"].startswith("tfidf-logreg-")
     for item in body["data"]:
-        assert set(item) == {"label", "probabilities", "model_version", "explanation"}
+        assert set(item) == {"label", "probabilities", "model_version", "explanation", "language",
+                             "unsupported_language"}
         assert abs(sum(item["probabilities"].values()) - 1) < 1e-4
     assert session.exec(select(func.count()).select_from(Interaction)).one() == 0
     assert client.post("/v1/suggest", headers=scientist, json={"texts": []}).status_code == 422
@@ -109,3 +110,29 @@ def test_stale_accounts_rise_in_the_queue(client: TestClient, make_account, post
     # ...and the queue says so.
     assert items[on_stale["id"]]["why"].endswith("× (1 + pulse overdue or missing (+0.5))")
     assert items[on_fresh["id"]]["why"].startswith("uncertainty ") and "overdue" not in items[on_fresh["id"]]["why"]
+
+
+def test_a_text_in_a_language_the_model_does_not_read_is_marked_capped_and_ranked_up(
+        client: TestClient, make_account, post_message, emea_csm, make_user: UserFactory) -> None:
+    # The test model learnt from English text only, so it reads English (its config says so).
+    account = make_account(name="Same", renewal_date=str(date.today() + timedelta(days=400)), arr=None)
+    english = post_message(account["id"], "Billing error again, payments on hold. Very disappointed.")["suggestion"]
+    german = post_message(account["id"], "Die Rechnung ist schon wieder falsch und niemand antwortet uns, "
+                                         "das ist wirklich enttäuschend.")["suggestion"]
+    short = post_message(account["id"], "ok, danke")["suggestion"]
+    assert (english["language"], english["unsupported_language"]) == ("en", False)
+    assert (german["language"], german["unsupported_language"]) == ("de", True)
+    assert german["confidence"] <= 0.5 + 1e-6 and abs(sum(german["probabilities"].values()) - 1) < 1e-4
+    assert (short["language"], short["unsupported_language"]) == ("und", False)  # too short to tell: no flag
+    items = client.get("/v1/suggestions", headers=emea_csm[1]).json()["data"]
+    assert items[0]["id"] == german["id"] and "language the model does not read" in items[0]["why"]
+
+    for decided in (german, english):
+        assert client.post(f"/v1/suggestions/{decided['id']}/decisions", headers=emea_csm[1],
+                           json={"label": decided["label"]}).status_code == 201
+    _, lead = make_user(Role.LEAD, "emea")
+    languages = client.get("/v1/audit/summary", headers=lead).json()["per_language"]
+    assert {code: row["n"] for code, row in languages.items()} == {"de": 1, "en": 1}
+    assert languages["en"]["agreement"] == 1.0
+    rows = client.get("/v1/decisions?language=de", headers=lead).json()
+    assert rows["count"] == 1 and rows["data"][0]["suggestion_id"] == german["id"]

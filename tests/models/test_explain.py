@@ -114,3 +114,31 @@ def test_the_shipped_model_explains_a_long_email_by_its_angry_sentence() -> None
     without = text[: top.start] + text[top.end:]
     red = LABELS.index(Label.RED)
     assert classifier.predict_proba([without])[0][red] < classifier.predict_proba([text])[0][red]
+
+
+class LovesPleasantries:
+    """A deterministic model that reads Green into greetings, thanks and one customer's name, and Red into
+    'broken': occlusion alone would name the pleasantries as the evidence whenever the answer is Green."""
+
+    version = "fake-pleasantries"
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        rows = []
+        for text in texts:
+            green = sum(text.count(w) for w in ("Hi", "Thanks", "Klaus Becker", "regards", "Grüßen"))
+            red = 5 * text.count("broken")
+            scores = np.exp([red, 0.0, float(green)])
+            rows.append(scores / scores.sum())
+        return np.array(rows)
+
+
+def test_greetings_closings_names_and_signatures_are_never_evidence() -> None:
+    text = ("Hi Ana,\nThe export is broken again.\nThanks,\nKlaus Becker\nklaus.becker@northwind.example | "
+            "+49 30 1234 5678\nMit freundlichen Grüßen")
+    prediction = predict(LovesPleasantries(), [text])[0]
+    assert [e.text for e in prediction.explanation] == ["The export is broken again."]
+    polite = predict(LovesPleasantries(), ["Hi Ana,\nThe dashboard works.\nThanks,\nKlaus Becker",
+                                           "Kind regards, Klaus Becker"])
+    assert all(p.label == Label.GREEN for p in polite)
+    assert not {e.text for p in polite for e in p.explanation} & {"Hi Ana,", "Thanks,", "Klaus Becker",
+                                                                  "Kind regards, Klaus Becker"}

@@ -1,0 +1,69 @@
+"""The language a text is written in, by py3langid (its model ships inside the package; nothing is downloaded).
+
+A model version declares the languages it reads (`languages` in its config); a text identified with
+confidence as another language is `unsupported`: its suggestion is still made and stored, but marked,
+with its confidence capped below the low-confidence line, so that a person looks at it first. Short or
+mixed texts that the identifier is unsure of are `und` (undetermined) and never flagged: "OK, thanks!"
+must not be sent to the front of the queue as a foreign language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+UNDETERMINED = "und"
+MIN_LETTERS = 12
+"""Texts with fewer letters than this are too short to identify."""
+MIN_PROBABILITY = 0.8
+"""Below this normalised probability the identifier's answer is not trusted."""
+SAMPLE_CHARS = 2000
+"""Identification reads at most this much of a text (its start): enough, and bounded on a 200 KB thread."""
+UNSUPPORTED_CONFIDENCE_CAP = 0.5
+"""The highest confidence a suggestion for a text in a language the model does not read may show."""
+
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Language:
+    """An ISO 639-1 code (or `und`) and the identifier's probability for it."""
+
+    code: str
+    probability: float
+
+
+@cache
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def identify(text: str) -> Language:
+    """The language of a text; `und` when it is too short or the identifier is unsure."""
+    sample = text[:SAMPLE_CHARS]
+    if len(_LETTERS.findall(sample)) < MIN_LETTERS:
+        return Language(UNDETERMINED, 0.0)
+    code, probability = _identifier().classify(sample)
+    if probability < MIN_PROBABILITY:
+        return Language(UNDETERMINED, round(float(probability), 4))
+    return Language(str(code), round(float(probability), 4))
+
+
+def supported(language: Language, languages: tuple[str, ...] | None) -> bool:
+    """Whether a model that reads `languages` (None: any) reads text in this language."""
+    return languages is None or language.code == UNDETERMINED or language.code in languages
+
+
+def capped(probabilities: dict[Any, float], cap: float) -> dict[Any, float]:
+    """Probabilities mixed with the uniform distribution just enough that none exceeds `cap` (the label,
+    the argmax, stays the same; an already uncertain answer is left as it is)."""
+    top = max(probabilities.values())
+    floor = 1.0 / len(probabilities)
+    if top <= cap or top <= floor:
+        return probabilities
+    mix = (cap - floor) / (top - floor)
+    return {label: mix * p + (1 - mix) * floor for label, p in probabilities.items()}
