@@ -158,3 +158,12 @@ ACCOUNTS: list[tuple[str, str, str, int, float, str, tuple[int, int, int]]] = [
 
 CONTACTS = ["Ana Souza", "Ben Carter", "Chen Wei", "Dora Novak", "Emeka Obi", "Fatima Khan", "Greta Lind",
             "Hiro Tanaka", "Ines Duarte", "Jonas Berg", "Kemi Adeyemi", "Lars Holm"]
+
+
+def labelled_messages() -> list[tuple[str, str]]:
+    """The demo messages as labelled text (the intended colour), filled in and cleaned as Pulse cleans text
+    before scoring it: a small evaluation set of customer-success text written for Pulse."""
+    from pipelines.clean import clean_text
+
+    return [(clean_text(body.format(contact="Ana Souza", company="Northwind")), label)
+            for label, _kind, _subject, body in MESSAGES]

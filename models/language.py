@@ -42,13 +42,13 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def identify(text: str) -> Language:
-    """The language of a text; `und` when it is too short or the identifier is unsure."""
+def identify(text: str, min_probability: float = MIN_PROBABILITY) -> Language:
+    """The language of a text; `und` when it is too short or the identifier is less sure than min_probability."""
     sample = text[:SAMPLE_CHARS]
     if len(_LETTERS.findall(sample)) < MIN_LETTERS:
         return Language(UNDETERMINED, 0.0)
     code, probability = _identifier().classify(sample)
-    if probability < MIN_PROBABILITY:
+    if probability < min_probability:
         return Language(UNDETERMINED, round(float(probability), 4))
     return Language(str(code), round(float(probability), 4))
 

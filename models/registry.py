@@ -15,6 +15,7 @@ ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_POINTER = ARTIFACTS_DIR / "DEFAULT"
 BASELINE_KIND = "tfidf-logreg"  # models.baseline.KIND, named here so scikit-learn loads only for a baseline
 TRANSFORMER_KIND = "transformer-lora"  # models.transformer.KIND
+MULTILINGUAL_KIND = "multilingual-router"  # models.multilingual.KIND: a transformer under english/
 
 
 def shipped_default() -> Path:
@@ -27,7 +28,9 @@ def prepare(directory: Path | str) -> None:
     """Build whatever a model derives before serving (a transformer's serving graph); idempotent."""
     directory = Path(directory)
     manifest = verify(directory)
-    if manifest["kind"] == TRANSFORMER_KIND:
+    if manifest["kind"] == MULTILINGUAL_KIND:
+        prepare(directory / "english")
+    elif manifest["kind"] == TRANSFORMER_KIND:
         import json
 
         from models.transformer import CONFIG, serving_graph
@@ -38,7 +41,10 @@ def prepare(directory: Path | str) -> None:
 def is_prepared(directory: Path | str) -> bool:
     """Whether `prepare` has nothing left to do (checked in this process, without torch)."""
     directory = Path(directory)
-    if verify(directory)["kind"] != TRANSFORMER_KIND:
+    kind = verify(directory)["kind"]
+    if kind == MULTILINGUAL_KIND:
+        return is_prepared(directory / "english")
+    if kind != TRANSFORMER_KIND:
         return True
     from models.transformer import has_serving_graph
 
@@ -76,4 +82,8 @@ def load(directory: Path, backend: str = "serving", threads: int | None = None) 
         from models.transformer import TransformerClassifier  # torch and onnxruntime load only when needed
 
         return TransformerClassifier.load(directory, manifest["version"], backend, threads), manifest
+    if kind == MULTILINGUAL_KIND:
+        from models.multilingual import MultilingualRouter
+
+        return MultilingualRouter.load(directory, manifest["version"], backend, threads), manifest
     raise ArtifactError(f"{directory}: unknown model kind {kind!r}")

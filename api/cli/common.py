@@ -45,6 +45,7 @@ class ModelKind(StrEnum):
 
     TRANSFORMER = "transformer"
     BASELINE = "baseline"
+    MULTILINGUAL = "multilingual"
 
 
 class OutputFormat(StrEnum):

@@ -36,19 +36,30 @@ from models.artifacts import ArtifactError
 
 
 @app.command("eval")
-def evaluate_command(data: Annotated[Path, typer.Option("--data", help="CSV with `text,label`")],
+def evaluate_command(data: Annotated[Path | None, typer.Option("--data", help="CSV with `text,label`")] = None,
+                     suite: Annotated[list[Path] | None, typer.Option(
+                         "--suite", help="a folder (or file): every CSV in it is a set; repeat for more")] = None,
+                     demo: Annotated[bool, typer.Option("--demo", help="--suite: add Pulse's demo messages as a "
+                                                                       "set")] = False,
                      model: Annotated[list[str] | None, typer.Option(
                          help="artifact directory or version; repeat to compare models in one run")] = None,
                      format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.JSON,
                      db: DbOption = None) -> None:
     """Evaluate model versions on labelled data: accuracy, macro-F1, per class, confusion and ECE.
 
-    One JSON object per model, one per line, in the order the models were given.
+    With --data: one JSON object per model, one per line, in the order the models were given. With
+    --suite: every set, and every language within a set, for each model with the active default beside
+    them, as a table (or JSON with --format json).
     """
     from training.datasets import DatasetError, read_csv
     from training.evaluate import evaluate
 
     settings = settings_for(db)
+    if suite or demo:
+        evaluate_suite_command(suite or [], demo, model or [], format, settings)
+        return
+    if data is None:
+        raise fail("give --data FILE, or --suite FOLDER (and --demo)")
     try:
         dataset = read_csv(data)
     except DatasetError as error:
@@ -61,6 +72,42 @@ def evaluate_command(data: Annotated[Path, typer.Option("--data", help="CSV with
         else:
             out.print(f"{result['model_version']} on {data} (n={result['n']}): accuracy {result['accuracy']:.4f}, "
                       f"macro-F1 {result['macro_f1']:.4f}, ECE {result['ece']:.4f}", highlight=False)
+
+
+def evaluate_suite_command(folders: list[Path], demo: bool, specs: list[str], format: OutputFormat,
+                           settings: Settings) -> None:
+    """`pulse eval --suite`: the active default first, then each --model, on every set."""
+    from training.datasets import DatasetError
+    from training.suite import evaluate_suite, suite_sets, table
+
+    try:
+        sets = suite_sets(folders)
+    except DatasetError as error:
+        raise fail(str(error)) from error
+    if demo:
+        sets.append(("pulse-demo-messages", demo_dataset()))
+    if not sets:
+        raise fail(f"no CSV files under {', '.join(map(str, folders))}")
+    models = [load_model(None, settings)]
+    for spec in specs:
+        candidate = load_model(spec, settings)
+        if candidate.version not in {m.version for m in models}:
+            models.append(candidate)
+    rows = evaluate_suite(models, sets, progress=lambda message: err.print(message, highlight=False))
+    if format == OutputFormat.JSON:
+        for row in rows:
+            print(json.dumps(row), flush=True)
+    else:
+        print(f"default (active): {models[0].version}")
+        print(table(rows, [m.version for m in models]))
+
+
+def demo_dataset() -> Any:
+    """Pulse's demo messages (written for Pulse, each with the colour a careful CSM would choose)."""
+    from api.demo_messages import labelled_messages
+    from training.datasets import from_rows
+
+    return from_rows(labelled_messages(), "pulse demo messages")
 
 
 @app.command()
@@ -77,9 +124,12 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
                                    ] = "",
           register: Annotated[bool, typer.Option("--register", help="record the version as a candidate")] = False,
           licence: Annotated[str, typer.Option(help="licence of the training data, for the model card")] = "",
-          kind: Annotated[ModelKind, typer.Option(help="transformer (fine-tuned MiniLM) or baseline (TF-IDF)")]
+          kind: Annotated[ModelKind, typer.Option(help="transformer (fine-tuned MiniLM), baseline (TF-IDF) or "
+                                                      "multilingual (a head over a multilingual encoder)")]
           = ModelKind.TRANSFORMER,
           epochs: Annotated[int | None, typer.Option(min=1, help="transformer: passes over the data")] = None,
+          english: Annotated[Path | None, typer.Option(help="multilingual: the transformer artifact that scores "
+                                                            "English")] = None,
           seed: Annotated[int, typer.Option(help="random seed")] = 13,
           db: DbOption = None) -> None:
     """Train a model version into a sealed artifact directory with its model card.
@@ -120,6 +170,13 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
             err.print(f"fine-tuning {params.epochs} epoch(s) on {len(dataset)} rows", highlight=False)
             manifest = finetune(dataset, out_dir, dev=dev_set, params=params, command=command, licence=licence,
                                 progress=lambda message: err.print(message, highlight=False))
+        elif kind == ModelKind.MULTILINGUAL:
+            from training.multilingual import train_router
+
+            if english is None:
+                raise fail("--kind multilingual needs --english: the transformer artifact for English text")
+            manifest = train_router(english, dataset, out_dir, dev=dev_set, command=command, licence=licence,
+                                    progress=lambda message: err.print(message, highlight=False))
         else:
             with err.status(f"training on {len(dataset)} rows..."):
                 manifest = train_baseline(dataset, out_dir, dev=dev_set, params=BaselineParams(seed=seed),

