@@ -33,9 +33,15 @@ def prepare(directory: Path | str) -> None:
     elif manifest["kind"] == TRANSFORMER_KIND:
         import json
 
-        from models.transformer import CONFIG, serving_graph
+        from models.transformer import CONFIG, int8_graph, serving_graph, serving_precision
 
-        serving_graph(directory, json.loads((directory / CONFIG).read_text()))
+        config = json.loads((directory / CONFIG).read_text())
+        serving_graph(directory, config)
+        if serving_precision()[0] == "int8":
+            try:
+                int8_graph(directory, config)
+            except ArtifactError:
+                pass  # refused and remembered: the model serves f32, and says why
 
 
 def is_prepared(directory: Path | str) -> bool:

