@@ -1,7 +1,8 @@
 """int8 post-training quantization of a transformer's serving graph, with an accuracy check.
 
 NNCF quantizes the f32 OpenVINO graph (transformer preset: attention and normalization stay in
-higher precision) on the token windows of texts composed for Pulse (`models.calibration`). The result
+higher precision) on the inputs the caller gives (the transformer: token windows of texts composed for
+Pulse, `models.calibration`). The result
 is accepted only if its labels agree with the f32 graph's on at least MIN_AGREEMENT of those texts;
 otherwise building fails with the figure, and the caller serves f32. The graph, its agreement and the
 calibration size are written atomically and sealed like the f32 graph.
@@ -9,12 +10,14 @@ calibration size are written atomically and sealed like the f32 graph.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from models.artifacts import ArtifactError
+from models.graphs import cached_serving_graph, write_graph
 
 MIN_AGREEMENT = 0.99
 
@@ -25,19 +28,20 @@ def refusal(target: Path) -> str | None:
     return marker.read_text() if marker.is_file() else None
 
 
-def quantized(f32_graph: Path, target: Path, config: dict[str, Any]) -> Path:
+def quantized(f32_graph: Path, target: Path, units: list[Any], feed: Callable[[Any], dict[str, np.ndarray]],
+              text_labels: Callable[[np.ndarray], np.ndarray], n_texts: int) -> Path:
     """The int8 graph at target, built from the f32 graph if it is missing or does not match its seal.
 
-    Raises ArtifactError when it cannot be had (refused now or before, or NNCF missing)."""
-    from models.transformer import cached_serving_graph
-
+    `units` are the calibration inputs, `feed` turns one into the graph's inputs, and `text_labels` turns
+    the outputs of all units into one label per calibration text. Raises ArtifactError when the graph
+    cannot be had (refused now or before, or NNCF missing)."""
     if cached_serving_graph(target) is not None:
         return target
     refused = refusal(target)
     if refused:
         raise ArtifactError(refused)
     try:
-        build(f32_graph, target, config)
+        build(f32_graph, target, units, feed, text_labels, n_texts)
     except ArtifactError as error:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.with_name(target.name + ".refused").write_text(str(error))
@@ -47,35 +51,24 @@ def quantized(f32_graph: Path, target: Path, config: dict[str, Any]) -> Path:
     return target
 
 
-def build(f32_graph: Path, target: Path, config: dict[str, Any]) -> None:
+def build(f32_graph: Path, target: Path, units: list[Any], feed: Callable[[Any], dict[str, np.ndarray]],
+          text_labels: Callable[[np.ndarray], np.ndarray], n_texts: int) -> None:
     import nncf
     import openvino as ov
 
-    from models import calibration
-    from models.transformer import aggregate, load_tokenizer, pad, windows, write_graph
-
-    texts = calibration.texts()
-    units, owner = windows(load_tokenizer(), texts, int(config["max_len"]), int(config["stride"]))
     core = ov.Core()
     model = core.read_model(str(f32_graph / "model.xml"))
-
-    def feed(unit: list[int]) -> dict[str, np.ndarray]:
-        ids, mask = pad([unit])
-        return {"input_ids": ids, "attention_mask": mask}
-
     int8 = nncf.quantize(model, nncf.Dataset(units, feed), model_type=nncf.ModelType.TRANSFORMER,
                          subset_size=len(units))
-    lengths = [len(u) for u in units]
 
     def labels(graph: Any) -> np.ndarray:
         compiled = core.compile_model(graph, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
-        logits = np.vstack([np.asarray(compiled.create_infer_request().infer(feed(u))[0]) for u in units])
-        return np.asarray(aggregate(logits, owner, lengths, len(texts)).argmax(axis=1))
+        return text_labels(np.vstack([np.asarray(compiled.create_infer_request().infer(feed(u))[0]) for u in units]))
 
     agreement = float(np.mean(labels(model) == labels(int8)))
     if agreement < MIN_AGREEMENT:
         raise ArtifactError(f"int8 graph agrees with f32 on {agreement:.1%} of the calibration texts, under "
                             f"{MIN_AGREEMENT:.0%}: serve f32")
     write_graph(int8, target, {"quantization.json": {
-        "calibration_texts": len(texts), "calibration_windows": len(units), "agreement_with_f32": agreement,
+        "calibration_texts": n_texts, "calibration_windows": len(units), "agreement_with_f32": agreement,
         "nncf": nncf.__version__}})

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from models.artifacts import ArtifactError, sha256_file
 from models.classifier import Plan, softmax
+from models.graphs import cached_serving_graph, write_graph
 
 KIND = "transformer-lora"
 ADAPTER = "adapter.safetensors"
@@ -312,11 +313,24 @@ def serving_precision() -> tuple[str, str]:
 
 
 def int8_graph(directory: Path, config: dict[str, Any]) -> Path:
-    """The cached int8 graph of an artifact, quantized from its f32 serving graph the first time."""
+    """The cached int8 graph of an artifact, quantized from its f32 serving graph the first time, on the token
+    windows of the calibration texts (labels compared per text, windows combined as when serving)."""
+    from models import calibration
     from models.quantize import quantized
 
+    texts = calibration.texts()
+    units, owner = windows(load_tokenizer(), texts, int(config["max_len"]), int(config["stride"]))
+    lengths = [len(u) for u in units]
+
+    def text_labels(window_logits: NDArray[np.float64]) -> NDArray[np.int64]:
+        return np.asarray(aggregate(window_logits, owner, lengths, len(texts)).argmax(axis=1))
+
+    def feed(unit: list[int]) -> dict[str, NDArray[np.int64]]:
+        ids, mask = pad([unit])
+        return {"input_ids": ids, "attention_mask": mask}
+
     return quantized(serving_graph(directory, config), cache_root() / "serving" / (serving_key(directory) + "-int8"),
-                     config)
+                     units, feed, text_labels, len(texts))
 
 
 def cache_root() -> Path:
@@ -347,16 +361,6 @@ def serving_graph(directory: Path, config: dict[str, Any]) -> Path:
     return target
 
 
-def cached_serving_graph(target: Path) -> Path | None:
-    """The graph at target if it is there and every file matches the sha256s sealed with it; None otherwise."""
-    seal_file = target / "graph.sha256.json"
-    if seal_file.is_file():
-        sealed = json.loads(seal_file.read_text())
-        if all((target / name).is_file() and sha256_file(target / name) == digest for name, digest in sealed.items()):
-            return target
-    return None
-
-
 def has_serving_graph(directory: Path) -> bool:
     """Whether the artifact's serving graph for this CPU's precision is built and intact (checked without torch)."""
     from models.quantize import refusal
@@ -381,26 +385,3 @@ def build_serving_graph(directory: Path, config: dict[str, Any], target: Path) -
     ids = torch.ones((2, 16), dtype=torch.long)
     model = ov.convert_model(network, example_input={"input_ids": ids, "attention_mask": torch.ones_like(ids)})
     write_graph(model, target)
-
-
-def write_graph(model: Any, target: Path, extra: dict[str, Any] | None = None) -> None:
-    """Save an OpenVINO model (and `extra` as JSON files beside it) to target atomically, sealed by sha256."""
-    import shutil
-    import tempfile
-
-    import openvino as ov
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
-    try:
-        ov.save_model(model, str(scratch / "model.xml"), compress_to_fp16=False)
-        for name, content in (extra or {}).items():
-            (scratch / name).write_text(json.dumps(content, indent=2))
-        names = ("model.xml", "model.bin", *(extra or {}))
-        digests = {name: sha256_file(scratch / name) for name in names}
-        (scratch / "graph.sha256.json").write_text(json.dumps(digests, indent=2))
-        if target.exists():
-            shutil.rmtree(target)
-        scratch.rename(target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)

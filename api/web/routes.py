@@ -6,6 +6,7 @@ CSRF token; the cookie is HttpOnly and SameSite=Lax; customer text is escaped by
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,6 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
 
 from api.accounts import service as accounts
-from api.accounts.models import Account
 from api.audit import service as audit
 from api.audit import shadow
 from api.audit.models import AuditSettings
@@ -29,7 +29,7 @@ from api.decisions.models import DecisionCreate
 from api.deps import ClassifierDep, SessionDep, SettingsDep
 from api.errors import ConflictError, ForbiddenError, PulseError, UnprocessableError
 from api.ids import IdPath, IdQuery
-from api.interactions.models import Interaction
+from api.interactions.models import Interaction, InteractionKind
 from api.lab import promotion
 from api.model_versions import service as model_versions
 from api.model_versions.models import ModelStatus
@@ -38,10 +38,11 @@ from api.pulse import rollup
 from api.pulse import service as pulse
 from api.review import decide as deciding
 from api.review import queue
-from api.suggestions.models import Scope, SuggestionPublic
+from api.suggestions.models import Scope
 from api.users.models import Role, User
 from api.web import charts
 from api.web import service as web
+from api.web.cards import account_names, card, card_context, retry_of
 from api.web.service import COOKIE, LOGIN_COOKIE, SignedIn
 from models.labels import LABELS, Label
 
@@ -130,39 +131,6 @@ def with_query(path: str, **params: Any) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def highlight(text: str | None, explanation: list[dict[str, Any]]) -> list[tuple[str, bool]]:
-    """The text cut into (piece, is evidence) by the explanation's character offsets."""
-    if not text:
-        return []
-    spans = sorted((int(e["start"]), int(e["end"])) for e in explanation if "start" in e and "end" in e)
-    pieces: list[tuple[str, bool]] = []
-    at = 0
-    for start, end in spans:
-        if start < at or end > len(text):
-            continue
-        if start > at:
-            pieces.append((text[at:start], False))
-        pieces.append((text[start:end], True))
-        at = end
-    if at < len(text):
-        pieces.append((text[at:], False))
-    return pieces
-
-
-def card(item: SuggestionPublic, accounts_by_id: dict[int, Account]) -> dict[str, Any]:
-    """What a suggestion card shows."""
-    account = accounts_by_id.get(item.account_id)
-    return {"s": item, "account": account, "pieces": highlight(item.text, item.explanation),
-            "hidden": item.blind and item.decision is None, "key": secrets.token_urlsafe(12)}
-
-
-def account_names(session: Session, ids: set[int]) -> dict[int, Account]:
-    """Accounts by id."""
-    if not ids:
-        return {}
-    return {a.id: a for a in session.exec(select(Account).where(col(Account.id).in_(ids))) if a.id is not None}
-
-
 # --- sign in and out -------------------------------------------------------------------------------
 
 
@@ -228,9 +196,10 @@ def queue_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
     decided, _, _ = queue.queue(session=session, team=team, status="decided", scope=scope, account_id=None,
                                       limit=8, cursor=None, today=today, settings=settings)
     names = account_names(session, {s.account_id for s in pending + decided})
-    return render(request, "queue.html", viewer, cards=[card(s, names) for s in pending],
+    context = card_context(session, pending)
+    return render(request, "queue.html", viewer, cards=[card(s, names, context) for s in pending],
                   decided=[card(s, names) for s in decided], total=total, next_cursor=next_cursor, scope=scope,
-                  reasons=reason_lists(settings))
+                  reasons=reason_lists(settings), retry=retry_of(request))
 
 
 def reason_lists(settings: Settings) -> dict[str, Any]:
@@ -259,13 +228,21 @@ def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings:
         deciding.decide(session=session, user=user, suggestion_id=suggestion_id, data=data,
                          idempotency_key=idempotency_key or None, settings=settings)
     except ValueError as error:
-        return _back(back, viewer, error=str(error))
+        return back_to(back, viewer, error=human(str(error)))
     except PulseError as error:
         if error.status == 404:
             raise
-        return _back(back, viewer, error=error.message)
+        # Back to the same card with the colour still chosen and the message beside the field it concerns.
+        kept = {"retry": str(suggestion_id), "chosen": chosen.value if chosen else "", "field": error.field or ""}
+        return back_to(with_query(back, **kept) + f"#s{suggestion_id}", viewer, error=human(error.message))
     recorded = f"Decision on suggestion {suggestion_id} recorded: {chosen.value if chosen else ''}."
-    return _back(back, viewer, notice=recorded)
+    return back_to(back, viewer, notice=recorded)
+
+
+def human(message: str) -> str:
+    """An API message for a page: field and reason names in words ("override_reason" → "Override reason")."""
+    worded = re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: m.group(0).replace("_", " "), message)
+    return worded[:1].upper() + worded[1:]
 
 
 def _viewed(value: str) -> int | None:
@@ -275,12 +252,13 @@ def _viewed(value: str) -> int | None:
         return None
 
 
-def _back(path: str, viewer: SignedIn, **messages: str) -> RedirectResponse:
+def back_to(path: str, viewer: SignedIn, **messages: str) -> RedirectResponse:
     """Redirect with an error or notice, sealed for this session so that no link can put words on a page."""
+    path, _, anchor = path.partition("#")
     joiner = "&" if "?" in path else "?"
     sealed = {**messages, **{f"{k}_seal": web.seal(viewer.csrf_token, v) for k, v in messages.items()}}
     query = "&".join(f"{k}={quote(v)}" for k, v in sealed.items())
-    return RedirectResponse(f"{path}{joiner}{query}", status_code=303)
+    return RedirectResponse(f"{path}{joiner}{query}" + (f"#{anchor}" if anchor else ""), status_code=303)
 
 
 # --- accounts -------------------------------------------------------------------------------------------
@@ -312,8 +290,10 @@ def account_page(account_id: IdPath, request: Request, session: SessionDep, view
     names = {account_id: account}
     interactions = list(session.exec(select(Interaction).where(Interaction.account_id == account_id)
                                      .order_by(col(Interaction.occurred_at).desc()).limit(100)))
+    context = card_context(session, pending)
     return render(request, "account.html", viewer, account=shown, chart=charts.pulse_chart(points),
-                  cards=[card(s, names) for s in pending], interactions=interactions,
+                  cards=[card(s, names, context) for s in pending], interactions=interactions,
+                  retry=retry_of(request), kinds=[k.value for k in InteractionKind],
                   events=[e for e in reversed(events) if e.type in ("decision", "pulse_change")][:50],
                   reasons=reason_lists(settings))
 
@@ -329,8 +309,8 @@ def roll_up(account_id: IdPath, session: SessionDep, viewer: Viewer, settings: S
     try:
         made = rollup.roll_up(session=session, account=account, classifier=classifier, settings=settings)
     except UnprocessableError as error:
-        return _back(back, viewer, error=error.message)
-    return _back(back, viewer, notice=f"Roll-up suggestion {made.id} made from the recent interactions.")
+        return back_to(back, viewer, error=error.message)
+    return back_to(back, viewer, notice=f"Roll-up suggestion {made.id} made from the recent interactions.")
 
 
 # --- lead: the audit -------------------------------------------------------------------------------------
@@ -338,10 +318,15 @@ def roll_up(account_id: IdPath, session: SessionDep, viewer: Viewer, settings: S
 
 @router.get("/app/audit", response_class=HTMLResponse)
 def audit_page(request: Request, session: SessionDep, viewer: Viewer, settings: SettingsDep,
-               since: date | None = None, until: date | None = None,
+               since_text: Annotated[str, Query(alias="since", max_length=40)] = "",
+               until_text: Annotated[str, Query(alias="until", max_length=40)] = "",
                model_version: str | None = None) -> HTMLResponse:
-    """Agreement, confusion, direction, anchoring, trends and rubber-stamp flags; every count links to its rows."""
+    """Agreement, confusion, direction, anchoring, trends and rubber-stamp flags; every count links to its rows.
+
+    Either date may be left empty (the form sends both): an empty one is no bound."""
     user = allow(viewer, (Role.LEAD, Role.ADMIN), "read the audit")
+    since, until = _date_field(since_text, "since"), _date_field(until_text, "until")
+    model_version = model_version or None
     thresholds = AuditSettings.from_settings(settings)
     summary = audit.summary(session=session, team=team_for_filter(user, None), since=_day(since),
                             until=_day(until), model_version=model_version, scope=None, segment=None,
@@ -357,6 +342,16 @@ def audit_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
     return render(request, "audit.html", viewer, summary=summary, rows=rows, total=total, heat=charts.heat,
                   interval=charts.interval, since=since, until=until, model_version=model_version,
                   week_end=lambda week: (week + timedelta(days=7)).isoformat())
+
+
+def _date_field(text: str, name: str) -> date | None:
+    """A date from a form field: empty is None; anything else must be YYYY-MM-DD."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UnprocessableError(f"{name} must be a date like 2026-11-28, got {text!r}", field=name) from None
 
 
 def _day(day: date | None) -> datetime | None:
@@ -412,8 +407,8 @@ def promote(version: str, request: Request, session: SessionDep, viewer: Viewer,
         promoted = promotion.promote(session=session, version=version, holder=request.app.state.models,
                                      force=force == "on")
     except ConflictError as error:
-        return _back("/app/models", viewer, error=error.message)
-    return _back("/app/models", viewer, notice=f"{promoted.version} is now active.")
+        return back_to("/app/models", viewer, error=error.message)
+    return back_to("/app/models", viewer, notice=f"{promoted.version} is now active.")
 
 
 @router.post("/app/models/rollback")
@@ -424,5 +419,5 @@ def rollback(session: SessionDep, viewer: Viewer, csrf_token: CsrfField) -> Resp
     try:
         restored = model_versions.rollback(session=session)
     except ConflictError as error:
-        return _back("/app/models", viewer, error=error.message)
-    return _back("/app/models", viewer, notice=f"Rolled back: {restored.version} is active again.")
+        return back_to("/app/models", viewer, error=error.message)
+    return back_to("/app/models", viewer, notice=f"Rolled back: {restored.version} is active again.")

@@ -49,11 +49,17 @@ def test_forms_need_the_session_token_and_sign_out_ends_the_session(
     # A bad choice comes back as a message on the page it came from; an outside `next` is ignored.
     missing = client.post(decide, data={"csrf_token": token, "label": "", "next": "https://evil.example"},
                           follow_redirects=False)
-    assert missing.headers["location"].startswith("/app/queue?error=choose%20a%20colour")
+    # It comes back to the same card, the message in words beside the field at fault.
+    assert missing.headers["location"].startswith("/app/queue?retry=") and "field=label" in missing.headers["location"]
+    assert "error=Choose%20a%20colour" in missing.headers["location"]
     label = posted["suggestion"]["label"]
     other = "Green" if label != "Green" else "Red"
     unexplained = client.post(decide, data={"csrf_token": token, "label": other}, follow_redirects=False)
-    assert "override_reason%20is%20required" in unexplained.headers["location"]
+    kept = unexplained.headers["location"]
+    assert "Override%20reason%20is%20required" in kept and f"chosen={other}" in kept and "field=override_reason" in kept
+    page = client.get(kept.split("#")[0])
+    assert 'class="field-error" role="alert">Override reason is required' in page.text
+    assert f'value="{other}" required checked' in page.text
     done = client.post(decide, data={"csrf_token": token, "label": label, "idempotency_key": "k1"},
                        follow_redirects=False)
     again = client.post(decide, data={"csrf_token": token, "label": label, "idempotency_key": "k1"},

@@ -209,3 +209,56 @@ def test_the_demo_pages_for_each_role(live_demo: Live, browser: Any) -> None:
     shot(csm, "10-demo-account")
     for page in (lead, csm):
         assert page.offsite == []
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+def test_a_csm_logs_a_call_keeps_a_refused_choice_and_changes_a_decision(live: Live, browser: Any) -> None:
+    base, keys = live.base, live.keys
+    auth = {"Authorization": f"Bearer {keys['csm']}"}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        account = http.post("/v1/accounts", headers=auth, json={"name": "Bluefin Analytics"}).json()
+        csm = sign_in(browser, base, keys["csm"])
+
+        # Paste an e-mail on the account page: stored, cleaned, scored, and shown to decide.
+        csm.goto(f"{base}/app/accounts/{account['id']}")
+        csm.select_option("#log-kind", "email")
+        csm.fill("#log-author", "li.wei@bluefin.example")
+        csm.fill("#log-date", "2026-11-20")
+        csm.fill("#log-body", "Our invoices are wrong for the third month in a row and nobody answers.\n\n"
+                              "On Mon, Maya wrote:\n> We are looking into it.")
+        with csm.expect_navigation():
+            csm.click("#log-save")
+        assert "is stored and scored" in csm.inner_text(".flash.notice")
+        card = csm.locator(".card").first
+        assert "email from li.wei@bluefin.example" in card.inner_text() and "written 2026-11-20" in card.inner_text()
+        assert "Maya wrote" not in card.inner_text()
+        shot(csm, "20-account-logged-email")
+
+        # Choose another colour than the model's and save without an override reason: the page comes back
+        # to this card with the colour still chosen and the message beside the field.
+        suggestion_id, suggested = card.get_attribute("data-suggestion"), card.get_attribute("data-suggested")
+        chosen, key = ("Green", "g") if suggested != "Green" else ("Red", "r")
+        csm.keyboard.press(key)
+        with csm.expect_navigation():
+            csm.keyboard.press("Enter")
+        retried = csm.locator(f"#s{suggestion_id}")
+        assert retried.locator(f"input[value={chosen}]").is_checked()
+        assert "Override reason is required" in retried.locator(".field-error").inner_text()
+        csm.wait_for_function("document.activeElement.classList.contains('override-reason')")
+        shot(csm, "21-refused-choice-kept")
+        csm.keyboard.press("ArrowDown")
+        with csm.expect_navigation():
+            csm.keyboard.press("Enter")
+        assert "recorded" in csm.inner_text(".flash.notice")
+
+        # Change the decision from the queue's recent decisions.
+        csm.goto(f"{base}/app/queue")
+        change = csm.locator(f"#change-{suggestion_id}")
+        change.locator("summary").click()
+        change.locator("select[name=label]").select_option(suggested)
+        change.locator("input[name=note]").fill("they called back, it is fixed")
+        shot(csm, "22-change-decision")
+        with csm.expect_navigation():
+            change.locator("button").click()
+        current = http.get(f"/v1/suggestions/{suggestion_id}", headers=auth).json()["decision"]
+        assert (current["label"], current["note"]) == (suggested, "they called back, it is fixed")

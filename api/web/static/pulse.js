@@ -89,5 +89,19 @@
     }
   });
 
-  focusCard(0);
+  // Back from a refused save: the card that was being decided keeps its colour, and focus returns to it
+  // (to the override reason when that is what was missing).
+  for (const card of cards) {
+    const checked = card.querySelector("input[name=label]:checked");
+    if (!checked) continue;
+    fillReasons(card, checked.value);
+    card.classList.toggle("overriding", Boolean(card.dataset.suggested) && card.dataset.suggested !== checked.value);
+  }
+  const target = location.hash ? cards.findIndex((c) => "#" + c.id === location.hash) : -1;
+  focusCard(target >= 0 ? target : 0);
+  const retried = document.querySelector(".card.retried");
+  if (retried && retried.classList.contains("overriding")) {
+    // After the browser has moved to the #s… anchor (which focuses the card itself).
+    window.addEventListener("load", () => setTimeout(() => retried.querySelector("select.override-reason").focus(), 0));
+  }
 })();
