@@ -91,11 +91,12 @@ def prepare_database(settings: Settings) -> None:
 def prepare_model(directory: Path) -> None:
     """Build the model's serving graph, if it needs one, in a child process: torch stays out of the server."""
     try:
+        if registry.is_prepared(directory):
+            return  # built on an earlier start and intact: nothing to say
         seconds = registry.prepare_isolated(directory)
     except ArtifactError as error:
         raise fail(str(error)) from error
-    if seconds > 3:
-        err.print(f"serving graph built in {seconds:.1f}s (cached for later starts)", highlight=False)
+    err.print(f"serving graph built in {seconds:.1f}s (cached for later starts)", highlight=False)
 
 
 def safe_url(url: str) -> str:

@@ -80,7 +80,9 @@ def demo(host: Annotated[str, typer.Option(help="address to listen on")] = "127.
     if loaded:
         err.print(f"demo data loaded in {time.perf_counter() - started:.1f}s", highlight=False)
     else:
-        err.print("demo data was already loaded; the demo users got fresh keys", highlight=False)
+        err.print("[yellow]demo data was already loaded: each demo user has a new key below, and the keys printed "
+                  "by an earlier `pulse demo` no longer work[/] (keys are stored only as hashes, so an old one cannot "
+                  "be shown again)", highlight=False)
     # Plain lines, not a table: a table narrows to the terminal and would cut the keys.
     out.print("Demo users (keys are shown once):", style="bold")
     for person in people:

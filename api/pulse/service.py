@@ -25,6 +25,7 @@ from api.pulse.cadence import cadence, is_stale, pulse_due
 from api.pulse.models import AccountPublic, Pulse, TimelineEvent
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion
+from api.users.models import User
 
 
 def pulses(*, session: Session, account_ids: list[int]) -> dict[int, Pulse]:
@@ -115,6 +116,8 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
     decisions = session.exec(select(Decision).where(col(Decision.suggestion_id).in_(list(account_suggestions)))
                              .order_by(col(Decision.created_at), col(Decision.id))).all()
     decided = {d.suggestion_id for d in decisions}
+    people = dict(session.execute(sa_select(col(User.id), col(User.name))
+                                  .where(col(User.id).in_({d.user_id for d in decisions}))).all()) if decisions else {}
     for suggestion in account_suggestions.values():
         assert suggestion.id is not None
         hidden = suggestion.blind and suggestion.id not in decided  # blind: no colour until someone decides
@@ -134,10 +137,13 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
         assert decision.id is not None
         suggestion = account_suggestions[decision.suggestion_id]
         verb = "accepted" if decision.accepted else "overrode"
+        who = people.get(decision.user_id) or f"user {decision.user_id}"
+        note = f" — note: {decision.note}" if decision.note else ""
         events.append(TimelineEvent(at=decision.created_at, type="decision", id=decision.id, label=decision.label,
-                                    summary=f"user {decision.user_id} {verb} {suggestion.label} -> {decision.label}",
+                                    summary=f"{who} {verb} {suggestion.label} -> {decision.label}{note}",
                                     detail={"suggestion_id": decision.suggestion_id, "revision": decision.revision,
-                                            "scope": suggestion.scope}))
+                                            "scope": suggestion.scope, "user_id": decision.user_id,
+                                            "user_name": people.get(decision.user_id), "note": decision.note}))
         if suggestion.scope == Scope.ACCOUNT and decision.label != previous_pulse:
             events.append(TimelineEvent(at=decision.created_at, type="pulse_change", id=decision.id,
                                         label=decision.label,

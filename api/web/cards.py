@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
 from api.interactions.models import Interaction
-from api.suggestions.models import Scope, SuggestionPublic
+from api.suggestions.models import Scope, Suggestion, SuggestionPublic
 from models.labels import LABELS
 
 ROLLUP_MESSAGES = 5
@@ -40,6 +40,17 @@ def card_context(session: Session, items: Sequence[SuggestionPublic]) -> CardCon
             select(Interaction).where(Interaction.account_id == account_id)
             .order_by(col(Interaction.occurred_at).desc()).limit(ROLLUP_MESSAGES)))
     return CardContext(messages, recent)
+
+
+def suggestion_texts(session: Session, suggestion_ids: Sequence[int], limit: int = 300) -> dict[int, str]:
+    """The customer's text behind each suggestion (its first `limit` characters); roll-ups are named as such."""
+    if not suggestion_ids:
+        return {}
+    rows = session.exec(select(Suggestion.id, Suggestion.scope, Interaction.body)
+                        .join(Interaction, col(Interaction.id) == col(Suggestion.interaction_id), isouter=True)
+                        .where(col(Suggestion.id).in_(set(suggestion_ids)))).all()
+    return {sid: (body[:limit] + ("…" if len(body) > limit else "")) if body else f"({scope} roll-up)"
+            for sid, scope, body in rows if sid is not None}
 
 
 def retry_of(request: Request) -> dict[str, Any] | None:

@@ -91,3 +91,53 @@ def heat(count: int, total: int, diagonal: bool) -> str:
     share = count / total if total else 0.0
     alpha = 0.08 + 0.8 * share if count else 0.0
     return f"rgba(47,158,91,{alpha:.2f})" if diagonal else f"rgba(214,69,69,{alpha:.2f})"
+
+
+TREND_COLOURS = ("#2563eb", "#9333ea", "#0891b2", "#ea580c", "#4b5563")
+
+
+def trend_chart(weeks: list[tuple[str, str, float, float | None, float | None]], width: int = 760,
+                height: int = 200) -> Markup:
+    """Weekly override rate by model version: one line each, with its 95% interval as a band.
+
+    `weeks` holds (week as ISO date, model version, override rate, interval low, interval high).
+    """
+    left, right, top, bottom = 48, 180, 12, 30
+    inner_w, inner_h = width - left - right, height - top - bottom
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             'xmlns="http://www.w3.org/2000/svg"><title>Override rate by week and model version</title>']
+    for share in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = top + inner_h - share * inner_h
+        parts.append(f'<line x1="{left}" x2="{left + inner_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{share:.0%}</text>')
+    days = sorted({w for w, *_ in weeks})
+    if not days:
+        parts.append(f'<text x="{left + inner_w / 2}" y="{top + inner_h / 2}" text-anchor="middle" font-size="13" '
+                     'fill="#777">No weeks yet</text></svg>')
+        return Markup("".join(parts))
+    step = inner_w / max(len(days) - 1, 1)
+    x_of = {day: left + (i * step if len(days) > 1 else inner_w / 2) for i, day in enumerate(days)}
+    for i, day in enumerate(days):
+        if len(days) <= 12 or i % max(len(days) // 12, 1) == 0:
+            parts.append(f'<text x="{x_of[day]:.1f}" y="{height - 10}" text-anchor="middle" font-size="10">'
+                         f'{escape(day[5:])}</text>')
+    versions = sorted({v for _, v, *_ in weeks})
+    for index, version in enumerate(versions):
+        colour = TREND_COLOURS[index % len(TREND_COLOURS)]
+        rows = sorted((w, rate, low, high) for w, v, rate, low, high in weeks if v == version)
+        points = [(x_of[w], top + inner_h - rate * inner_h) for w, rate, _, _ in rows]
+        for (w, rate, low, high), (x, y) in zip(rows, points, strict=True):
+            if low is not None and high is not None:
+                parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + inner_h - high * inner_h:.1f}" '
+                             f'y2="{top + inner_h - low * inner_h:.1f}" stroke="{colour}" stroke-opacity=".35" '
+                             'stroke-width="6"/>')
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{escape(version)} week '
+                         f'{escape(w)}: {rate:.0%} overridden</title></circle>')
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        parts.append(f'<rect x="{left + inner_w + 12}" y="{top + index * 18}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{left + inner_w + 26}" y="{top + index * 18 + 9}" font-size="11">'
+                     f'{escape(version[:26])}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

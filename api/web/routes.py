@@ -42,7 +42,7 @@ from api.suggestions.models import Scope
 from api.users.models import Role, User
 from api.web import charts
 from api.web import service as web
-from api.web.cards import account_names, card, card_context, retry_of
+from api.web.cards import account_names, card, card_context, retry_of, suggestion_texts
 from api.web.service import COOKIE, LOGIN_COOKIE, SignedIn
 from models.labels import LABELS, Label
 
@@ -339,7 +339,9 @@ def audit_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
                                                for k, v in merged.items()})
 
     total = sum(sum(row.values()) for row in summary.confusion.values())
-    return render(request, "audit.html", viewer, summary=summary, rows=rows, total=total, heat=charts.heat,
+    trend = lambda weeks: charts.trend_chart([(t.week.isoformat(), t.model_version, t.override_rate,  # noqa: E731
+                                                t.override_ci_low, t.override_ci_high) for t in weeks])
+    return render(request, "audit.html", viewer, summary=summary, rows=rows, total=total, heat=charts.heat, trend=trend,
                   interval=charts.interval, since=since, until=until, model_version=model_version,
                   week_end=lambda week: (week + timedelta(days=7)).isoformat())
 
@@ -377,7 +379,7 @@ def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_i
     people = {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_({d.user_id for d in data})))}
     shown = {k: v for k, v in {**filters, "current": current}.items() if v is not None}
     return render(request, "decisions.html", viewer, decisions=data, count=count, names=names, people=people,
-                  filters=shown, offset=offset)
+                  filters=shown, offset=offset, texts=suggestion_texts(session, [d.suggestion_id for d in data]))
 
 
 # --- data scientist: model versions ---------------------------------------------------------------------

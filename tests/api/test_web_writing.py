@@ -96,3 +96,23 @@ def test_a_blind_roll_up_card_shows_the_messages_behind_it_but_not_the_answer(
     card = card[: card.index("</article>")]
     assert "Our renewal is at risk" in card and "account roll-up" in card
     assert 'data-suggested=""' in card and "% confident" not in card
+
+
+def test_the_timeline_names_people_and_the_decisions_page_shows_text_and_note(
+        client: TestClient, make_user: UserFactory, emea_csm: tuple[User, dict[str, str]],
+        make_account: Callable[..., dict[str, Any]], post_message: Callable[..., dict[str, Any]]) -> None:
+    account = make_account()
+    posted = post_message(account["id"], "Billing error again, payments on hold.")["suggestion"]
+    decided = client.post(f"/v1/suggestions/{posted['id']}/decisions", headers=emea_csm[1],
+                          json={"label": posted["label"], "note": "spoke to their CFO"})
+    assert decided.status_code == 201, decided.text
+    timeline = client.get(f"/v1/accounts/{account['id']}/timeline", headers=emea_csm[1]).json()
+    entry = next(e for e in timeline["data"] if e["type"] == "decision")
+    assert entry["summary"].startswith(f"{emea_csm[0].name} accepted")
+    assert "note: spoke to their CFO" in entry["summary"]
+    _, lead = make_user(Role.LEAD, "emea")
+    sign_in(client, lead)
+    page = client.get("/app/decisions?current=true").text
+    assert "Billing error again, payments on hold." in page and "spoke to their CFO" in page
+    audit = client.get("/app/audit").text  # the weekly trend is drawn: one point for this week's decision
+    assert "<title>Override rate by week and model version</title>" in audit and "% overridden</title>" in audit
