@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.labels import Label
@@ -23,6 +23,17 @@ DEFAULT_OVERRIDE_REASONS: list[str] = [
     "missed_context", "misread_tone", "outdated_information", "not_customer_sentiment",
     "wrong_account_or_author", "other",
 ]
+
+
+class CadenceRule(BaseModel):
+    """How often one segment's accounts need a pulse: weekly within `weekly_within_days` of renewal, monthly
+    within `monthly_within_days`, and `beyond` otherwise (also when no renewal date is set)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weekly_within_days: int = Field(default=60, ge=-1, le=3650)
+    monthly_within_days: int = Field(default=120, ge=-1, le=3650)
+    beyond: Literal["weekly", "monthly", "quarterly"] = "quarterly"
 
 
 class Settings(BaseSettings):
@@ -50,6 +61,10 @@ class Settings(BaseSettings):
     cadence_weekly_within_days: int = 60
     cadence_monthly_within_days: int = 120
     cadence_days: dict[str, int] = Field(default_factory=lambda: {"weekly": 7, "monthly": 30, "quarterly": 91})
+    cadence: dict[str, CadenceRule] = Field(
+        default_factory=dict, description="per account segment (JSON), e.g. {\"enterprise\": {\"weekly_within_days\": "
+        "120, \"beyond\": \"monthly\"}, \"pooled\": {\"weekly_within_days\": -1, \"monthly_within_days\": -1}}; "
+        "segments not named follow PULSE_CADENCE_WEEKLY_WITHIN_DAYS and PULSE_CADENCE_MONTHLY_WITHIN_DAYS")
     rollup_window_days: int = 90
     rollup_half_life_days: float = 14.0
     audit_min_decisions: int = Field(default=20, ge=1, description="smallest sample for a direction flag")

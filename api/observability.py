@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "color_message"}
 
 
 def safe_error(error: BaseException) -> str:
@@ -67,13 +67,20 @@ class TextFormatter(_SafeExceptions):
 
 
 def configure_logging(level: str, fmt: str) -> None:
-    """Send Pulse's logs to stderr as JSON lines (or plain text)."""
+    """Send Pulse's logs, and the web server's own (uvicorn's start, stop and errors), to stderr in one
+    format: JSON lines (or plain text)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    root = logging.getLogger("pulse")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    for name in ("pulse", "uvicorn"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
+    logging.getLogger("uvicorn.error").handlers[:] = []
+    logging.getLogger("uvicorn.error").propagate = True
+    access = logging.getLogger("uvicorn.access")  # pulse.http logs each request, with its route and time
+    access.handlers[:] = []
+    access.propagate = False
 
 
 class Metrics:

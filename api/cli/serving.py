@@ -34,6 +34,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     # workers over and over and the server never became healthy; 60 s still replaces a hung worker.
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=settings.log_level.lower(), access_log=False, timeout_worker_healthcheck=60,
+                log_config=None,  # uvicorn's lines go through Pulse's handler, in its one format
                 # On SIGTERM, requests still running after this long are abandoned (each write commits before
                 # it is answered, so nothing acknowledged is lost) and the process exits.
                 timeout_graceful_shutdown=max(int(round(settings.shutdown_timeout_s)), 1))

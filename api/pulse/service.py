@@ -71,7 +71,7 @@ def public_many(*, session: Session, accounts: list[Account], settings: Settings
     for account in accounts:
         assert account.id is not None
         pulse = pulse_by_account.get(account.id)
-        name = cadence(account.renewal_date, today, settings)
+        name = cadence(account.renewal_date, today, settings, account.segment)
         due = pulse_due(pulse.decided_at.date() if pulse else None, account.created_at.date(), name, settings)
         suggestion = latest.get(account.id)
         out.append(AccountPublic(

@@ -31,12 +31,13 @@ from api.suggestions.models import Scope, Suggestion, SuggestionPublic
 def priority_parts(today: date, settings: Settings, last: Any) -> dict[str, ColumnElement[float]]:
     """The weights of the queue rank, each a SQL expression: renewal, arr, stale and language (see
     priority_expression)."""
-    weekly, monthly = cadence_sql(col(Account.renewal_date), today, settings)
+    name = cadence_sql(col(Account.renewal_date), col(Account.segment), today, settings)
     return {
-        "renewal": case((weekly, 1.0), (monthly, 0.5), else_=0.0),
+        "renewal": case((name == "weekly", 1.0), (name == "monthly", 0.5), else_=0.0),
         "arr": case((col(Account.arr).is_(None), 0.0), (col(Account.arr) >= 200_000, 0.5),
                     else_=col(Account.arr) / 400_000.0),
-        "stale": stale_sql(col(Account.renewal_date), last.c.last_pulse, today, settings, weight=0.5),
+        "stale": stale_sql(col(Account.renewal_date), col(Account.segment), last.c.last_pulse, today, settings,
+                           weight=0.5),
         "language": case((col(Suggestion.unsupported_language), 1.0), else_=0.0),
     }
 
@@ -45,7 +46,8 @@ def why(margin: float, parts: dict[str, float]) -> str:
     """The queue rank in words: how uncertain the model is, and what about the account weighs it up."""
     reasons = [f"uncertainty {1 - margin:.2f} (margin {margin:.2f} between the two likeliest colours)"]
     if parts["renewal"]:
-        reasons.append(f"renewal soon (+{parts['renewal']:g})")
+        reasons.append(f"{'weekly' if parts['renewal'] >= 1 else 'monthly'} cadence: renewal near or a top segment "
+                       f"(+{parts['renewal']:g})")
     if parts["arr"]:
         reasons.append(f"ARR (+{parts['arr']:.2f})")
     if parts["stale"]:

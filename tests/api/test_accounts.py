@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlmodel import Session, func, select
 
 from api.accounts.models import Account
+from api.config import CadenceRule, Settings
 from api.users.models import Role
 from tests.conftest import UserFactory
 
@@ -142,3 +145,31 @@ def test_email_domains_are_validated_normalised_and_unique(client: TestClient, m
     assert taken.status_code == 409 and "acme.example is already assigned" in taken.json()["detail"]
     listed = client.get("/v1/accounts", headers=headers).json()
     assert [(a["name"], a["email_domains"]) for a in listed["data"]] == [("A", ["acme.example"])]
+
+
+def test_cadence_follows_the_segment_in_the_list_and_the_queue_alike(
+        client: TestClient, settings: Settings, make_account, post_message, emea_csm) -> None:
+    settings.cadence = {
+        "enterprise": CadenceRule(weekly_within_days=120, monthly_within_days=365, beyond="monthly"),
+        "pooled": CadenceRule(weekly_within_days=-1, monthly_within_days=-1, beyond="quarterly")}
+    far, near = str(date.today() + timedelta(days=200)), str(date.today() + timedelta(days=10))
+    made = {name: make_account(name=name, segment=segment, renewal_date=renewal, arr=None)
+            for name, segment, renewal in [("Top", "enterprise", far), ("Pool", "pooled", near),
+                                           ("Plain", None, far), ("TopSoon", "enterprise", near)]}
+    listed = {a["name"]: a["cadence"] for a in client.get("/v1/accounts", headers=emea_csm[1]).json()["data"]}
+    assert listed == {"Top": "monthly", "Pool": "quarterly", "Plain": "quarterly", "TopSoon": "weekly"}
+    # The queue ranks by the same rule: the same text weighs 1 + 0.5 (stale) + 0.5 for a monthly cadence,
+    # + 1 for a weekly one, + 0 for a quarterly one.
+    text = "Could you send the invoice? The dashboard is slow but fine."
+    ids = {name: post_message(account["id"], text)["suggestion"]["id"] for name, account in made.items()}
+    items = {s["id"]: s for s in client.get("/v1/suggestions", headers=emea_csm[1]).json()["data"]}
+    weight = {name: items[i]["priority"] / items[ids["Plain"]]["priority"] for name, i in ids.items()}
+    assert weight["Pool"] == pytest.approx(1.0) and weight["Top"] == pytest.approx(2.0 / 1.5, rel=1e-3)
+    assert weight["TopSoon"] == pytest.approx(2.5 / 1.5, rel=1e-3)
+    assert "monthly cadence" in items[ids["Top"]]["why"]
+
+
+def test_a_cadence_rule_names_its_bad_field() -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(cadence={"pooled": {"beyond": "daily"}})
+    assert "cadence.pooled.beyond" in str(raised.value).replace("\n", ".").replace(" ", "")
