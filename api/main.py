@@ -34,6 +34,7 @@ from api.pulse.routes import router as accounts_router
 from api.ratelimit import RateLimiter
 from api.review.routes import decisions_router
 from api.review.routes import router as suggestions_router
+from api.signals.routes import router as signals_router
 from api.web import routes as web
 from api.web import writing as web_writing
 from api.worker import start_in_thread
@@ -85,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     settings.login_attempts_per_minute)
     errors.install(app, html_error=web.error_page, html_prefixes=("/app", "/login", "/logout"))
     for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
-                   audit_router, models_router, webhooks_router, exports_router, web.router, web_writing.router):
+                   audit_router, models_router, webhooks_router, exports_router, signals_router, web.router,
+                   web_writing.router):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")

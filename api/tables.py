@@ -8,9 +8,10 @@ from api.jobs.models import Job
 from api.model_versions.models import ModelVersion
 from api.outcomes.models import Outcome
 from api.ratelimit import RateLimitWindow
+from api.signals.models import Signal
 from api.suggestions.models import Suggestion
 from api.users.models import User
 from api.web.models import WebSession
 
 __all__ = ["Account", "AccountDomain", "Decision", "DecisionHead", "Event", "Interaction", "Job", "ModelVersion",
-           "Outcome", "RateLimitWindow", "Suggestion", "User", "WebSession", "WebhookEndpoint"]
+           "Outcome", "RateLimitWindow", "Signal", "Suggestion", "User", "WebSession", "WebhookEndpoint"]

@@ -133,6 +133,18 @@ class Outcomes(BaseModel):
     accounts: list[OutcomeRace]
 
 
+class SignalDisagreement(BaseModel):
+    """An account whose pulse and risk signals disagree."""
+
+    account_id: int
+    account: str
+    pulse: str
+    kind: str = Field(description="green_with_risk: a Green pulse beside signals at risk; red_without_risk: a Red "
+                                  "pulse while every signal reads well")
+    risk_signals: list[str]
+    signals: int
+
+
 class AuditSummary(BaseModel):
     """Answer of GET /v1/audit/summary."""
 
@@ -153,5 +165,7 @@ class AuditSummary(BaseModel):
         default_factory=dict, description="agreement with the model by the language of the text decided on "
                                           "(und: too short or unsure to tell; unknown: scored before languages "
                                           "were recorded, or a roll-up)")
+    signal_disagreements: list[SignalDisagreement] = Field(
+        default_factory=list, description="accounts whose current pulse disagrees with their current signals")
     method: dict[str, Any]
     filters: dict[str, Any]

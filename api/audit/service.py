@@ -24,6 +24,7 @@ from api.audit import stats
 from api.audit.models import Agreement, Anchoring, AuditSettings, AuditSummary
 from api.audit.outcomes import outcomes
 from api.audit.people import Person, directions
+from api.audit.signals import disagreements
 from api.audit.trends import days as days_of
 from api.audit.trends import trends
 from api.decisions.models import Decision
@@ -105,7 +106,7 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
         blind=blind, shown=shown,
         anchoring=Anchoring(shown=shown, blind=blind, effect=effect, ci_low=effect_low, ci_high=effect_high),
         trends=weeks, drift_alarms=alarms, outcomes=outcomes(session, team),
-        per_language=_languages(session, conditions),
+        per_language=_languages(session, conditions), signal_disagreements=disagreements(session, team),
         method={
             "direction": "rosier and harsher override rates against the median of peers' rates on the same "
                          "suggested colour, each a one-sided score test under 'behaves like peers'",

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlmodel import Field, SQLModel
 
 from api.accounts.models import AccountBase
+from api.signals.models import SignalPublic
 from api.suggestions.models import SuggestionPublic
 
 
@@ -32,6 +33,8 @@ class AccountPublic(AccountBase):
     pulse_due: date
     stale: bool
     latest_suggestion: SuggestionPublic | None = None
+    signals: list[SignalPublic] = Field(default_factory=list, description="the latest signal of each kind")
+    risk_signals: int = Field(default=0, description="how many of those signals read as risk")
 
 
 class AccountsPublic(SQLModel):

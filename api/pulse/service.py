@@ -23,6 +23,8 @@ from api.events.models import Event
 from api.interactions.models import Interaction
 from api.pulse.cadence import cadence, is_stale, pulse_due
 from api.pulse.models import AccountPublic, Pulse, TimelineEvent
+from api.signals import service as signals
+from api.signals.models import SignalPublic
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import User
@@ -67,6 +69,7 @@ def public_many(*, session: Session, accounts: list[Account], settings: Settings
                             .order_by(col(AccountDomain.domain))):
         domains.setdefault(row.account_id, []).append(row.domain)
     latest = latest_account_suggestions(session=session, account_ids=ids)
+    signals_by_account = signals.current(session, ids)
     out = []
     for account in accounts:
         assert account.id is not None
@@ -78,6 +81,8 @@ def public_many(*, session: Session, accounts: list[Account], settings: Settings
             **account.model_dump(), email_domains=domains.get(account.id, []), pulse=pulse, cadence=name, pulse_due=due,
             stale=is_stale(pulse.decided_at.date() if pulse else None, due, today),
             latest_suggestion=suggestions.public(suggestion) if suggestion else None,
+            signals=[SignalPublic.model_validate(x) for x in signals_by_account.get(account.id, [])],
+            risk_signals=sum(x.at_risk for x in signals_by_account.get(account.id, [])),
         ))
     return out
 

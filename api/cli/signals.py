@@ -1,0 +1,78 @@
+"""`pulse signals import`: risk signals from another system's CSV export, row by row."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from api.accounts.models import Account
+from api.cli.common import DbOption, app, database, err, fail, prepare_database, settings_for
+from api.errors import describe_validation_error
+from api.intake.ingest import ingest_user
+from api.signals import service as signals
+from api.signals.models import SignalCreate
+
+signals_app = typer.Typer(help="Record risk signals (open risk tasks, at-risk opportunities, usage, NPS).",
+                          no_args_is_help=True)
+app.add_typer(signals_app, name="signals")
+COLUMNS = ("account", "kind", "value", "source", "observed_at")
+
+
+@signals_app.command("import")
+def import_signals(path: Annotated[Path, typer.Argument(help="CSV: account (external id), kind, value, source, "
+                                                             "observed_at (ISO 8601), optionally at_risk")],
+                   dry_run: Annotated[bool, typer.Option("--dry-run", help="check every row, store nothing")] = False,
+                   db: DbOption = None) -> None:
+    """Import signals; a bad row is reported with its line and never stops the rest."""
+    settings = settings_for(db)
+    prepare_database(settings)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise fail(f"{path}: {error.strerror or error}") from None
+    report: dict[str, Any] = {"read": 0, "created": 0, "errors": 0, "errors_shown": []}
+    with handle, database(settings) as session:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise fail(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(reader.fieldnames or [])}")
+        by_external: dict[str, list[Account]] = {}
+        for account in session.exec(select(Account).where(col(Account.external_id).is_not(None))):
+            by_external.setdefault(account.external_id or "", []).append(account)
+        user = None if dry_run else ingest_user(session)  # recorded as made by the import service user
+        for line, row in enumerate(reader, start=2):
+            report["read"] += 1
+            problem = None
+            found = by_external.get((row.get("account") or "").strip(), [])
+            if len(found) != 1:
+                problem = (f"account {row.get('account')!r} matches no account" if not found else
+                           f"account {row.get('account')!r} matches {len(found)} accounts")
+            else:
+                try:
+                    data = SignalCreate.model_validate({
+                        "kind": (row.get("kind") or "").strip(), "value": row.get("value"),
+                        "source": (row.get("source") or "").strip(), "observed_at": row.get("observed_at"),
+                        "at_risk": (row.get("at_risk") or "").strip() or None})
+                except ValidationError as error:
+                    problem = "; ".join(describe_validation_error(dict(e))["message"] for e in error.errors())
+            if problem:
+                report["errors"] += 1
+                if len(report["errors_shown"]) < 20:
+                    report["errors_shown"].append({"line": line, "error": problem})
+                continue
+            if user is not None:
+                session.add(signals.build(found[0].id or 0, data, user))
+            report["would_create" if dry_run else "created"] = report.get("would_create" if dry_run else "created",
+                                                                          0) + 1
+        if not dry_run:
+            session.commit()
+    for problem in report["errors_shown"]:
+        err.print(f"[yellow]skipped[/] {path}:{problem['line']}: {problem['error']}", highlight=False)
+    print(json.dumps({"dry_run": dry_run, **report}))
+
