@@ -145,6 +145,20 @@ class SignalDisagreement(BaseModel):
     signals: int
 
 
+class Honesty(BaseModel):
+    """One person's current pulses beside peers' and the model's reading of the same accounts."""
+
+    user_id: int
+    name: str
+    accounts: int = Field(description="accounts whose current pulse this person set")
+    pulses: dict[str, float] = Field(description="share of each colour among those pulses")
+    peers: dict[str, float] = Field(description="the same shares over everyone else's current pulses")
+    model: dict[str, float] = Field(description="the shares of the model's latest roll-up on the same accounts")
+    model_accounts: int
+    greener_than_model: int = Field(description="accounts where this person's pulse is greener than the model's")
+    green_with_risk: int = Field(description="Green pulses beside a risk signal")
+
+
 class AuditSummary(BaseModel):
     """Answer of GET /v1/audit/summary."""
 
@@ -165,6 +179,8 @@ class AuditSummary(BaseModel):
         default_factory=dict, description="agreement with the model by the language of the text decided on "
                                           "(und: too short or unsure to tell; unknown: scored before languages "
                                           "were recorded, or a roll-up)")
+    honesty: list[Honesty] = Field(default_factory=list, description="per person: their current pulses beside "
+                                                                    "peers' and the model's on the same accounts")
     signal_disagreements: list[SignalDisagreement] = Field(
         default_factory=list, description="accounts whose current pulse disagrees with their current signals")
     method: dict[str, Any]

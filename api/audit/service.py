@@ -21,6 +21,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from api.audit import stats
+from api.audit.honesty import honesty
 from api.audit.models import Agreement, Anchoring, AuditSettings, AuditSummary
 from api.audit.outcomes import outcomes
 from api.audit.people import Person, directions
@@ -107,6 +108,7 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
         anchoring=Anchoring(shown=shown, blind=blind, effect=effect, ci_low=effect_low, ci_high=effect_high),
         trends=weeks, drift_alarms=alarms, outcomes=outcomes(session, team),
         per_language=_languages(session, conditions), signal_disagreements=disagreements(session, team),
+        honesty=honesty(session, team),
         method={
             "direction": "rosier and harsher override rates against the median of peers' rates on the same "
                          "suggested colour, each a one-sided score test under 'behaves like peers'",

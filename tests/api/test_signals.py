@@ -100,3 +100,25 @@ def test_signals_import_from_csv_reports_bad_rows_and_stores_the_rest(
     assert [e["line"] for e in report["errors_shown"]] == [3, 4] and "matches no account" in done.output
     northwind = next(a for a in client.get("/v1/accounts", headers=emea_csm[1]).json()["data"])
     assert {s["kind"]: s["at_risk"] for s in northwind["signals"]} == {"open_risk_tasks": True, "health": False}
+
+
+def test_the_honesty_view_puts_each_book_beside_peers_and_the_model(
+        client: TestClient, emea_csm: tuple[User, dict[str, str]], make_user: UserFactory,
+        make_account: Callable[..., dict[str, Any]], post_message: Callable[..., Any]) -> None:
+    rosy_csm, rosy = emea_csm
+    _, stern = make_user(Role.CSM, "emea")
+    first, second, third = (make_account(name=n) for n in ("A", "B", "C"))
+    client.post(f"/v1/accounts/{first['id']}/signals", headers=rosy, json=signal("open_risk_tasks", 2))
+    set_pulse(client, rosy, first["id"], post_message, "Green")
+    set_pulse(client, rosy, second["id"], post_message, "Green")
+    set_pulse(client, stern, third["id"], post_message, "Red")
+    _, lead = make_user(Role.LEAD, "emea")
+    rows = {r["name"]: r for r in client.get("/v1/audit/summary", headers=lead).json()["honesty"]}
+    mine = rows[rosy_csm.name]
+    assert mine["accounts"] == 2 and mine["pulses"]["Green"] == 1.0 and mine["peers"]["Red"] == 1.0
+    assert mine["model_accounts"] == 2 and abs(sum(mine["model"].values()) - 1) < 1e-6
+    assert mine["green_with_risk"] == 1
+    listed = {a["name"]: a for a in client.get("/v1/accounts", headers=rosy).json()["data"]}
+    assert mine["greener_than_model"] == sum(listed[n]["latest_suggestion"]["label"] != "Green" for n in ("A", "B"))
+    sign_in(client, lead)
+    assert "Each book beside its peers and the model" in client.get("/app/audit").text
