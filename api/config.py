@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         default_factory=dict, description="per account segment (JSON), e.g. {\"enterprise\": {\"weekly_within_days\": "
         "120, \"beyond\": \"monthly\"}, \"pooled\": {\"weekly_within_days\": -1, \"monthly_within_days\": -1}}; "
         "segments not named follow PULSE_CADENCE_WEEKLY_WITHIN_DAYS and PULSE_CADENCE_MONTHLY_WITHIN_DAYS")
+    scale: str = Field(default="ryg", description="ryg, six, or a JSON list of points {name, colour, definition}")
+    guidelines: dict[str, str] = Field(default_factory=dict, description="a short definition per colour or scale "
+                                       "point (JSON), shown beside the choice")
     rollup_window_days: int = 90
     rollup_half_life_days: float = 14.0
     audit_min_decisions: int = Field(default=20, ge=1, description="smallest sample for a direction flag")
@@ -102,6 +105,14 @@ class Settings(BaseSettings):
         missing = [label.value for label in Label if not value.get(label)]
         if missing:
             raise ValueError(f"sentiment_reasons needs a non-empty list for {', '.join(missing)}")
+        return value
+
+    @field_validator("scale")
+    @classmethod
+    def _scale_parses(cls, value: str) -> str:
+        from api.scale import parse
+
+        parse(value)  # a bad scale stops the process at start, naming the fault
         return value
 
     @field_validator("database_url")

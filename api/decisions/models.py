@@ -17,7 +17,9 @@ class DecisionCreate(SQLModel):
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    label: Label
+    label: Label | None = Field(default=None, description="the colour; may be left out when a point is given")
+    point: str | None = Field(default=None, max_length=60, description="a point of the deployment's scale "
+                                                                        "(GET /v1/scale); its colour is the label")
     sentiment_reason: str | None = Field(default=None, max_length=100)
     override_reason: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=5000)
@@ -41,6 +43,7 @@ class Decision(SQLModel, table=True):
     revision: int = Field(ge=1)
     supersedes_id: int | None = Field(default=None, foreign_key="decisions.id")
     label: Label = Field(sa_type=String(8), index=True)
+    point: str | None = Field(default=None, max_length=60)  # the scale point chosen, where the scale is finer
     accepted: bool
     sentiment_reason: str | None = Field(default=None, max_length=100)
     override_reason: str | None = Field(default=None, max_length=100)
@@ -81,6 +84,7 @@ class DecisionPublic(SQLModel):
     suggestion_id: int
     user_id: int
     label: Label
+    point: str | None = None
     accepted: bool
     direction: str = Field(description="same, rosier (greener than suggested) or harsher")
     shift: int = Field(description="steps on Red < Yellow < Green from the suggestion to the choice")
@@ -109,6 +113,7 @@ def decision_public(decision: Decision, superseded: bool) -> DecisionPublic:
     assert decision.id is not None
     return DecisionPublic(
         id=decision.id, suggestion_id=decision.suggestion_id, user_id=decision.user_id, label=decision.label,
+        point=decision.point,
         accepted=decision.accepted, direction="same" if steps == 0 else "rosier" if steps > 0 else "harsher",
         shift=steps, sentiment_reason=decision.sentiment_reason, override_reason=decision.override_reason,
         note=decision.note, blind=decision.blind, viewed_ms=decision.viewed_ms, revision=decision.revision,

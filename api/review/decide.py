@@ -20,6 +20,8 @@ from api.db import utcnow
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
 from api.errors import ConflictError, PreconditionFailedError, UnprocessableError
 from api.pulse import service as pulse
+from api.scale import colour_of
+from api.scale import parse as parse_scale
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope
 from api.users.models import User
@@ -27,8 +29,30 @@ from models.labels import Label
 
 
 def _request_hash(suggestion_id: int, data: DecisionCreate) -> str:
-    canonical = json.dumps({"suggestion_id": suggestion_id, **data.model_dump(mode="json")}, sort_keys=True)
+    body = data.model_dump(mode="json")
+    if body.get("point") is None:  # bodies without a point hash as they did before scales existed
+        body.pop("point", None)
+    canonical = json.dumps({"suggestion_id": suggestion_id, **body}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def with_point(data: DecisionCreate, settings: Settings) -> DecisionCreate:
+    """The decision with its colour settled: from its scale point where one is given (which must be on the
+    scale, and agree with the label if both are given)."""
+    if data.point is None:
+        if data.label is None:
+            raise UnprocessableError("label is required (Red, Yellow or Green), or a point of the scale",
+                                     field="label")
+        return data
+    scale = parse_scale(settings.scale, settings.guidelines)
+    colour = colour_of(scale, data.point)
+    if colour is None:
+        raise UnprocessableError(f"point {data.point!r} is not on the scale; choose one of "
+                                 f"{', '.join(p.name for p in scale.points)}", field="point")
+    if data.label is not None and data.label != colour:
+        raise UnprocessableError(f"label {data.label.value} does not match point {data.point!r}, which counts as "
+                                 f"{colour.value}", field="label")
+    return data.model_copy(update={"label": colour})
 
 
 def check_reasons(data: DecisionCreate, suggested: Label, settings: Settings, blind: bool = False) -> None:
@@ -36,6 +60,7 @@ def check_reasons(data: DecisionCreate, suggested: Label, settings: Settings, bl
 
     On a blind item the person never saw the suggestion, so an override reason is optional there.
     """
+    assert data.label is not None  # settled by with_point
     allowed = settings.sentiment_reasons[data.label]
     if data.sentiment_reason is not None and data.sentiment_reason not in allowed:
         raise UnprocessableError(
@@ -68,6 +93,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     """
     suggestion = suggestions.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
     request_hash = _request_hash(suggestion_id, data)
+    data = with_point(data, settings)
+    assert data.label is not None
     if idempotency_key is not None:
         replay = _replay(session, user, idempotency_key, request_hash)
         if replay is not None:
@@ -92,7 +119,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     pulse_before = pulse.pulses(session=session, account_ids=[account.id or 0]) if is_pulse else {}
     decision = Decision(
         suggestion_id=suggestion_id, user_id=user.id or 0, revision=(current.revision + 1) if current else 1,
-        supersedes_id=current.id if current else None, label=data.label, accepted=data.label == suggestion.label,
+        supersedes_id=current.id if current else None, label=data.label, point=data.point,
+        accepted=data.label == suggestion.label,
         sentiment_reason=data.sentiment_reason, override_reason=data.override_reason, note=data.note,
         # Blind exactly when the suggestion was served blind, whatever the client says.
         blind=suggestion.blind, viewed_ms=data.viewed_ms, idempotency_key=idempotency_key,

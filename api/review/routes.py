@@ -21,6 +21,8 @@ from api.interactions.models import Interaction
 from api.policies import TEAM_READERS, confined_team, visible_team
 from api.review import decide as decide_service
 from api.review import queue
+from api.scale import Scale
+from api.scale import parse as parse_scale
 from api.suggestions import service as suggestions
 from api.suggestions.models import (
     Scope,
@@ -78,6 +80,13 @@ def reasons(_user: CurrentUser, settings: SettingsDep) -> dict[str, object]:
     """The sentiment reasons for each colour and the override reasons a decision may give."""
     return {"sentiment_reasons": {label.value: settings.sentiment_reasons[label] for label in Label},
             "override_reasons": settings.override_reasons}
+
+
+@router.get("/scale", response_model=Scale)
+def scale(_user: CurrentUser, settings: SettingsDep) -> Scale:
+    """The points people decide on, each with the colour it counts as and its definition (PULSE_SCALE,
+    PULSE_GUIDELINES)."""
+    return parse_scale(settings.scale, settings.guidelines)
 
 
 REPLAYED: dict[int | str, dict[str, Any]] = {

@@ -38,6 +38,7 @@ from api.pulse import rollup
 from api.pulse import service as pulse
 from api.review import decide as deciding
 from api.review import queue
+from api.scale import parse as parse_scale
 from api.suggestions.models import Scope
 from api.users.models import Role, User
 from api.web import charts
@@ -199,7 +200,8 @@ def queue_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
     context = card_context(session, pending)
     return render(request, "queue.html", viewer, cards=[card(s, names, context) for s in pending],
                   decided=[card(s, names) for s in decided], total=total, next_cursor=next_cursor, scope=scope,
-                  reasons=reason_lists(settings), retry=retry_of(request))
+                  reasons=reason_lists(settings), retry=retry_of(request),
+                  scale=parse_scale(settings.scale, settings.guidelines))
 
 
 def reason_lists(settings: Settings) -> dict[str, Any]:
@@ -210,7 +212,8 @@ def reason_lists(settings: Settings) -> dict[str, Any]:
 
 @router.post("/app/suggestions/{suggestion_id}/decide")
 def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings: SettingsDep, csrf_token: CsrfField,
-           label: Annotated[str, Form()] = "", sentiment_reason: Annotated[str, Form()] = "",
+           label: Annotated[str, Form()] = "", point: Annotated[str, Form(max_length=60)] = "",
+           sentiment_reason: Annotated[str, Form()] = "",
            override_reason: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=5000)] = "",
            viewed_ms: Annotated[str, Form()] = "", idempotency_key: Annotated[str, Form(max_length=200)] = "",
            next: Annotated[str, Form()] = "/app/queue") -> Response:
@@ -220,9 +223,9 @@ def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings:
     back = local(next, "/app/queue")
     try:
         chosen = Label.parse(label) if label else None
-        if chosen is None:
+        if chosen is None and not point:
             raise UnprocessableError("choose a colour: Red, Yellow or Green", field="label")
-        data = DecisionCreate(label=chosen, sentiment_reason=sentiment_reason or None,
+        data = DecisionCreate(label=chosen, point=point or None, sentiment_reason=sentiment_reason or None,
                               override_reason=override_reason or None, note=note.strip() or None,
                               viewed_ms=_viewed(viewed_ms))
         deciding.decide(session=session, user=user, suggestion_id=suggestion_id, data=data,
@@ -235,7 +238,7 @@ def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings:
         # Back to the same card with the colour still chosen and the message beside the field it concerns.
         kept = {"retry": str(suggestion_id), "chosen": chosen.value if chosen else "", "field": error.field or ""}
         return back_to(with_query(back, **kept) + f"#s{suggestion_id}", viewer, error=human(error.message))
-    recorded = f"Decision on suggestion {suggestion_id} recorded: {chosen.value if chosen else ''}."
+    recorded = f"Decision on suggestion {suggestion_id} recorded: {point or (chosen.value if chosen else '')}."
     return back_to(back, viewer, notice=recorded)
 
 
@@ -294,6 +297,7 @@ def account_page(account_id: IdPath, request: Request, session: SessionDep, view
     return render(request, "account.html", viewer, account=shown, chart=charts.pulse_chart(points),
                   cards=[card(s, names, context) for s in pending], interactions=interactions,
                   retry=retry_of(request), kinds=[k.value for k in InteractionKind],
+                  scale=parse_scale(settings.scale, settings.guidelines),
                   events=[e for e in reversed(events) if e.type in ("decision", "pulse_change")][:50],
                   reasons=reason_lists(settings))
 

@@ -85,13 +85,14 @@ def pulse_env(database_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def live(fresh_database_url: str, tmp_path: Path) -> Iterator[Live]:
-    """A running `pulse serve` on a fresh database, with keys made by `pulse users create`."""
+def live(fresh_database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Live]:
+    """A running `pulse serve` on a fresh database, with keys made by `pulse users create`; a test may give
+    more settings (`@pytest.mark.parametrize("live", [{"PULSE_SCALE": "six"}], indirect=True)`)."""
     # No blind items: the loop reads suggested colours back (blind review has tests of its own). No embedded
     # worker: what the queue holds must not depend on whether a background roll-up ran first; a test that
     # needs the background jobs done calls drain_jobs, a barrier that returns once none is ready.
     env = pulse_env(fresh_database_url) | {"PULSE_BLIND_SHARE": "0", "PULSE_EMBEDDED_WORKER": "false",
-                                           "PULSE_SHUTDOWN_TIMEOUT_S": "2"}
+                                           "PULSE_SHUTDOWN_TIMEOUT_S": "2"} | getattr(request, "param", {})
     cli("migrate", env=env)
     keys = {
         name: cli("users", "create", "--name", name, "--role", role, *(["--team", team] if team else []), env=env)

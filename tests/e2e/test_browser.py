@@ -262,3 +262,32 @@ def test_a_csm_logs_a_call_keeps_a_refused_choice_and_changes_a_decision(live: L
             change.locator("button").click()
         current = http.get(f"/v1/suggestions/{suggestion_id}", headers=auth).json()["decision"]
         assert (current["label"], current["note"]) == (suggested, "they called back, it is fixed")
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("live", [{"PULSE_SCALE": "six"}], indirect=True)
+def test_a_six_point_deployment_decides_with_the_keyboard(live: Live, browser: Any) -> None:
+    base, keys = live.base, live.keys
+    auth = {"Authorization": f"Bearer {keys['csm']}"}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        scale = http.get("/v1/scale", headers=auth).json()
+        assert scale["name"] == "six" and [p["colour"] for p in scale["points"]] == [
+            "Green", "Green", "Yellow", "Yellow", "Red", "Red"]
+        account = http.post("/v1/accounts", headers=auth, json={"name": "Harbor Health"}).json()
+        posted = http.post("/v1/interactions", headers=auth, json={
+            "account_id": account["id"], "kind": "email",
+            "body": "The release broke our approval workflow and the team is furious."}).json()["suggestion"]
+        csm = sign_in(browser, base, keys["csm"])
+        card = csm.locator(".card").first
+        assert "Severe risk" in card.inner_text() and "What each point means" in card.inner_text()
+        shot(csm, "23-six-point-queue")
+        # "5" is "At risk", which counts as Red: an override needs its reason unless the model said Red.
+        csm.keyboard.press("5")
+        if posted["label"] != "Red":
+            csm.keyboard.press("Tab")
+            csm.keyboard.press("ArrowDown")
+        with csm.expect_navigation():
+            csm.keyboard.press("Enter")
+        assert "recorded: At risk" in csm.inner_text(".flash.notice")
+        decision = http.get(f"/v1/suggestions/{posted['id']}", headers=auth).json()["decision"]
+        assert (decision["label"], decision["point"]) == ("Red", "At risk")

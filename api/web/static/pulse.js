@@ -16,10 +16,12 @@
     }
   }
 
-  function choose(card, label) {
+  function choose(card, label, point) {
     const radio = card.querySelector(`input[name=label][value=${label}]`);
     if (!radio) return;
     radio.checked = true;
+    // On a finer scale, a colour key clears the point; a point key sets it (its colour is the label).
+    card.querySelectorAll("input[name=point]").forEach((p) => { p.checked = p === point; });
     fillReasons(card, label);
     const suggested = card.dataset.suggested;
     // An override reason is asked for only when the colour differs from a suggestion that was shown.
@@ -49,11 +51,14 @@
     if (card.dataset.suggested) fillReasons(card, card.dataset.suggested);
     card.querySelectorAll("input[name=label]").forEach((radio) =>
       radio.addEventListener("change", () => choose(card, radio.value)));
+    card.querySelectorAll("input[name=point]").forEach((point) =>
+      point.addEventListener("change", () => choose(card, point.dataset.colour, point)));
     const accept = card.querySelector("button.accept");
     if (accept) {
       accept.addEventListener("click", () => {
         const radio = card.querySelector(`input[name=label][value=${card.dataset.suggested}]`);
         radio.checked = true;
+        card.querySelectorAll("input[name=point]").forEach((p) => { p.checked = false; });
         submit(card);
       });
     }
@@ -69,7 +74,7 @@
     const typing = event.target.closest && event.target.closest("input[type=text], input:not([type]), textarea");
     if (event.key === "Enter") {
       if (event.target.closest && event.target.closest("button, a, textarea")) return;
-      if (card.querySelector("input[name=label]:checked")) {
+      if (card.querySelector("input[name=label]:checked, input[name=point]:checked")) {
         event.preventDefault();
         submit(card);
       }
@@ -86,6 +91,10 @@
     else if (key === "r" || key === "y" || key === "g") {
       choose(card, { r: "Red", y: "Yellow", g: "Green" }[key]);
       event.preventDefault();
+    }
+    else if (/^[1-9]$/.test(key)) {
+      const point = card.querySelectorAll("input[name=point]")[Number(key) - 1];
+      if (point) { choose(card, point.dataset.colour, point); event.preventDefault(); }
     }
   });
 
