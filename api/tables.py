@@ -10,8 +10,9 @@ from api.outcomes.models import Outcome
 from api.ratelimit import RateLimitWindow
 from api.signals.models import Signal
 from api.suggestions.models import Suggestion
+from api.todos.models import Todo
 from api.users.models import User
 from api.web.models import WebSession
 
 __all__ = ["Account", "AccountDomain", "Decision", "DecisionHead", "Event", "Interaction", "Job", "ModelVersion",
-           "Outcome", "RateLimitWindow", "Signal", "Suggestion", "User", "WebSession", "WebhookEndpoint"]
+           "Outcome", "RateLimitWindow", "Signal", "Suggestion", "Todo", "User", "WebSession", "WebhookEndpoint"]

@@ -100,7 +100,7 @@ class Worker:
         event, endpoint = events.endpoint_of(session, job)
         if not endpoint.active:
             raise PermanentJobError(f"webhook {endpoint.id} was deactivated")
-        payload = events.body(event)
+        payload = events.body(event, endpoint.format)
         headers = {"Content-Type": "application/json", "X-Pulse-Event": event.type,
                    "X-Pulse-Event-Id": str(event.id), "X-Pulse-Delivery": str(job.id),
                    "X-Pulse-Attempt": str(job.attempts), events.SIGNATURE_HEADER: events.sign(endpoint.secret, payload)}

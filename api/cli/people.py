@@ -81,6 +81,8 @@ def users_rotate_key(user_id: Annotated[int, typer.Argument(help="the id `pulse 
 @webhooks_app.command("add")
 def webhooks_add(url: Annotated[str, typer.Argument(help="http(s) URL that receives the events")],
                  events: Annotated[str, typer.Option(help="event types, comma-separated")] = "pulse.changed,pulse.red",
+                 format: Annotated[str, typer.Option(help="pulse (the signed event), slack or teams (a channel "
+                                                          "message to an incoming-webhook URL)")] = "pulse",
                  db: DbOption = None) -> None:
     """Send account events to a URL; prints the signing secret once."""
     from pydantic import ValidationError
@@ -90,7 +92,8 @@ def webhooks_add(url: Annotated[str, typer.Argument(help="http(s) URL that recei
     from api.intake.ingest import ingest_user
 
     try:
-        data = WebhookCreate.model_validate({"url": url, "event_types": [e.strip() for e in events.split(",")]})
+        data = WebhookCreate.model_validate({"url": url, "event_types": [e.strip() for e in events.split(",")],
+                                             "format": format})
     except ValidationError as error:
         raise fail("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}, got {e['input']!r}"
                              for e in error.errors())) from None

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from pydantic import ConfigDict
-from sqlalchemy import Column, String, Text, UniqueConstraint
+from pydantic import ConfigDict, field_validator
+from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
+from api.todos.models import TodoCreate
 from models.labels import Label, shift
+
+TAG = re.compile(r"[\w-]{1,40}")
 
 
 class DecisionCreate(SQLModel):
@@ -26,6 +30,23 @@ class DecisionCreate(SQLModel):
     blind: bool = Field(default=False, description="ignored: whether the suggestion was served blind is the "
                                                    "server's record, never the client's claim")
     viewed_ms: int | None = Field(default=None, ge=0, le=86_400_000)
+    # Context with a pulse update (account-scope suggestions only): all recorded in the same step.
+    tags: list[str] = Field(default_factory=list, max_length=10, description="short labels, e.g. exec_sponsor")
+    todos: list[TodoCreate] = Field(default_factory=list, max_length=10,
+                                    description="follow-ups, each with an owner and a due date")
+    lifecycle_stage: str | None = Field(default=None, min_length=1, max_length=50,
+                                        description="the account's stage now (it is also set on the account)")
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        cleaned = []
+        for tag in value:
+            tag = tag.strip().lower()
+            if not TAG.fullmatch(tag):
+                raise ValueError(f"a tag is 1-40 letters, digits, - or _, got {tag[:50]!r}")
+            cleaned.append(tag)
+        return sorted(set(cleaned))
 
 
 class Decision(SQLModel, table=True):
@@ -44,6 +65,8 @@ class Decision(SQLModel, table=True):
     supersedes_id: int | None = Field(default=None, foreign_key="decisions.id")
     label: Label = Field(sa_type=String(8), index=True)
     point: str | None = Field(default=None, max_length=60)  # the scale point chosen, where the scale is finer
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    lifecycle_stage: str | None = Field(default=None, max_length=50)  # the account's stage when decided
     accepted: bool
     sentiment_reason: str | None = Field(default=None, max_length=100)
     override_reason: str | None = Field(default=None, max_length=100)
@@ -85,6 +108,8 @@ class DecisionPublic(SQLModel):
     user_id: int
     label: Label
     point: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    lifecycle_stage: str | None = None
     accepted: bool
     direction: str = Field(description="same, rosier (greener than suggested) or harsher")
     shift: int = Field(description="steps on Red < Yellow < Green from the suggestion to the choice")
@@ -113,7 +138,7 @@ def decision_public(decision: Decision, superseded: bool) -> DecisionPublic:
     assert decision.id is not None
     return DecisionPublic(
         id=decision.id, suggestion_id=decision.suggestion_id, user_id=decision.user_id, label=decision.label,
-        point=decision.point,
+        point=decision.point, tags=list(decision.tags or []), lifecycle_stage=decision.lifecycle_stage,
         accepted=decision.accepted, direction="same" if steps == 0 else "rosier" if steps > 0 else "harsher",
         shift=steps, sentiment_reason=decision.sentiment_reason, override_reason=decision.override_reason,
         note=decision.note, blind=decision.blind, viewed_ms=decision.viewed_ms, revision=decision.revision,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, field_validator
 from sqlalchemy import JSON, Column, String
@@ -42,6 +42,8 @@ class WebhookEndpoint(SQLModel, table=True):
     # Kept as is, not hashed: every delivery is signed with it.
     secret: str = Field(max_length=100)
     event_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # pulse: the signed JSON event; slack and teams: those services' incoming-webhook message formats.
+    format: str = Field(default="pulse", max_length=16, sa_column_kwargs={"server_default": "pulse"})
     active: bool = True
     created_by: int = Field(foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -54,6 +56,9 @@ class WebhookCreate(SQLModel):
 
     url: str = Field(max_length=2000)
     event_types: list[EventType] = Field(default_factory=lambda: list(EventType), min_length=1)
+    format: Literal["pulse", "slack", "teams"] = Field(
+        default="pulse", description="pulse: the signed JSON event; slack or teams: a message in that service's "
+                                     "incoming-webhook format, posted to the channel's webhook URL")
 
     @field_validator("url")
     @classmethod
@@ -72,6 +77,7 @@ class WebhookPublic(SQLModel):
     id: int
     url: str
     event_types: list[str]
+    format: str = "pulse"
     active: bool
     created_at: datetime
     secret: str | None = None

@@ -56,9 +56,29 @@ def emit_pulse_change(session: Session, *, account: Account, previous: str | Non
     return event
 
 
-def body(event: Event) -> bytes:
-    """The exact bytes delivered for an event (the signature covers them)."""
-    return json.dumps(event.payload, sort_keys=True, separators=(",", ":")).encode()
+def body(event: Event, format: str = "pulse") -> bytes:
+    """The exact bytes delivered for an event (the signature covers them): the event itself, or a chat
+    message in Slack's or Microsoft Teams' incoming-webhook format."""
+    if format == "pulse":
+        return json.dumps(event.payload, sort_keys=True, separators=(",", ":")).encode()
+    text = message(event)
+    if format == "slack":  # https://api.slack.com/messaging/webhooks: a JSON body with "text" (mrkdwn)
+        return json.dumps({"text": text}).encode()
+    # Teams incoming webhooks take a MessageCard (the Office 365 connector card format).
+    colour = {"Red": "D64545", "Yellow": "E0A100", "Green": "2F9E5B"}.get(event.payload.get("pulse", {}).get("to"),
+                                                                        "777777")
+    return json.dumps({"@type": "MessageCard", "@context": "https://schema.org/extensions", "themeColor": colour,
+                       "summary": text.replace("*", ""), "text": text}).encode()
+
+
+def message(event: Event) -> str:
+    """One line a person reads in a channel: which account, from what colour to what."""
+    account = event.payload.get("account", {})
+    pulse = event.payload.get("pulse", {})
+    name = account.get("name") or f"account {account.get('id')}"
+    before = f" (was {pulse['from']})" if pulse.get("from") else " (its first pulse)"
+    flag = ":red_circle: " if pulse.get("to") == "Red" else ""
+    return f"{flag}Pulse: *{name}* is now *{pulse.get('to')}*{before}, team {account.get('team')}."
 
 
 def sign(secret: str, payload: bytes, timestamp: int | None = None) -> str:
@@ -111,7 +131,8 @@ def create_endpoint(session: Session, *, user: User, data: WebhookCreate, allow_
     if refused is not None:
         raise UnprocessableError(refused, field="url")
     endpoint = WebhookEndpoint(url=data.url, secret="whsec_" + secrets.token_urlsafe(32),
-                               event_types=[t.value for t in data.event_types], created_by=user.id or 0)
+                               event_types=[t.value for t in data.event_types], format=data.format,
+                               created_by=user.id or 0)
     session.add(endpoint)
     session.commit()
     session.refresh(endpoint)
@@ -122,7 +143,7 @@ def public(endpoint: WebhookEndpoint, with_secret: bool = False) -> WebhookPubli
     """An endpoint as the API shows it: its URL without credentials or query, which may carry secrets."""
     assert endpoint.id is not None
     return WebhookPublic(id=endpoint.id, url=display_url(endpoint.url), event_types=endpoint.event_types,
-                         active=endpoint.active, created_at=endpoint.created_at,
+                         format=endpoint.format, active=endpoint.active, created_at=endpoint.created_at,
                          secret=endpoint.secret if with_secret else None)
 
 

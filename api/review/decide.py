@@ -24,14 +24,16 @@ from api.scale import colour_of
 from api.scale import parse as parse_scale
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope
+from api.todos import service as todos
 from api.users.models import User
 from models.labels import Label
 
 
 def _request_hash(suggestion_id: int, data: DecisionCreate) -> str:
     body = data.model_dump(mode="json")
-    if body.get("point") is None:  # bodies without a point hash as they did before scales existed
-        body.pop("point", None)
+    for later in ("point", "tags", "todos", "lifecycle_stage"):  # fields added later: left out when empty, so
+        if not body.get(later):                                    # an old body hashes as it always did
+            body.pop(later, None)
     canonical = json.dumps({"suggestion_id": suggestion_id, **body}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -114,12 +116,17 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind)
     account = session.get(Account, suggestion.account_id)
     assert account is not None
+    if (data.tags or data.todos or data.lifecycle_stage) and suggestion.scope != Scope.ACCOUNT:
+        raise UnprocessableError(f"tags, todos and lifecycle_stage go with a pulse update (an account roll-up); "
+                                 f"suggestion {suggestion_id} is about one message", field="todos")
+    follow_ups = todos.build(session, account, data.todos, user)
     current = session.get(Decision, head.decision_id) if head else None
     is_pulse = suggestion.scope == Scope.ACCOUNT
     pulse_before = pulse.pulses(session=session, account_ids=[account.id or 0]) if is_pulse else {}
     decision = Decision(
         suggestion_id=suggestion_id, user_id=user.id or 0, revision=(current.revision + 1) if current else 1,
-        supersedes_id=current.id if current else None, label=data.label, point=data.point,
+        supersedes_id=current.id if current else None, label=data.label, point=data.point, tags=data.tags,
+        lifecycle_stage=data.lifecycle_stage,
         accepted=data.label == suggestion.label,
         sentiment_reason=data.sentiment_reason, override_reason=data.override_reason, note=data.note,
         # Blind exactly when the suggestion was served blind, whatever the client says.
@@ -138,6 +145,12 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         else:
             head.decision_id = decision.id
             session.add(head)
+        for follow_up in follow_ups:
+            follow_up.decision_id = decision.id
+            session.add(follow_up)
+        if data.lifecycle_stage:
+            account.lifecycle_stage = data.lifecycle_stage
+            session.add(account)
         if is_pulse:
             session.flush()
             pulse.record_change(session, account, pulse_before, decision, settings)

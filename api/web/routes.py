@@ -6,7 +6,6 @@ CSRF token; the cookie is HttpOnly and SameSite=Lax; customer text is escaped by
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from api.accounts import service as accounts
@@ -40,10 +40,12 @@ from api.review import decide as deciding
 from api.review import queue
 from api.scale import parse as parse_scale
 from api.suggestions.models import Scope
+from api.todos.service import for_account as todo_list
 from api.users.models import Role, User
 from api.web import charts
 from api.web import service as web
 from api.web.cards import account_names, card, card_context, retry_of, suggestion_texts
+from api.web.forms import human, pulse_context, team_people
 from api.web.service import COOKIE, LOGIN_COOKIE, SignedIn
 from models.labels import LABELS, Label
 
@@ -201,7 +203,7 @@ def queue_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
     return render(request, "queue.html", viewer, cards=[card(s, names, context) for s in pending],
                   decided=[card(s, names) for s in decided], total=total, next_cursor=next_cursor, scope=scope,
                   reasons=reason_lists(settings), retry=retry_of(request),
-                  scale=parse_scale(settings.scale, settings.guidelines))
+                  scale=parse_scale(settings.scale, settings.guidelines), people=team_people(session, team))
 
 
 def reason_lists(settings: Settings) -> dict[str, Any]:
@@ -216,6 +218,9 @@ def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings:
            sentiment_reason: Annotated[str, Form()] = "",
            override_reason: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=5000)] = "",
            viewed_ms: Annotated[str, Form()] = "", idempotency_key: Annotated[str, Form(max_length=200)] = "",
+           tags: Annotated[str, Form(max_length=500)] = "", lifecycle_stage: Annotated[str, Form(max_length=50)] = "",
+           todo_title: Annotated[str, Form(max_length=300)] = "", todo_owner: Annotated[str, Form(max_length=20)] = "",
+           todo_due: Annotated[str, Form(max_length=20)] = "",
            next: Annotated[str, Form()] = "/app/queue") -> Response:
     """Record a decision from the form, then go back to the page it came from."""
     check_csrf(viewer, csrf_token)
@@ -227,9 +232,14 @@ def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings:
             raise UnprocessableError("choose a colour: Red, Yellow or Green", field="label")
         data = DecisionCreate(label=chosen, point=point or None, sentiment_reason=sentiment_reason or None,
                               override_reason=override_reason or None, note=note.strip() or None,
-                              viewed_ms=_viewed(viewed_ms))
+                              viewed_ms=_viewed(viewed_ms),
+                              **pulse_context(tags, lifecycle_stage, todo_title, todo_owner, todo_due))
         deciding.decide(session=session, user=user, suggestion_id=suggestion_id, data=data,
                          idempotency_key=idempotency_key or None, settings=settings)
+    except ValidationError as error:
+        first = error.errors()[0]
+        return back_to(back + f"#s{suggestion_id}", viewer, error=human(
+            f"{'.'.join(map(str, first['loc']))}: {first['msg']}"))
     except ValueError as error:
         return back_to(back, viewer, error=human(str(error)))
     except PulseError as error:
@@ -242,10 +252,6 @@ def decide(suggestion_id: IdPath, session: SessionDep, viewer: Viewer, settings:
     return back_to(back, viewer, notice=recorded)
 
 
-def human(message: str) -> str:
-    """An API message for a page: field and reason names in words ("override_reason" → "Override reason")."""
-    worded = re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: m.group(0).replace("_", " "), message)
-    return worded[:1].upper() + worded[1:]
 
 
 def _viewed(value: str) -> int | None:
@@ -297,7 +303,8 @@ def account_page(account_id: IdPath, request: Request, session: SessionDep, view
     return render(request, "account.html", viewer, account=shown, chart=charts.pulse_chart(points),
                   cards=[card(s, names, context) for s in pending], interactions=interactions,
                   retry=retry_of(request), kinds=[k.value for k in InteractionKind],
-                  scale=parse_scale(settings.scale, settings.guidelines),
+                  scale=parse_scale(settings.scale, settings.guidelines), people=team_people(session, account.team),
+                  todos=todo_list(session=session, user=user, account_id=account_id),
                   events=[e for e in reversed(events) if e.type in ("decision", "pulse_change")][:50],
                   reasons=reason_lists(settings))
 

@@ -15,7 +15,9 @@ from api.ids import IdPath
 from api.intake import service as intake
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.policies import TEAM_READERS
-from api.web.routes import CsrfField, Viewer, allow, back_to, check_csrf, human
+from api.todos import service as todos
+from api.web.forms import human
+from api.web.routes import CsrfField, Viewer, allow, back_to, check_csrf, local
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,3 +57,19 @@ def log_interaction(account_id: IdPath, session: SessionDep, viewer: Viewer, set
     shown = "a blind suggestion to decide" if suggestion.blind else f"suggested {suggestion.label}"
     return back_to(f"/app/accounts/{account_id}#s{suggestion.id}", viewer,
                  notice=f"The {what} is stored and scored: {shown}.")
+
+
+@router.post("/app/todos/{todo_id}/complete")
+def complete_todo(todo_id: IdPath, session: SessionDep, viewer: Viewer, csrf_token: CsrfField,
+                  next: Annotated[str, Form()] = "/app/queue") -> Response:
+    """Mark a to-do done from the account page."""
+    check_csrf(viewer, csrf_token)
+    user = allow(viewer, TEAM_READERS, "complete to-dos")
+    back = local(next, "/app/queue")
+    try:
+        todo = todos.complete(session=session, user=user, todo_id=todo_id)
+    except PulseError as error:
+        if error.status == 404:
+            raise
+        return back_to(back, viewer, error=human(error.message))
+    return back_to(back + "#todos", viewer, notice=f"Done: {todo.title}")

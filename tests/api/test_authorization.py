@@ -26,6 +26,9 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("get", "/v1/accounts/{account_id}"): TEAM, ("get", "/v1/accounts/{account_id}/timeline"): TEAM,
     ("post", "/v1/accounts/{account_id}/suggestions"): TEAM,
     ("get", "/v1/accounts/{account_id}/outcomes"): TEAM, ("post", "/v1/accounts/{account_id}/outcomes"): TEAM,
+    ("get", "/v1/accounts/{account_id}/signals"): TEAM, ("post", "/v1/accounts/{account_id}/signals"): TEAM,
+    ("get", "/v1/accounts/{account_id}/todos"): TEAM, ("post", "/v1/todos/{todo_id}/complete"): TEAM,
+    ("get", "/v1/scale"): EVERYONE,
     ("post", "/v1/interactions"): TEAM,
     ("get", "/v1/suggestions"): TEAM, ("get", "/v1/suggestions/{suggestion_id}"): TEAM,
     ("post", "/v1/suggestions/{suggestion_id}/decisions"): TEAM,
@@ -70,7 +73,7 @@ def test_each_role_gets_only_what_the_matrix_allows_and_never_another_teams_obje
     webhook = client.post("/v1/webhooks", headers=admin, json={"url": "https://crm.example.com/hook"}).json()
     version = client.get("/healthz").json()["model_version"]
     ids = {"account_id": theirs["id"], "suggestion_id": posted["suggestion"]["id"], "webhook_id": webhook["id"],
-           "version": version}
+           "version": version, "todo_id": MISSING}
     _, headers = make_user(Role(role), None if role in ("data_scientist", "admin") else "emea", f"the {role}")
     scoped = role in ("csm", "lead")
 
@@ -86,6 +89,8 @@ def test_each_role_gets_only_what_the_matrix_allows_and_never_another_teams_obje
             body = {"label": "Red", "override_reason": "other", "blind": True}
         if path.endswith("/outcomes") and method == "post":
             body = {"kind": "renewed", "occurred_on": "2026-11-01"}
+        if path.endswith("/signals") and method == "post":
+            body = {"kind": "nps", "value": 10, "source": "survey", "observed_at": "2026-11-01T00:00:00Z"}
         params = {"a": version, "b": version} if path.endswith("/compare") else (
             {"version": version} if path.endswith("/shadow") and method == "get" else None)
         return client.request(method.upper(), url, headers=headers, json=body, params=params)

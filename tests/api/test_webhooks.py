@@ -171,3 +171,26 @@ def test_a_job_whose_worker_died_is_taken_again_after_its_lease(
             assert job.status == JobStatus.DONE and job.attempts == 2
             assert not jobs.complete(session, job, worker="crashed")
     assert list(receiver.delivered_ids().values()) == [1]
+
+
+def test_slack_and_teams_endpoints_get_messages_in_their_own_formats(
+        client: TestClient, engine: Engine, settings: Settings, make_user, make_account, post_message,
+        emea_csm) -> None:
+    _, admin = make_user(Role.ADMIN, None)
+    headers = emea_csm[1]
+    account = make_account(name="Harbor Health")
+    post_message(account["id"], "They want to cancel after the outage.")
+    with receiving() as receiver:
+        subscribe(client, admin, receiver, "/slack", event_types=["pulse.red"], format="slack")
+        subscribe(client, admin, receiver, "/teams", event_types=["pulse.red"], format="teams")
+        set_pulse(client, headers, roll_up(client, headers, account["id"]), "Red")
+        drain(Worker(engine, fast(settings)), engine)
+    bodies = {d["path"]: d["body"] for d in receiver.delivered}
+    assert bodies["/slack"] == {
+        "text": ":red_circle: Pulse: *Harbor Health* is now *Red* (its first pulse), team emea."}
+    teams = bodies["/teams"]
+    assert teams["@type"] == "MessageCard" and teams["themeColor"] == "D64545" and "*Harbor Health*" in teams["text"]
+    listed = client.get("/v1/webhooks", headers=admin).json()["data"]
+    assert sorted(w["format"] for w in listed) == ["slack", "teams"]
+    bad = client.post("/v1/webhooks", headers=admin, json={"url": receiver.url + "/x", "format": "discord"})
+    assert bad.status_code == 422 and "format" in bad.text

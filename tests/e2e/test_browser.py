@@ -291,3 +291,35 @@ def test_a_six_point_deployment_decides_with_the_keyboard(live: Live, browser: A
         assert "recorded: At risk" in csm.inner_text(".flash.notice")
         decision = http.get(f"/v1/suggestions/{posted['id']}", headers=auth).json()["decision"]
         assert (decision["label"], decision["point"]) == ("Red", "At risk")
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+def test_a_pulse_update_with_tags_a_todo_and_a_stage_then_the_todo_done(live: Live, browser: Any) -> None:
+    base, keys = live.base, live.keys
+    auth = {"Authorization": f"Bearer {keys['csm']}"}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        account = http.post("/v1/accounts", headers=auth, json={"name": "Meridian"}).json()
+        http.post("/v1/interactions", headers=auth, json={
+            "account_id": account["id"], "kind": "call_note",
+            "body": "They are evaluating a cheaper competitor before the budget review."})
+        rolled = http.post(f"/v1/accounts/{account['id']}/suggestions", headers=auth).json()
+        csm = sign_in(browser, base, keys["csm"])
+        csm.goto(f"{base}/app/accounts/{account['id']}")
+        card = csm.locator(f"#s{rolled['id']}")
+        card.locator("details.context summary").click()
+        card.locator("input[name=tags]").fill("exec_sponsor, pricing")
+        card.locator("input[name=lifecycle_stage]").fill("renewal")
+        card.locator("input[name=todo_title]").fill("Book the exec call")
+        card.locator("input[name=todo_due]").fill("2026-12-05")
+        shot(csm, "24-pulse-update-context")
+        with csm.expect_navigation():
+            card.locator("button.accept").click()
+        decision = http.get(f"/v1/suggestions/{rolled['id']}", headers=auth).json()["decision"]
+        assert decision["tags"] == ["exec_sponsor", "pricing"] and decision["lifecycle_stage"] == "renewal"
+        todo = csm.locator("#todos li.open")
+        assert "Book the exec call" in todo.inner_text() and "due 2026-12-05" in todo.inner_text()
+        with csm.expect_navigation():
+            todo.locator("button.complete").click()
+        assert "Done: Book the exec call" in csm.inner_text(".flash.notice")
+        assert csm.locator("#todos li.done").count() == 1
+        shot(csm, "25-todo-done")

@@ -1,0 +1,52 @@
+"""To-dos: made with a pulse update, listed per account, completed once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from api.accounts import service as accounts
+from api.accounts.models import Account
+from api.db import utcnow
+from api.errors import ConflictError, NotFoundError, UnprocessableError
+from api.policies import can_see
+from api.todos.models import Todo, TodoCreate
+from api.users.models import User
+
+
+def build(session: Session, account: Account, items: Sequence[TodoCreate], user: User) -> list[Todo]:
+    """To-do rows for an account (not yet added); every owner must be an active user who sees the account."""
+    rows = []
+    for index, item in enumerate(items):
+        owner = session.get(User, item.owner_id)
+        if owner is None or owner.disabled or not can_see(owner, account.team):
+            raise UnprocessableError(f"todos.{index}.owner_id: user {item.owner_id} is not an active member of "
+                                     f"team {account.team}", field=f"todos.{index}.owner_id")
+        rows.append(Todo(account_id=account.id or 0, title=item.title.strip(), owner_id=item.owner_id,
+                         due_on=item.due_on, created_by=user.id or 0))
+    return rows
+
+
+def for_account(*, session: Session, user: User, account_id: int, open_only: bool = False) -> list[Todo]:
+    """An account's to-dos, open ones first by due date."""
+    accounts.get_or_raise(session=session, user=user, account_id=account_id)
+    query = select(Todo).where(Todo.account_id == account_id)
+    if open_only:
+        query = query.where(col(Todo.done_at).is_(None))
+    return list(session.exec(query.order_by(col(Todo.done_at).is_not(None), col(Todo.due_on), col(Todo.id))))
+
+
+def complete(*, session: Session, user: User, todo_id: int) -> Todo:
+    """Mark a to-do done (once: a second completion is a conflict)."""
+    todo = session.get(Todo, todo_id)
+    account = session.get(Account, todo.account_id) if todo else None
+    if todo is None or account is None or not can_see(user, account.team):
+        raise NotFoundError(f"to-do {todo_id} not found")
+    if todo.done_at is not None:
+        raise ConflictError(f"to-do {todo_id} was completed already", field="todo_id")
+    todo.done_at, todo.done_by = utcnow(), user.id
+    session.add(todo)
+    session.commit()
+    session.refresh(todo)
+    return todo
