@@ -36,6 +36,7 @@ from api.review.routes import decisions_router
 from api.review.routes import router as suggestions_router
 from api.signals.routes import router as signals_router
 from api.todos.routes import router as todos_router
+from api.web import models_pages as web_models
 from api.web import routes as web
 from api.web import writing as web_writing
 from api.worker import start_in_thread
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, html_error=web.error_page, html_prefixes=("/app", "/login", "/logout"))
     for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
                    audit_router, models_router, webhooks_router, exports_router, signals_router, todos_router,
-                   web.router, web_writing.router):
+                   web.router, web_writing.router, web_models.router):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")

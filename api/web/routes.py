@@ -398,7 +398,14 @@ def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_i
 
 @router.get("/app/models", response_class=HTMLResponse)
 def models_page(request: Request, session: SessionDep, viewer: Viewer) -> HTMLResponse:
-    """Model versions with their metrics; promote one, or roll back to the one before."""
+    """Model versions with their metrics; compare one with the active version, put it in shadow, promote it,
+    or roll back to the one before."""
+    return render_models(request, session, viewer)
+
+
+def render_models(request: Request, session: Session, viewer: SignedIn,
+                  comparison: dict[str, Any] | None = None) -> HTMLResponse:
+    """The models page, with a comparison shown at the top when one was asked for."""
     versions = model_versions.get_all(session=session)
     retired = sorted((v for v in versions if v.status == ModelStatus.RETIRED and v.promoted_at),
                      key=lambda v: v.promoted_at or utcnow(), reverse=True)
@@ -407,7 +414,7 @@ def models_page(request: Request, session: SessionDep, viewer: Viewer) -> HTMLRe
     comparisons = [shadow.compare(session=session, version=v.version, team=team) for v in versions
                    if v.status == ModelStatus.SHADOW]
     return render(request, "models.html", viewer, versions=versions, previous=retired[0] if retired else None,
-                  can_promote=can_promote, comparisons=comparisons)
+                  can_promote=can_promote, comparisons=comparisons, comparison=comparison)
 
 
 @router.post("/app/models/{version}/promote")

@@ -116,3 +116,24 @@ def test_the_timeline_names_people_and_the_decisions_page_shows_text_and_note(
     assert "Billing error again, payments on hold." in page and "spoke to their CFO" in page
     audit = client.get("/app/audit").text  # the weekly trend is drawn: one point for this week's decision
     assert "<title>Override rate by week and model version</title>" in audit and "% overridden</title>" in audit
+
+
+def test_a_data_scientist_compares_and_shadows_a_version_from_the_models_page(
+        client: TestClient, session: Session, make_user: UserFactory, second_model: Any,
+        emea_csm: tuple[User, dict[str, str]]) -> None:
+    from api.model_versions import service as model_versions
+
+    version = model_versions.register(session=session, directory=second_model).version
+    _, scientist = make_user(Role.DATA_SCIENTIST, None)
+    token = sign_in(client, scientist)
+    page = client.get("/app/models").text
+    assert f'href="/app/models/compare?version={version}"' in page and 'class="shadow"' in page
+    compared = client.get(f"/app/models/compare?version={version}")
+    assert compared.status_code == 200 and "against the active" in compared.text and "not compared" in compared.text
+    shadowed = client.post(f"/app/models/{version}/shadow", data={"csrf_token": token}, follow_redirects=False)
+    assert shadowed.status_code == 303 and "is%20in%20shadow" in shadowed.headers["location"]
+    statuses = {v["version"]: v["status"] for v in client.get("/v1/models", headers=scientist).json()["data"]}
+    assert statuses[version] == "shadow"
+    assert client.get("/app/models/compare?version=nope").status_code == 404
+    sign_in(client, emea_csm[1])
+    assert client.get(f"/app/models/compare?version={version}").status_code == 403
