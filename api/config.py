@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     shutdown_timeout_s: float = Field(default=10.0, ge=0, le=3600, description="on SIGTERM, requests still "
                                       "running after this many seconds are abandoned and the server exits")
     worker_poll_s: float = Field(default=1.0, gt=0, description="how often an idle worker looks for jobs")
+    overdue_sweep_s: float = Field(default=3600.0, ge=0, description="how often a worker looks for accounts whose "
+                                   "pulse just became overdue (a pulse.overdue event each); 0 turns it off")
     job_lease_s: float = Field(default=300.0, gt=0, description="a running job not finished by then is retried")
     webhook_timeout_s: float = Field(default=10.0, gt=0, description="the whole delivery, from connecting to "
                                      "the answer's status line")

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from api.accounts.models import Account
 from api.config import Settings
+from api.db import utcnow
 from api.events import service as events
 from api.intake import backfill
 from api.jobs import service as jobs
@@ -27,7 +28,7 @@ from api.jobs.models import Job, JobKind, JobStatus
 from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion
 from api.observability import safe_error
-from api.pulse import rollup
+from api.pulse import overdue, rollup
 
 log = logging.getLogger("pulse.worker")
 # httpx logs every request's full URL at INFO, credentials and query included: webhook URLs may carry secrets.
@@ -64,7 +65,11 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set, sleeping `worker_poll_s` whenever no job is ready."""
         log.info("worker started", extra={"worker": self.name, "kinds": [k.value for k in self.kinds]})
+        next_sweep = time.monotonic()
         while not stop.is_set():
+            if self.settings.overdue_sweep_s and time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + self.settings.overdue_sweep_s
+                self.sweep_overdue()
             try:
                 busy = self.run_once()
             except Exception:  # a lost database connection must not end the worker
@@ -73,6 +78,18 @@ class Worker:
             if not busy:
                 stop.wait(self.settings.worker_poll_s)
         log.info("worker stopped", extra={"worker": self.name})
+
+    def sweep_overdue(self) -> int:
+        """Record a pulse.overdue event for each account newly past its due date; a failure is logged."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                recorded = overdue.sweep(session, self.settings, utcnow().date())
+        except Exception:  # noqa: BLE001 - the sweep must not end the worker
+            log.exception("overdue sweep failed", extra={"worker": self.name})
+            return 0
+        if recorded:
+            log.info("overdue accounts", extra={"worker": self.name, "recorded": recorded})
+        return recorded
 
     def run_job(self, session: Session, job: Job) -> None:
         """Run one claimed job and record the outcome; a failure never escapes."""

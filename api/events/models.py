@@ -18,6 +18,7 @@ class EventType(StrEnum):
 
     PULSE_CHANGED = "pulse.changed"
     PULSE_RED = "pulse.red"
+    PULSE_OVERDUE = "pulse.overdue"  # an account's pulse is past its cadence's due date (once per due date)
 
 
 class Event(SQLModel, table=True):

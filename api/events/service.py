@@ -49,11 +49,42 @@ def emit_pulse_change(session: Session, *, account: Account, previous: str | Non
                   "decided_by": user_id},
     }
     session.add(event)
-    for endpoint in session.exec(select(WebhookEndpoint).where(WebhookEndpoint.active == True)):  # noqa: E712
-        if kind.value in endpoint.event_types:
-            jobs.enqueue(session, JobKind.WEBHOOK, {"event_id": event.id, "endpoint_id": endpoint.id},
-                         account_id=account.id, event_id=event.id, max_attempts=max_attempts)
+    _deliver_to_subscribers(session, event, max_attempts)
     return event
+
+
+def emit_overdue(session: Session, *, account: Account, due: str, cadence: str, last_pulse: str | None,
+                 max_attempts: int) -> Event:
+    """Record that an account's pulse is overdue and queue its deliveries, in the caller's transaction."""
+    assert account.id is not None
+    event = Event(type=EventType.PULSE_OVERDUE, account_id=account.id, payload={})
+    session.add(event)
+    session.flush()
+    assert event.id is not None
+    event.payload = {
+        "id": event.id, "type": EventType.PULSE_OVERDUE.value, "created_at": event.created_at.isoformat(),
+        "account": {"id": account.id, "external_id": account.external_id, "name": account.name, "team": account.team},
+        "overdue": {"due": due, "cadence": cadence, "last_pulse": last_pulse},
+    }
+    session.add(event)
+    _deliver_to_subscribers(session, event, max_attempts)
+    return event
+
+
+def overdue_already(session: Session, account_id: int, due: str) -> bool:
+    """Whether this account's overdue event for this due date was recorded already."""
+    for event in session.exec(select(Event).where(Event.account_id == account_id)
+                              .where(Event.type == EventType.PULSE_OVERDUE.value)):
+        if event.payload.get("overdue", {}).get("due") == due:
+            return True
+    return False
+
+
+def _deliver_to_subscribers(session: Session, event: Event, max_attempts: int) -> None:
+    for endpoint in session.exec(select(WebhookEndpoint).where(WebhookEndpoint.active == True)):  # noqa: E712
+        if event.type in endpoint.event_types:
+            jobs.enqueue(session, JobKind.WEBHOOK, {"event_id": event.id, "endpoint_id": endpoint.id},
+                         account_id=event.account_id, event_id=event.id, max_attempts=max_attempts)
 
 
 def body(event: Event, format: str = "pulse") -> bytes:
@@ -72,10 +103,15 @@ def body(event: Event, format: str = "pulse") -> bytes:
 
 
 def message(event: Event) -> str:
-    """One line a person reads in a channel: which account, from what colour to what."""
+    """One line a person reads in a channel: which account, from what colour to what (or how overdue)."""
     account = event.payload.get("account", {})
     pulse = event.payload.get("pulse", {})
     name = account.get("name") or f"account {account.get('id')}"
+    if "overdue" in event.payload:
+        overdue = event.payload["overdue"]
+        last = f"last pulse {overdue['last_pulse']}" if overdue.get("last_pulse") else "no pulse yet"
+        return (f":hourglass: Pulse: *{name}* is overdue for a pulse (due {overdue['due']}, {overdue['cadence']} "
+                f"cadence, {last}), team {account.get('team')}.")
     before = f" (was {pulse['from']})" if pulse.get("from") else " (its first pulse)"
     flag = ":red_circle: " if pulse.get("to") == "Red" else ""
     return f"{flag}Pulse: *{name}* is now *{pulse.get('to')}*{before}, team {account.get('team')}."

@@ -78,7 +78,7 @@ def test_only_an_admin_configures_webhooks(client: TestClient, make_user, emea_c
     assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
     listed = client.get("/v1/webhooks", headers=admin).json()
     assert listed["count"] == 1 and listed["data"][0]["secret"] is None
-    assert listed["data"][0]["event_types"] == ["pulse.changed", "pulse.red"]
+    assert listed["data"][0]["event_types"] == ["pulse.changed", "pulse.red", "pulse.overdue"]
     gone = client.delete(f"/v1/webhooks/{created.json()['id']}", headers=admin)
     assert gone.status_code == 200 and gone.json()["active"] is False
 
@@ -194,3 +194,27 @@ def test_slack_and_teams_endpoints_get_messages_in_their_own_formats(
     assert sorted(w["format"] for w in listed) == ["slack", "teams"]
     bad = client.post("/v1/webhooks", headers=admin, json={"url": receiver.url + "/x", "format": "discord"})
     assert bad.status_code == 422 and "format" in bad.text
+
+
+def test_a_missed_cadence_is_an_event_once_per_due_date_and_reaches_slack(
+        client: TestClient, engine: Engine, settings: Settings, make_user, make_account, post_message,
+        emea_csm) -> None:
+    _, admin = make_user(Role.ADMIN, None)
+    headers = emea_csm[1]
+    overdue = make_account(name="Quiet Corp")  # never had a pulse: overdue at once
+    fresh = make_account(name="Fresh Corp")
+    post_message(fresh["id"], "All good, thanks.")
+    set_pulse(client, headers, roll_up(client, headers, fresh["id"]), "Green")
+    worker = Worker(engine, fast(settings))
+    with receiving() as receiver:
+        subscribe(client, admin, receiver, "/slack", event_types=["pulse.overdue"], format="slack")
+        assert worker.sweep_overdue() == 1
+        assert worker.sweep_overdue() == 0  # the same due date is announced once
+        drain(worker, engine)
+    [delivered] = receiver.delivered
+    assert delivered["type"] == "pulse.overdue"
+    assert delivered["body"]["text"].startswith(":hourglass: Pulse: *Quiet Corp* is overdue for a pulse (due ")
+    assert "no pulse yet" in delivered["body"]["text"]
+    with Session(engine) as session:
+        [event] = session.exec(select(Event).where(Event.type == "pulse.overdue")).all()
+    assert event.account_id == overdue["id"] and event.payload["overdue"]["last_pulse"] is None
