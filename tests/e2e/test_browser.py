@@ -323,3 +323,42 @@ def test_a_pulse_update_with_tags_a_todo_and_a_stage_then_the_todo_done(live: Li
         assert "Done: Book the exec call" in csm.inner_text(".flash.notice")
         assert csm.locator("#todos li.done").count() == 1
         shot(csm, "25-todo-done")
+
+
+@pytest.mark.parametrize("fresh_database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("live", [{"PULSE_BLIND_SHARE": "1"}], indirect=True)
+def test_signals_honesty_a_blind_roll_up_and_the_models_page(live: Live, browser: Any) -> None:
+    base, keys = live.base, live.keys
+    csm_auth = {"Authorization": f"Bearer {keys['csm']}"}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        account = http.post("/v1/accounts", headers=csm_auth, json={"name": "Orbit Freight"}).json()
+        http.post("/v1/interactions", headers=csm_auth, json={
+            "account_id": account["id"], "kind": "email",
+            "body": "Our renewal is at risk: the reporting module still does not work."})
+        assert http.post(f"/v1/accounts/{account['id']}/signals", headers=csm_auth, json={
+            "kind": "open_risk_tasks", "value": 2, "source": "salesforce",
+            "observed_at": "2026-11-20T09:00:00Z"}).status_code == 201
+        rolled = http.post(f"/v1/accounts/{account['id']}/suggestions", headers=csm_auth).json()
+
+        # Every suggestion is blind here: the roll-up card shows the messages behind it, not the answer.
+        csm = sign_in(browser, base, keys["csm"])
+        csm.goto(f"{base}/app/queue?scope=account")
+        card = csm.locator(f"#s{rolled['id']}")
+        assert "Our renewal is at risk" in card.inner_text() and "% confident" not in card.inner_text()
+        shot(csm, "26-blind-roll-up")
+        csm.keyboard.press("g")
+        with csm.expect_navigation():
+            csm.keyboard.press("Enter")
+        csm.goto(f"{base}/app/accounts/{account['id']}")
+        assert "open risk tasks" in csm.inner_text("#signals")
+        assert "The pulse is Green while 1 signal(s) read as risk" in csm.inner_text("#signals")
+        shot(csm, "27-signals-beside-the-pulse")
+
+        lead = sign_in(browser, base, keys["lead"])
+        assert "open_risk_tasks=2 (salesforce)" in lead.inner_text("#signal-disagreements")
+        assert "csm" in lead.inner_text("#honesty")
+        shot(lead, "28-audit-honesty-and-signals")
+
+        scientist = sign_in(browser, base, keys["scientist"])
+        assert scientist.locator("a.compare").count() == 0  # only the active version: nothing to compare
+        shot(scientist, "29-models")
