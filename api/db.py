@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,23 @@ def migrate(url: str) -> None:
 def count(session: Session, query: Any) -> int:
     """Rows a query would return, counted by the database."""
     return int(session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one())
+
+
+FUTURE_SLACK = timedelta(days=1)
+"""How far ahead of this server's clock a recorded moment may be (clocks differ; time zones are mistyped)."""
+
+
+def past_moment(value: datetime, field: str, why: str = "") -> datetime:
+    """A recorded moment (when a customer wrote, when a signal was observed) in UTC, for a field validator:
+    ValueError when its UTC time leaves years 1-9999 or it lies more than FUTURE_SLACK ahead."""
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{field} must be a time whose UTC equivalent lies in years 1 to 9999, "
+                         f"got {value.isoformat()}") from None
+    if moment > utcnow() + FUTURE_SLACK:
+        raise ValueError(f"{field} {value.isoformat()} is in the future{why}")
+    return moment
 
 
 def as_utc(moment: datetime | None, field: str = "time") -> datetime | None:

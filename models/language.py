@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 UNDETERMINED = "und"
@@ -42,12 +42,20 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+@lru_cache(maxsize=4096)
+def _classified(sample: str) -> tuple[str, float]:
+    """The identifier's best language and its probability. Cached: a text is identified when it is
+    recorded and again when the multilingual model routes it, in the same call."""
+    code, probability = _identifier().classify(sample)
+    return str(code), float(probability)
+
+
 def identify(text: str, min_probability: float = MIN_PROBABILITY) -> Language:
     """The language of a text; `und` when it is too short or the identifier is less sure than min_probability."""
     sample = text[:SAMPLE_CHARS]
     if len(_LETTERS.findall(sample)) < MIN_LETTERS:
         return Language(UNDETERMINED, 0.0)
-    code, probability = _identifier().classify(sample)
+    code, probability = _classified(sample)
     if probability < min_probability:
         return Language(UNDETERMINED, round(float(probability), 4))
     return Language(str(code), round(float(probability), 4))

@@ -25,7 +25,7 @@ from api.audit.honesty import honesty
 from api.audit.models import Agreement, Anchoring, AuditSettings, AuditSummary
 from api.audit.outcomes import outcomes
 from api.audit.people import Person, directions
-from api.audit.signals import disagreements
+from api.audit.signals import books, disagreements
 from api.audit.trends import days as days_of
 from api.audit.trends import trends
 from api.decisions.models import Decision
@@ -99,6 +99,7 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
     effect, effect_low, effect_high = stats.difference_interval(blind_counts[False][1], blind_counts[False][0],
                                                                 blind_counts[True][1], blind_counts[True][0])
     weeks, alarms = trends(days, settings)
+    team_books = books(session, team)
     return AuditSummary(
         n=n, agreement=round(float(np.trace(matrix)) / n, 4) if n else None, cohen_kappa=cohen,
         weighted_kappa=weighted,
@@ -107,8 +108,8 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
         blind=blind, shown=shown,
         anchoring=Anchoring(shown=shown, blind=blind, effect=effect, ci_low=effect_low, ci_high=effect_high),
         trends=weeks, drift_alarms=alarms, outcomes=outcomes(session, team),
-        per_language=_languages(session, conditions), signal_disagreements=disagreements(session, team),
-        honesty=honesty(session, team),
+        per_language=_languages(session, conditions), signal_disagreements=disagreements(team_books),
+        honesty=honesty(session, team_books),
         method={
             "direction": "rosier and harsher override rates against the median of peers' rates on the same "
                          "suggested colour, each a one-sided score test under 'behaves like peers'",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ from api.errors import describe_validation_error
 from api.intake.ingest import ingest_user
 from api.signals import service as signals
 from api.signals.models import SignalCreate
+from pipelines.ingest.records import BadRecord, csv_rows
 
 signals_app = typer.Typer(help="Record risk signals (open risk tasks, at-risk opportunities, usage, NPS).",
                           no_args_is_help=True)
@@ -32,21 +32,18 @@ def import_signals(path: Annotated[Path, typer.Argument(help="CSV: account (exte
     """Import signals; a bad row is reported with its line and never stops the rest."""
     settings = settings_for(db)
     prepare_database(settings)
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise fail(f"{path}: {error.strerror or error}") from None
+    if not path.is_file():
+        raise fail(f"{path}: no such file")
     report: dict[str, Any] = {"read": 0, "created": 0, "errors": 0, "errors_shown": []}
-    with handle, database(settings) as session:
-        reader = csv.DictReader(handle)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise fail(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(reader.fieldnames or [])}")
+    with database(settings) as session:
         by_external: dict[str, list[Account]] = {}
         for account in session.exec(select(Account).where(col(Account.external_id).is_not(None))):
             by_external.setdefault(account.external_id or "", []).append(account)
         user = None if dry_run else ingest_user(session)  # recorded as made by the import service user
-        for line, row in enumerate(reader, start=2):
+        for item in csv_rows(path, COLUMNS):
+            if isinstance(item, BadRecord):  # an unreadable file or missing columns: nothing to import
+                raise fail(f"{path}: {item.error}")
+            source, row = item
             report["read"] += 1
             problem = None
             found = by_external.get((row.get("account") or "").strip(), [])
@@ -64,7 +61,7 @@ def import_signals(path: Annotated[Path, typer.Argument(help="CSV: account (exte
             if problem:
                 report["errors"] += 1
                 if len(report["errors_shown"]) < 20:
-                    report["errors_shown"].append({"line": line, "error": problem})
+                    report["errors_shown"].append({"line": int(source.rsplit(":", 1)[1]), "error": problem})
                 continue
             if user is not None:
                 session.add(signals.build(found[0].id or 0, data, user))

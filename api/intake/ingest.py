@@ -138,11 +138,7 @@ def ingest_user(session: Session) -> User:
 
 def would_happen(session: Session, items: list[InteractionCreate], settings: Settings) -> list[str]:
     """A dry run's outcome of each item: already_present, empty_after_cleaning or would_create."""
-    from api.interactions.models import Interaction
-
-    ids = [i.external_id for i in items if i.external_id]
-    present = set(session.exec(select(Interaction.account_id, Interaction.external_id).where(
-        Interaction.external_id.in_(ids)))) if ids else set()  # type: ignore[union-attr]
+    present = interactions.stored_keys(session, items)
     outcomes = []
     for data in items:
         if (data.account_id, data.external_id) in present:

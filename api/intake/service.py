@@ -50,6 +50,15 @@ def language_cap(settings: Settings) -> float:
     return max(0.34, min(language.UNSUPPORTED_CONFIDENCE_CAP, settings.audit_low_confidence - 0.05))
 
 
+def stored_keys(session: Session, items: Sequence[InteractionCreate]) -> set[tuple[int, str | None]]:
+    """The (account id, external id) pairs of these items that are stored already."""
+    external_ids = [i.external_id for i in items if i.external_id is not None]
+    if not external_ids:
+        return set()
+    return set(session.exec(select(Interaction.account_id, Interaction.external_id)
+                            .where(col(Interaction.external_id).in_(external_ids))))
+
+
 def create_many(*, session: Session, user: User, items: Sequence[InteractionCreate], classifier: Classifier,
                 settings: Settings, explained: bool = True,
                 seconds: dict[str, float] | None = None) -> list[str]:
@@ -62,9 +71,7 @@ def create_many(*, session: Session, user: User, items: Sequence[InteractionCrea
     seconds = seconds if seconds is not None else {}
     outcomes = ["already_present"] * len(items)
     started = time.perf_counter()
-    external_ids = [i.external_id for i in items if i.external_id is not None]
-    stored = set(session.exec(select(Interaction.account_id, Interaction.external_id)
-                              .where(col(Interaction.external_id).in_(external_ids)))) if external_ids else set()
+    stored = stored_keys(session, items)
     _spent(seconds, "store", started)
 
     started = time.perf_counter()

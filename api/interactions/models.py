@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime, ConfigDict, field_validator
 from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
+from api.db import UTCDateTime, past_moment, utcnow
 
 
 class InteractionKind(StrEnum):
@@ -29,10 +29,6 @@ class TimeSource(StrEnum):
     FILE = "file"  # neither: the time the e-mail file was last written
     IMPORT = "import"  # nothing at all: the time it was imported, which is not when it was written
     EXPORT = "export"  # the help-desk export's own time field
-
-
-FUTURE_SLACK = timedelta(days=1)
-"""How far ahead of this server's clock an occurred_at may be (clocks differ; time zones are mistyped)."""
 
 
 class InteractionBase(SQLModel):
@@ -59,17 +55,8 @@ class InteractionCreate(InteractionBase):
     @field_validator("occurred_at")
     @classmethod
     def _when(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            moment = value.astimezone(UTC)
-        except OverflowError:
-            raise ValueError(f"occurred_at must be a time whose UTC equivalent lies in years 1 to 9999, "
-                             f"got {value.isoformat()}") from None
-        if moment > utcnow() + FUTURE_SLACK:
-            # A message from the future would pin every later roll-up's recency weighting to itself.
-            raise ValueError(f"occurred_at {value.isoformat()} is in the future; it is when the customer wrote")
-        return moment
+        # A message from the future would pin every later roll-up's recency weighting to itself.
+        return None if value is None else past_moment(value, "occurred_at", "; it is when the customer wrote")
 
 
 class Interaction(InteractionBase, table=True):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from pydantic import AwareDatetime, ConfigDict, field_validator, model_validator
 from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
+from api.db import UTCDateTime, past_moment, utcnow
 
 KNOWN_KINDS: dict[str, str] = {
     "open_risk_tasks": "at risk when above 0 (the number of open risk tasks)",
@@ -48,13 +48,7 @@ class SignalCreate(SQLModel):
     @field_validator("observed_at")
     @classmethod
     def _not_future(cls, value: datetime) -> datetime:
-        try:
-            moment = value.astimezone(UTC)
-        except OverflowError:
-            raise ValueError(f"observed_at must lie in years 1 to 9999, got {value.isoformat()}") from None
-        if moment > utcnow() + timedelta(days=1):
-            raise ValueError(f"observed_at {value.isoformat()} is in the future")
-        return moment
+        return past_moment(value, "observed_at")
 
     @model_validator(mode="after")
     def _risk_is_known(self) -> SignalCreate:

@@ -98,6 +98,8 @@ def test_signals_import_from_csv_reports_bad_rows_and_stores_the_rest(
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert (report["read"], report["created"], report["errors"]) == (4, 2, 2)
     assert [e["line"] for e in report["errors_shown"]] == [3, 4] and "matches no account" in done.output
+    missing = runner.invoke(app, ["signals", "import", str(tmp_path / "nope.csv"), "--db", settings.database_url])
+    assert missing.exit_code == 2 and "no such file" in missing.output
     northwind = next(a for a in client.get("/v1/accounts", headers=emea_csm[1]).json()["data"])
     assert {s["kind"]: s["at_risk"] for s in northwind["signals"]} == {"open_risk_tasks": True, "health": False}
 
