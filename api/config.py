@@ -83,6 +83,12 @@ class Settings(BaseSettings):
                                      description="our own e-mail domains: their messages are not customer text")
     blind_share: float = Field(default=0.1, ge=0.0, le=1.0,
                                description="share of suggestions served without the model's answer until decided")
+    check_share: float = Field(default=0.03, ge=0.0, lt=1.0, description="share of each CSM's decisions that are "
+                               "on check items: decided messages with a colour a lead agreed, re-served")
+    check_decoy_share: float = Field(default=0.5, ge=0.0, le=1.0, description="share of served check items whose "
+                                     "shown suggestion is deliberately not the agreed colour")
+    random_seed: int | None = Field(default=None, description="makes the server's draws (blind items, check items) "
+                                    "reproducible; leave unset in production")
     embedded_worker: bool = Field(default=True, description="`pulse serve` also runs background jobs in-process")
     shutdown_timeout_s: float = Field(default=10.0, ge=0, le=3600, description="on SIGTERM, requests still "
                                       "running after this many seconds are abandoned and the server exits")

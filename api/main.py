@@ -17,6 +17,7 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api import errors
 from api.audit.routes import router as audit_router
+from api.checks.routes import router as checks_router
 from api.config import Settings, get_settings
 from api.db import make_engine
 from api.events.routes import router as webhooks_router
@@ -87,9 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = RateLimiter(settings.database_url, settings.rate_limit_per_minute,
                                     settings.login_attempts_per_minute)
     errors.install(app, html_error=web.error_page, html_prefixes=("/app", "/login", "/logout"))
-    for router in (accounts_router, outcomes_router, interactions_router, suggestions_router, decisions_router,
-                   audit_router, models_router, webhooks_router, exports_router, signals_router, todos_router,
-                   web.router, web_writing.router, web_models.router):
+    for router in (accounts_router, checks_router, outcomes_router, interactions_router, suggestions_router,
+                   decisions_router, audit_router, models_router, webhooks_router, exports_router, signals_router,
+                   todos_router, web.router, web_writing.router, web_models.router):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")

@@ -30,7 +30,8 @@ from training.train import BaselineParams, train_baseline
 os.environ.setdefault("PULSE_CACHE_DIR", tempfile.mkdtemp(prefix="pulse-test-cache-"))
 
 TABLES = ["web_sessions", "jobs", "events", "webhook_endpoints", "decision_heads", "outcomes", "signals", "todos",
-          "decisions", "suggestions", "interactions", "account_domains", "accounts", "users", "model_versions"]
+          "servings", "check_answers", "decisions", "suggestions", "checks", "interactions",
+          "account_domains", "accounts", "users", "model_versions"]
 REQUIRE_POSTGRES = os.environ.get("PULSE_TEST_REQUIRE_POSTGRES") == "1"
 
 

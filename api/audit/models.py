@@ -18,7 +18,9 @@ class AuditSettings:
     """The thresholds the audit judges by; all documented in the README."""
 
     min_decisions: int = _DEFAULTS["audit_min_decisions"].default
-    family_confidence: float = 0.99  # not configurable: flags are accusations
+    # Not configurable: flags are accusations. 95% family-wise over every person and both directions, each a
+    # one-sided test, so an honest team of any size sees a false flag on anyone at most 5% of the time.
+    family_confidence: float = 0.95
     low_confidence: float = _DEFAULTS["audit_low_confidence"].default
     fast_ms: int = _DEFAULTS["audit_fast_ms"].default
     min_evidence: int = _DEFAULTS["audit_min_evidence"].default
@@ -79,7 +81,26 @@ class UserDirection(BaseModel):
     timed_n: int
     fast_share: float | None
     mean_viewed_ms: float | None
+    rosier_mde: float | None = Field(default=None, description="the smallest excess of rosier overrides over "
+                                     "peers this person's decisions could show (found 80% of the time): below it, "
+                                     "'not flagged' may mean 'not enough data'")
+    harsher_mde: float | None = Field(default=None, description="the same for harsher overrides")
+    anchoring: Anchoring | None = Field(default=None, description="this person's agreement with the model when "
+                                        "shown minus when deciding blind, with a 95% interval")
+    server_timed_n: int = Field(default=0, description="decisions timed by the server's clock (served, then decided)")
+    server_median_ms: float | None = Field(default=None, description="median of those times (bucketed)")
+    server_fast_share: float | None = Field(default=None, description="share decided faster than peers' "
+                                            "lower quartile")
+    check_n: int = Field(default=0, description="check items answered (first answers)")
+    check_accuracy: float | None = Field(default=None, description="share of check items answered with the agreed "
+                                         "colour")
+    decoy_n: int = Field(default=0, description="check items shown with a deliberately wrong suggestion")
+    decoy_acceptance: float | None = Field(default=None, description="share of those where the wrong suggestion "
+                                           "was accepted")
     rubber_stamp: bool
+    rests_on: list[str] = Field(default_factory=list, description="the kinds of evidence a rubber-stamp flag rests "
+                                "on: decoy_acceptance, low_confidence_acceptance (server facts), server_timing "
+                                "(the server's clock), client_timing (viewed_ms, the client's claim)")
     evidence: list[str]
 
 
@@ -172,6 +193,7 @@ class AuditSummary(BaseModel):
     blind: Agreement
     shown: Agreement
     anchoring: Anchoring
+    anchoring_by_team: dict[str, Anchoring] = Field(default_factory=dict, description="the same per team")
     trends: list[WeekTrend]
     drift_alarms: list[DriftAlarm]
     outcomes: Outcomes

@@ -1,4 +1,5 @@
-"""Each person against their peers: direction of overrides (rosier, harsher) and rubber-stamp evidence."""
+"""Each person against their peers: direction of overrides (rosier, harsher), the smallest lean their number
+of decisions could show, how much the shown suggestion anchors them, and rubber-stamp evidence (stamps)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from api.audit import stats
-from api.audit.models import AuditSettings, UserDirection
+from api.audit.models import Agreement, Anchoring, AuditSettings, UserDirection
+from api.audit.stamps import Habits, judge
 from models.labels import Label, shift
 
 ROSIER, HARSHER = 3, 4  # positions of the override counts in a person's per-colour statistics
@@ -28,11 +30,21 @@ class Person:
     timed: int = 0
     fast: int = 0
     viewed_sum: float = 0.0
+    # [decisions, agreed with the model] when the suggestion was shown, and when blind.
+    shown: list[int] = field(default_factory=lambda: [0, 0])
+    blind: list[int] = field(default_factory=lambda: [0, 0])
+    habits: Habits = field(default_factory=Habits)
+    check_n: int = 0
+    check_right: int = 0
     # Per suggested colour: [decisions, shift sum, shift squares, rosier, harsher].
     strata: dict[str, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0] * 5))
 
-    def add(self, suggested: str, chosen: str, low: bool, fast: int, count: int, timed: int, viewed: float) -> None:
+    def add(self, suggested: str, chosen: str, low: bool, fast: int, count: int, timed: int, viewed: float,
+            blind: bool = False) -> None:
         steps = shift(Label(suggested), Label(chosen))
+        side = self.blind if blind else self.shown
+        side[0] += count
+        side[1] += count if steps == 0 else 0
         self.n += count
         self.accepted += count if steps == 0 else 0
         self.rosier += count if steps > 0 else 0
@@ -42,8 +54,12 @@ class Person:
         if low:
             self.low_n += count
             self.low_accepted += count if steps == 0 else 0
+            self.habits.low_n += count
+            self.habits.low_accepted += count if steps == 0 else 0
         self.timed += timed
         self.fast += fast
+        self.habits.timed += timed
+        self.habits.fast += fast
         self.viewed_sum += viewed
         stratum = self.strata[suggested]
         stratum[0] += count
@@ -55,11 +71,12 @@ class Person:
 
 def directions(people: dict[int, Person], names: dict[int, str], settings: AuditSettings) -> list[UserDirection]:
     """Per person: rates, mean shift, rubber-stamp evidence, then direction against non-rubber-stamping peers."""
-    # Flags are accusations: a 99% family-wise level over every person and both directions (Bonferroni),
-    # so an honest team of any size is flagged in error at most 1% of the time.
-    z = stats.z_for(1 - (1 - settings.family_confidence) / max(2 * len(people), 1))
-    stamps = {uid: _rubber_stamp(uid, people, z, settings) for uid in people}
-    honest_peers = {uid for uid, (flag, _) in stamps.items() if not flag}
+    # Flags are accusations: one-sided tests at a family-wise level over every person and both directions
+    # (Bonferroni), so an honest team of any size is flagged in error at most 5% of the time.
+    z = stats.one_sided_z((1 - settings.family_confidence) / max(2 * len(people), 1))
+    stamps = {uid: judge(people[uid].habits, [p.habits for o, p in people.items() if o != uid], z,
+                         settings.min_evidence, settings.fast_ms) for uid in people}
+    honest_peers = {uid for uid, stamp in stamps.items() if not stamp.flagged}
     pooled = _pooled_variances(people)
     out = []
     for uid in sorted(people):
@@ -70,55 +87,61 @@ def directions(people: dict[int, Person], names: dict[int, str], settings: Audit
             variance = max((person.shift_squares - person.n * mean * mean) / (person.n - 1), 0.0)
             half = stats.z_for(0.95) * math.sqrt(variance / person.n)
             ci_low, ci_high = round(mean - half, 4), round(mean + half, 4)
-        rubber_stamp, evidence = stamps[uid]
+        stamp = stamps[uid]
+        evidence = list(stamp.evidence)
         peers = honest_peers - {uid}
         peer_shift, excess, excess_low, excess_high = _excess(uid, people, peers, pooled, stats.z_for(0.95))
-        rosier, rosier_z = _rate_excess(uid, people, peers, ROSIER)
-        harsher, harsher_z = _rate_excess(uid, people, peers, HARSHER)
+        rosier, rosier_z, rosier_sd = _rate_excess(uid, people, peers, ROSIER)
+        harsher, harsher_z, harsher_sd = _rate_excess(uid, people, peers, HARSHER)
         leans = {name: score for name, score in (("rosier", rosier_z), ("harsher", harsher_z))
                  if score is not None and score > z}
-        flagged = not rubber_stamp and person.n >= settings.min_decisions and bool(leans)
+        flagged = not stamp.flagged and person.n >= settings.min_decisions and bool(leans)
         lean = max(leans, key=lambda name: leans[name]) if flagged else None
         if lean is not None:
             rate = rosier if lean == "rosier" else harsher
             evidence = [*evidence, f"{lean} overrides {rate:+.0%} above peers on the same suggested colours "
                                    f"(z {leans[lean]:.1f}, threshold {z:.1f})"]
+        habits = person.habits
         out.append(UserDirection(
             user_id=uid, name=names.get(uid, str(uid)), n=person.n, accept_rate=round(person.accepted / person.n, 4),
             rosier_rate=round(person.rosier / person.n, 4), harsher_rate=round(person.harsher / person.n, 4),
             mean_shift=round(mean, 4), ci_low=ci_low, ci_high=ci_high, peer_shift=peer_shift, excess_shift=excess,
             excess_ci_low=excess_low, excess_ci_high=excess_high, rosier_excess=rosier, rosier_z=rosier_z,
             harsher_excess=harsher, harsher_z=harsher_z, flagged=flagged, lean=lean,
+            rosier_mde=_mde(rosier_sd, z), harsher_mde=_mde(harsher_sd, z), anchoring=anchoring(person),
             low_confidence_n=person.low_n,
             low_confidence_accept_rate=round(person.low_accepted / person.low_n, 4) if person.low_n else None,
             timed_n=person.timed, fast_share=round(person.fast / person.timed, 4) if person.timed else None,
             mean_viewed_ms=round(person.viewed_sum / person.timed, 1) if person.timed else None,
-            rubber_stamp=rubber_stamp, evidence=evidence,
+            server_timed_n=habits.server_n, server_median_ms=habits.server_median_ms(),
+            server_fast_share=stamp.server_fast_share, check_n=person.check_n,
+            check_accuracy=round(person.check_right / person.check_n, 4) if person.check_n else None,
+            decoy_n=habits.decoys,
+            decoy_acceptance=round(habits.decoys_accepted / habits.decoys, 4) if habits.decoys else None,
+            rubber_stamp=stamp.flagged, rests_on=stamp.rests_on, evidence=evidence,
         ))
     return out
 
 
-def _rubber_stamp(uid: int, people: dict[int, Person], z: float, settings: AuditSettings) -> tuple[bool, list[str]]:
-    """True only when both acceptance of uncertain suggestions and speed exceed peers' beyond the interval."""
-    person = people[uid]
-    peers = [p for other, p in people.items() if other != uid]
-    peer_accept = stats.robust_baseline([p.low_accepted / p.low_n for p in peers if p.low_n >= 5])
-    peer_fast = stats.robust_baseline([p.fast / p.timed for p in peers if p.timed >= 5])
-    evidence: list[str] = []
-    accepts = fast = False
-    if person.low_n >= settings.min_evidence and peer_accept is not None:
-        low, _ = stats.wilson(person.low_accepted, person.low_n, z)
-        if low is not None and low > peer_accept:
-            accepts = True
-            evidence.append(f"accepted {person.low_accepted / person.low_n:.0%} of {person.low_n} low-confidence "
-                            f"suggestions against peers' {peer_accept:.0%}")
-    if person.timed >= settings.min_evidence and peer_fast is not None:
-        low, _ = stats.wilson(person.fast, person.timed, z)
-        if low is not None and low > peer_fast:
-            fast = True
-            evidence.append(f"decided {person.fast / person.timed:.0%} of {person.timed} timed items in under "
-                            f"{settings.fast_ms} ms against peers' {peer_fast:.0%}")
-    return accepts and fast, evidence if accepts and fast else []
+def anchoring(person: Person) -> Anchoring:
+    """Agreement with the model when shown minus when blind, for one person or a team."""
+    return anchoring_of(person.shown, person.blind)
+
+
+def anchoring_of(shown: list[int], blind: list[int]) -> Anchoring:
+    """Anchoring from [decisions, agreed] counts when shown and when blind."""
+    effect, low, high = stats.anchoring_interval(shown[1], shown[0], blind[1], blind[0])
+    return Anchoring(shown=agreement(*shown), blind=agreement(*blind), effect=effect, ci_low=low, ci_high=high)
+
+
+def agreement(n: int, agreed: int) -> Agreement:
+    """Agreement on a subset of decisions, with its 95% Wilson interval."""
+    low, high = stats.wilson(agreed, n)
+    return Agreement(n=n, agreement=round(agreed / n, 4) if n else None, ci_low=low, ci_high=high)
+
+
+def _mde(sd: float | None, z: float) -> float | None:
+    return None if sd is None else round(stats.minimum_detectable(sd, z), 4)
 
 
 def _pooled_variances(people: dict[int, Person]) -> dict[str, float]:
@@ -163,8 +186,9 @@ def _excess(uid: int, people: dict[int, Person], peers: set[int], pooled: dict[s
 
 
 def _rate_excess(uid: int, people: dict[int, Person], peers: set[int],
-                 which: int) -> tuple[float | None, float | None]:
-    """(excess rate, z-score under "behaves like peers") for rosier (3) or harsher (4) overrides.
+                 which: int) -> tuple[float | None, float | None, float | None]:
+    """(excess rate, z-score under "behaves like peers", its standard deviation under that hypothesis) for
+    rosier (3) or harsher (4) overrides.
 
     Per suggested colour, the baseline is the median of peers' rates; the person's expected rate is
     their own mix of colours weighted by those baselines. The variance is the binomial variance at the
@@ -192,5 +216,6 @@ def _rate_excess(uid: int, people: dict[int, Person], peers: set[int],
         expected += count * base
         variance += count * max(base * (1 - base), 0.25 / count) + count * count * stats.median_variance(rate_variances)
     if compared == 0 or variance == 0:
-        return None, None
-    return round((observed - expected) / compared, 4), round((observed - expected) / math.sqrt(variance), 2)
+        return None, None, None
+    return (round((observed - expected) / compared, 4), round((observed - expected) / math.sqrt(variance), 2),
+            math.sqrt(variance) / compared)

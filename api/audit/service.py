@@ -22,12 +22,14 @@ from sqlmodel import Session, col
 
 from api.audit import stats
 from api.audit.honesty import honesty
-from api.audit.models import Agreement, Anchoring, AuditSettings, AuditSummary
+from api.audit.models import Agreement, AuditSettings, AuditSummary
 from api.audit.outcomes import outcomes
-from api.audit.people import Person, directions
+from api.audit.people import Person, agreement, anchoring, anchoring_of, directions
 from api.audit.signals import books, disagreements
+from api.audit.stamps import BOUNDS
 from api.audit.trends import days as days_of
 from api.audit.trends import trends
+from api.checks import service as checks
 from api.decisions.models import Decision
 from api.decisions.service import decision_filters, from_current
 from api.suggestions.models import Suggestion
@@ -42,17 +44,28 @@ def _in_session(engine: Any, work: Any, *args: Any) -> Any:
 
 
 def _cube(session: Session, conditions: list[Any], settings: AuditSettings) -> list[Any]:
-    """Current decisions counted by person, suggested and chosen colour, blind and low confidence."""
+    """Current decisions counted by team, person, suggested and chosen colour, blind and low confidence."""
     low = case((col(Decision.confidence) < settings.low_confidence, 1), else_=0).label("low")
     fast = case((and_(col(Decision.viewed_ms).is_not(None), col(Decision.viewed_ms) < settings.fast_ms), 1),
                 else_=0)
     timed = case((col(Decision.viewed_ms).is_not(None), 1), else_=0)
     blind = cast(col(Decision.blind), Integer).label("blind")
     viewed = func.sum(func.coalesce(col(Decision.viewed_ms), 0))
-    query = (from_current(sa_select(col(Decision.user_id), col(Decision.suggested_label), col(Decision.label), blind,
-                                    low, func.count(), func.sum(fast), func.sum(timed), viewed))
+    query = (from_current(sa_select(col(Decision.team), col(Decision.user_id), col(Decision.suggested_label),
+                                    col(Decision.label), blind, low, func.count(), func.sum(fast), func.sum(timed),
+                                    viewed))
              .where(*conditions)
-             .group_by(col(Decision.user_id), col(Decision.suggested_label), col(Decision.label), blind, low))
+             .group_by(col(Decision.team), col(Decision.user_id), col(Decision.suggested_label), col(Decision.label),
+                       blind, low))
+    return list(session.execute(query).all())
+
+
+def _server_times(session: Session, conditions: list[Any]) -> list[Any]:
+    """Current decisions timed by the server's clock, counted by person and time bucket (stamps.BOUNDS)."""
+    ms = col(Decision.server_ms)
+    bucket = case(*[(ms < bound, index) for index, bound in enumerate(BOUNDS)], else_=len(BOUNDS)).label("bucket")
+    query = (from_current(sa_select(col(Decision.user_id), bucket, func.count()))
+             .where(*conditions).where(ms.is_not(None)).group_by(col(Decision.user_id), bucket))
     return list(session.execute(query).all())
 
 
@@ -63,7 +76,7 @@ def _languages(session: Session, conditions: list[Any]) -> dict[str, Agreement]:
     query = (from_current(sa_select(language, func.count(), agreed))
              .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
              .where(*conditions).group_by(language))
-    return {str(code): _agreement(int(n), int(ok or 0)) for code, n, ok in session.execute(query).all()}
+    return {str(code): agreement(int(n), int(ok or 0)) for code, n, ok in session.execute(query).all()}
 
 
 def summary(*, session: Session, team: str | None, since: datetime | None, until: datetime | None,
@@ -77,6 +90,7 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
     matrix = np.zeros((3, 3))
     people: dict[int, Person] = defaultdict(Person)
     blind_counts = {True: [0, 0], False: [0, 0]}
+    teams: dict[str, Person] = defaultdict(Person)
     # The two scans over all current decisions run at once, on two connections (SQLite readers in WAL
     # mode and PostgreSQL both serve them in parallel).
     engine = session.get_bind()
@@ -84,20 +98,27 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
         cube_rows = pool.submit(_in_session, engine, _cube, conditions, settings)
         day_rows = pool.submit(_in_session, engine, days_of, conditions)
         cube, days = cube_rows.result(), day_rows.result()
-    for user_id, suggested, chosen, blind, low, count, fast, timed, viewed in cube:
+    for team_name, user_id, suggested, chosen, blind, low, count, fast, timed, viewed in cube:
         matrix[index[suggested], index[chosen]] += count
-        people[user_id].add(suggested, chosen, bool(low), int(fast or 0), int(count), int(timed or 0),
-                            float(viewed or 0))
+        for who in (people[user_id], teams[team_name]):
+            who.add(suggested, chosen, bool(low), int(fast or 0), int(count), int(timed or 0), float(viewed or 0),
+                    blind=bool(blind))
         blind_counts[bool(blind)][0] += count
         blind_counts[bool(blind)][1] += count if suggested == chosen else 0
+    for user_id, bucket, count in _server_times(session, conditions):
+        if user_id in people:
+            people[user_id].habits.server[int(bucket)] += int(count)
+    for user_id, answers in checks.per_person(session, team, since, until).items():
+        if user_id in people:
+            person = people[user_id]
+            person.check_n, person.check_right = answers["answered"], answers["right"]
+            person.habits.decoys, person.habits.decoys_accepted = answers["decoys"], answers["decoys_accepted"]
     n = int(matrix.sum())
     cohen, weighted = stats.kappas(matrix)
     names = dict(session.execute(sa_select(col(User.id), col(User.name))
                                  .where(col(User.id).in_(list(people)))).all()) if people else {}
 
-    shown, blind = (_agreement(*blind_counts[False]), _agreement(*blind_counts[True]))
-    effect, effect_low, effect_high = stats.difference_interval(blind_counts[False][1], blind_counts[False][0],
-                                                                blind_counts[True][1], blind_counts[True][0])
+    overall = anchoring_of(blind_counts[False], blind_counts[True])
     weeks, alarms = trends(days, settings)
     team_books = books(session, team)
     return AuditSummary(
@@ -105,18 +126,23 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
         weighted_kappa=weighted,
         confusion={m.value: {h.value: int(matrix[i, j]) for j, h in enumerate(LABELS)} for i, m in enumerate(LABELS)},
         per_user=directions(people, names, settings),
-        blind=blind, shown=shown,
-        anchoring=Anchoring(shown=shown, blind=blind, effect=effect, ci_low=effect_low, ci_high=effect_high),
+        blind=overall.blind, shown=overall.shown, anchoring=overall,
+        anchoring_by_team={name: anchoring(members) for name, members in sorted(teams.items())},
         trends=weeks, drift_alarms=alarms, outcomes=outcomes(session, team),
         per_language=_languages(session, conditions), signal_disagreements=disagreements(team_books),
         honesty=honesty(session, team_books),
         method={
             "direction": "rosier and harsher override rates against the median of peers' rates on the same "
-                         "suggested colour, each a one-sided score test under 'behaves like peers'",
-            "rubber_stamp": "low-confidence acceptance and fast decisions both above peers' medians, each by "
-                            "a Wilson interval",
-            "flag_intervals": f"{settings.family_confidence:.0%} family-wise (Bonferroni over people and "
-                              "directions)",
+                         "suggested colours, each a one-sided score test under 'behaves like peers'",
+            "minimum_detectable_effect": f"the excess override rate a person's own decisions would show "
+                                         f"{stats.POWER:.0%} of the time at the flag threshold",
+            "rubber_stamp": "an acceptance kind (decoys accepted, low-confidence suggestions accepted) and a "
+                            "timing kind (the server's clock against peers' lower quartile, or the client's "
+                            "viewed_ms) both above peers' typical rate by a one-sided Wilson interval",
+            "flag_intervals": f"{settings.family_confidence:.0%} family-wise, one-sided (Bonferroni over people "
+                              "and directions)",
+            "anchoring": "agreement when shown minus agreement when blind, Newcombe's hybrid Wilson interval "
+                         "(coverage checked by simulation: python -m api.audit.coverage)",
             "reported_intervals": "95% (mean shift, agreement, override rate, anchoring)",
             "min_decisions": settings.min_decisions,
             "low_confidence_below": settings.low_confidence, "fast_below_ms": settings.fast_ms,
@@ -125,7 +151,3 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
                  "segment": segment},
     )
 
-
-def _agreement(n: int, agreed: int) -> Agreement:
-    low, high = stats.wilson(agreed, n)
-    return Agreement(n=n, agreement=round(agreed / n, 4) if n else None, ci_low=low, ci_high=high)

@@ -66,3 +66,25 @@ def median_variance(variances: list[float]) -> float:
     if not variances:
         return 0.0
     return (math.pi / 2) * sum(variances) / len(variances) ** 2
+
+
+def one_sided_z(alpha: float) -> float:
+    """The normal quantile a one-sided test at level `alpha` compares with (0.05 gives 1.64)."""
+    return NormalDist().inv_cdf(1 - alpha)
+
+
+POWER = 0.8
+"""The chance of finding an effect at the minimum detectable effect."""
+
+
+def minimum_detectable(sd_under_null: float, z_flag: float, power: float = POWER) -> float:
+    """The smallest true excess a one-sided test with threshold `z_flag` finds with probability `power`,
+    for an estimate whose standard deviation (under "no excess") is `sd_under_null`."""
+    return (z_flag + NormalDist().inv_cdf(power)) * sd_under_null
+
+
+def anchoring_interval(shown_agreed: int, shown_n: int, blind_agreed: int, blind_n: int,
+                       z: float = 1.959963984540054) -> tuple[float | None, float | None, float | None]:
+    """Agreement when shown minus agreement when blind, with Newcombe's hybrid Wilson interval (its coverage
+    is checked by simulation in `api.audit.coverage`)."""
+    return difference_interval(shown_agreed, shown_n, blind_agreed, blind_n, z)

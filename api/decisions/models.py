@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from pydantic import ConfigDict, field_validator
-from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
@@ -56,6 +56,7 @@ class Decision(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("suggestion_id", "revision", name="uq_decisions_suggestion_revision"),
         UniqueConstraint("user_id", "idempotency_key", name="uq_decisions_user_idempotency_key"),
+        Index("ix_decisions_user_id_created_at", "user_id", "created_at"),  # a person's latest decision
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +74,9 @@ class Decision(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     blind: bool = False
     viewed_ms: int | None = None
+    # The server's own clock: ms from the item reaching this person (served, or their previous decision,
+    # whichever came later) to this decision; null when the item was never served to them.
+    server_ms: int | None = None
     idempotency_key: str | None = Field(default=None, max_length=200)
     request_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
@@ -118,6 +122,9 @@ class DecisionPublic(SQLModel):
     note: str | None
     blind: bool
     viewed_ms: int | None
+    server_ms: int | None = Field(default=None, description="ms from the item being served to this person "
+                                                            "(or their previous decision) to this one, by the "
+                                                            "server's clock")
     revision: int
     supersedes_id: int | None
     superseded: bool
@@ -141,7 +148,8 @@ def decision_public(decision: Decision, superseded: bool) -> DecisionPublic:
         point=decision.point, tags=list(decision.tags or []), lifecycle_stage=decision.lifecycle_stage,
         accepted=decision.accepted, direction="same" if steps == 0 else "rosier" if steps > 0 else "harsher",
         shift=steps, sentiment_reason=decision.sentiment_reason, override_reason=decision.override_reason,
-        note=decision.note, blind=decision.blind, viewed_ms=decision.viewed_ms, revision=decision.revision,
+        note=decision.note, blind=decision.blind, viewed_ms=decision.viewed_ms,
+        server_ms=decision.server_ms, revision=decision.revision,
         supersedes_id=decision.supersedes_id, superseded=superseded, created_at=decision.created_at,
         suggested_label=decision.suggested_label, confidence=decision.confidence,
         model_version=decision.model_version, scope=decision.scope, account_id=decision.account_id,

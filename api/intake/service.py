@@ -129,7 +129,8 @@ def _store_scored(session: Session, user: User, scored: list[tuple[InteractionCr
     for row, (_, _, prediction) in zip(rows, scored, strict=True):
         assert row.id is not None
         suggestion = suggestions.from_prediction(prediction, account_id=row.account_id, scope=Scope.INTERACTION,
-                                                 interaction_id=row.id, blind_share=settings.blind_share)
+                                                 interaction_id=row.id, blind_share=settings.blind_share,
+                                                 seed=settings.random_seed)
         session.add(suggestion)
         pairs.append((row, suggestion))
     for account_id in sorted({row.account_id for row in rows}):

@@ -1,22 +1,25 @@
 """Erasing an account's personal data: its customers' words go, the anonymous decision counts stay.
 
 Erased: every interaction's body, author and subject; the evidence and roll-up snippets stored on
-its suggestions; the free-text notes on its decisions. Kept: the rows themselves, their labels,
-versions, times and people, so every audit count is the same before and after. On SQLite the
-erased pages are overwritten (secure_delete), the WAL is checkpointed and truncated, and the file is
-vacuumed, so the old text is in no file; on PostgreSQL the tables are vacuumed (WAL segments are
-recycled by the server on its own schedule; see the README).
+its suggestions; the free-text notes on its decisions and check items (which stop being served). Kept:
+the rows themselves, their labels, versions, times and people, so every audit count is the same before
+and after. On SQLite the erased pages are overwritten (secure_delete), the WAL is checkpointed and
+truncated, and the file is vacuumed, so the old text is in no file; on PostgreSQL the tables are
+vacuumed (WAL segments are recycled by the server on its own schedule; see the README).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from api.accounts.models import Account
+from api.checks.models import Check, CheckAnswer
+from api.db import utcnow
 from api.decisions.models import Decision
 from api.errors import NotFoundError
 from api.interactions.models import Interaction
@@ -35,6 +38,7 @@ class Erasure:
     suggestions: int
     decision_notes: int
     outcome_notes: int
+    check_notes: int = 0
 
 
 def erase_account(engine: Engine, account_id: int) -> Erasure:
@@ -52,11 +56,17 @@ def erase_account(engine: Engine, account_id: int) -> Erasure:
                                 .where(col(Decision.note).is_not(None)).values(note=None))
         outcome_notes = session.execute(update(Outcome).where(col(Outcome.account_id) == account_id)
                                         .where(col(Outcome.note).is_not(None)).values(note=None))
+        checks_of_account = sa_select(col(Check.id)).where(col(Check.account_id) == account_id)
+        check_notes = session.execute(update(CheckAnswer).where(col(CheckAnswer.check_id).in_(checks_of_account))
+                                      .where(col(CheckAnswer.note).is_not(None)).values(note=None))
+        session.execute(update(Check).where(col(Check.account_id) == account_id)  # nothing left to check against
+                        .values(note=None, retired_at=func.coalesce(col(Check.retired_at), utcnow())))
         session.commit()
         result = Erasure(account_id=account_id, interactions=int(interactions.rowcount),  # type: ignore[attr-defined]
                          suggestions=int(suggestions.rowcount),  # type: ignore[attr-defined]
                          decision_notes=int(notes.rowcount),  # type: ignore[attr-defined]
-                         outcome_notes=int(outcome_notes.rowcount))  # type: ignore[attr-defined]
+                         outcome_notes=int(outcome_notes.rowcount),  # type: ignore[attr-defined]
+                         check_notes=int(check_notes.rowcount))  # type: ignore[attr-defined]
     _compact(engine)
     return result
 
@@ -69,4 +79,4 @@ def _compact(engine: Engine) -> None:
             connection.execute(text("VACUUM"))
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         else:
-            connection.execute(text("VACUUM interactions, suggestions, decisions, outcomes"))
+            connection.execute(text("VACUUM interactions, suggestions, decisions, outcomes, checks, check_answers"))

@@ -55,7 +55,7 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     order = np.argsort(-contribution)[:5]
     assert account.id is not None
     suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=[],
-                                 blind_share=settings.blind_share)
+                                 blind_share=settings.blind_share, seed=settings.random_seed)
     session.add(suggestion)
     session.flush()
     # The snippets are read only now, inside this write (and under a share lock on PostgreSQL): an erasure

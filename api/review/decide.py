@@ -15,11 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from api.accounts.models import Account
+from api.checks import service as checks
 from api.config import Settings
 from api.db import utcnow
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
 from api.errors import ConflictError, PreconditionFailedError, UnprocessableError
 from api.pulse import service as pulse
+from api.review import checking
 from api.scale import colour_of
 from api.scale import parse as parse_scale
 from api.suggestions import service as suggestions
@@ -97,6 +99,9 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     request_hash = _request_hash(suggestion_id, data)
     data = with_point(data, settings)
     assert data.label is not None
+    if suggestion.check_id is not None:  # a check item's copy: checked like any item, answered apart
+        check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind)
+        return checking.answer(session, user=user, copy=suggestion, data=data, idempotency_key=idempotency_key)
     if idempotency_key is not None:
         replay = _replay(session, user, idempotency_key, request_hash)
         if replay is not None:
@@ -123,6 +128,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     current = session.get(Decision, head.decision_id) if head else None
     is_pulse = suggestion.scope == Scope.ACCOUNT
     pulse_before = pulse.pulses(session=session, account_ids=[account.id or 0]) if is_pulse else {}
+    now = at or utcnow()
     decision = Decision(
         suggestion_id=suggestion_id, user_id=user.id or 0, revision=(current.revision + 1) if current else 1,
         supersedes_id=current.id if current else None, label=data.label, point=data.point, tags=data.tags,
@@ -131,7 +137,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         sentiment_reason=data.sentiment_reason, override_reason=data.override_reason, note=data.note,
         # Blind exactly when the suggestion was served blind, whatever the client says.
         blind=suggestion.blind, viewed_ms=data.viewed_ms, idempotency_key=idempotency_key,
-        request_hash=request_hash, created_at=at or utcnow(),
+        server_ms=None if at else checks.elapsed_ms(session, user.id or 0, suggestion_id, now),
+        request_hash=request_hash, created_at=now,
         account_id=suggestion.account_id, interaction_id=suggestion.interaction_id, team=account.team,
         segment=account.segment, scope=suggestion.scope,
         suggested_label=suggestion.label, model_version=suggestion.model_version, confidence=suggestion.confidence,
@@ -167,6 +174,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         raise ConflictError(f"another decision on suggestion {suggestion_id} was recorded at the same moment; "
                             "read it and decide again", extra={"current": _current_body(winner)}) from None
     session.refresh(decision)
+    if at is None:
+        checking.serve_after_decision(session, user, settings)
     return decision_public(decision, superseded=False), True
 
 

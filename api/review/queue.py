@@ -11,19 +11,22 @@ import base64
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, literal
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from api.accounts.models import Account
+from api.checks import service as checks
+from api.checks.models import Check
 from api.config import Settings
 from api.db import count
-from api.decisions.models import Decision
+from api.decisions.models import Decision, DecisionPublic
 from api.decisions.service import current_decisions
 from api.errors import UnprocessableError
 from api.interactions.models import Interaction
 from api.pulse.cadence import cadence_sql, stale_sql
 from api.pulse.service import last_pulses
+from api.review import checking
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion, SuggestionPublic
 
@@ -93,20 +96,28 @@ def decode_cursor(cursor: str | None) -> int:
 
 
 def queue(*, session: Session, team: str | None, status: str, scope: Scope | None, account_id: int | None,
-          limit: int, cursor: str | None, today: date,
-          settings: Settings) -> tuple[list[SuggestionPublic], int, str | None]:
-    """The review queue: pending suggestions most in need of a human first, or decided ones newest first."""
+          limit: int, cursor: str | None, today: date, settings: Settings,
+          viewer_id: int | None = None) -> tuple[list[SuggestionPublic], int, str | None]:
+    """The review queue: pending suggestions most in need of a human first, or decided ones newest first.
+
+    A check item's copy is served to one person (`viewer_id`) and looks like any other item; a pending page
+    read by a person records when each item was first served to them (the server's clock for the audit).
+    """
     offset = decode_cursor(cursor)
-    decided = exists().where(col(Decision.suggestion_id) == col(Suggestion.id))
+    decided = or_(exists().where(col(Decision.suggestion_id) == col(Suggestion.id)), checks.answered())
     last = last_pulses()
     parts = priority_parts(today, settings, last)
     priority = priority_expression(parts).label("priority")
+    message = func.coalesce(col(Suggestion.interaction_id), col(Check.interaction_id))
     query = (sa_select(Suggestion, col(Interaction.body), priority, parts["renewal"].label("renewal"),
-                       parts["arr"].label("arr"), parts["stale"].label("stale"), parts["language"].label("language"))
+                       parts["arr"].label("arr"), parts["stale"].label("stale"), parts["language"].label("language"),
+                       message.label("message"))
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
-             .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
+             .outerjoin(Check, col(Check.id) == col(Suggestion.check_id))
+             .outerjoin(Interaction, col(Interaction.id) == message)
              .where(col(Suggestion.shadow).is_(False))
+             .where(or_(col(Suggestion.served_to).is_(None), col(Suggestion.served_to) == viewer_id))
              .where(decided if status == "decided" else
                     and_(~decided, col(Suggestion.superseded_by_id).is_(None))))
     if team is not None:
@@ -122,10 +133,15 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     rows = session.execute(query.offset(offset).limit(limit)).all()
     total = count(session, query)
     shown = [s.id for s, *_ in rows if s.id is not None]
-    decisions = current_decisions(session=session, suggestion_ids=shown) if status == "decided" else {}
-    data = [suggestions.public(s, text=body, decision=decisions.get(s.id or 0), priority=p,
+    decisions: dict[int, Decision | DecisionPublic] = {}
+    if status == "decided":
+        decisions.update(current_decisions(session=session, suggestion_ids=shown))
+        decisions.update(checking.answers_public(session, [s for s, *_ in rows if s.check_id is not None]))
+    elif viewer_id is not None:
+        checks.record_servings(session, viewer_id, shown)
+    data = [suggestions.public(s, text=body, decision=decisions.get(s.id or 0), priority=p, interaction_id=m,
                    why=None if status == "decided" else why(s.margin, {"renewal": r, "arr": a, "stale": st,
                                                                        "language": lang}))
-            for s, body, p, r, a, st, lang in rows]
+            for s, body, p, r, a, st, lang, m in rows]
     next_cursor = encode_cursor(offset + limit) if offset + limit < total else None
     return data, total, next_cursor

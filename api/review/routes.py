@@ -19,8 +19,8 @@ from api.ids import IdPath, IdQuery
 from api.intake import service as intake
 from api.interactions.models import Interaction
 from api.policies import TEAM_READERS, confined_team, visible_team
+from api.review import checking, queue
 from api.review import decide as decide_service
-from api.review import queue
 from api.scale import Scale
 from api.scale import parse as parse_scale
 from api.suggestions import service as suggestions
@@ -53,7 +53,7 @@ def review_queue(session: SessionDep, user: TeamMember, settings: SettingsDep,
         raise UnprocessableError(f"limit must be at most {settings.queue_max_page_size}, got {limit}", field="limit")
     data, count, next_cursor = queue.queue(session=session, team=visible_team(user), status=status, scope=scope,
                                              account_id=account_id, limit=limit, cursor=cursor,
-                                             today=utcnow().date(), settings=settings)
+                                             today=utcnow().date(), settings=settings, viewer_id=user.id)
     return SuggestionsPublic(data=data, count=count, next_cursor=next_cursor)
 
 
@@ -62,10 +62,14 @@ def get_suggestion(suggestion_id: IdPath, session: SessionDep, user: TeamMember,
                    response: Response) -> SuggestionPublic:
     """One suggestion with its text and current decision; the ETag is that decision's revision (0: none)."""
     suggestion = suggestions.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
-    interaction = session.get(Interaction, suggestion.interaction_id) if suggestion.interaction_id else None
-    decision = decisions.current_decision(session=session, suggestion_id=suggestion_id)
+    message, answer = checking.message_and_answer(session, suggestion)
+    interaction = session.get(Interaction, message) if message else None
+    decision = answer or decisions.current_decision(session=session, suggestion_id=suggestion_id)
     response.headers["ETag"] = f'"{decision.revision if decision else 0}"'
-    return suggestions.public(suggestion, text=interaction.body if interaction else None, decision=decision)
+    if decision is None:
+        checking.note_served(session, user, suggestion)
+    return suggestions.public(suggestion, text=interaction.body if interaction else None, decision=decision,
+                              interaction_id=message)
 
 
 @router.post("/suggest", response_model=SuggestResponse)

@@ -53,6 +53,10 @@ class Suggestion(SQLModel, table=True):
     # whether the model reads it: if not, the confidence is capped and the item goes up the queue.
     language: str | None = Field(default=None, max_length=8)
     unsupported_language: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # A check item's copy, served to one CSM (api.checks): it has no interaction of its own (the check names
+    # it), so nothing that reads an interaction's suggestions ever meets it.
+    check_id: int | None = Field(default=None, foreign_key="checks.id", index=True)
+    served_to: int | None = Field(default=None, foreign_key="users.id")
 
     @property
     def probabilities(self) -> dict[str, float]:

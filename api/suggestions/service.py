@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, update
 from sqlmodel import Session, col, select
 
+from api import draws
 from api.accounts.models import Account
-from api.decisions.models import Decision, DecisionHead, decision_public
+from api.decisions.models import Decision, DecisionHead, DecisionPublic, decision_public
 from api.errors import NotFoundError
 from api.policies import can_see
 from api.suggestions.models import Scope, Suggestion, SuggestionPublic
-from api.users.models import User
+from api.users.models import Role, User
 from models.classifier import Prediction
 from models.labels import Label
 
 
 def from_prediction(prediction: Prediction, *, account_id: int, scope: Scope, blind_share: float,
-                    interaction_id: int | None = None, explanation: list[dict[str, Any]] | None = None) -> Suggestion:
+                    interaction_id: int | None = None, explanation: list[dict[str, Any]] | None = None,
+                    seed: int | None = None) -> Suggestion:
     """A suggestion row for a prediction (not yet added to a session).
 
     A random `blind_share` of suggestions are blind: served without the model's answer until decided.
     """
     p = prediction.probabilities
     return Suggestion(
-        blind=secrets.randbelow(1_000_000) < blind_share * 1_000_000,
+        blind=draws.chance(blind_share, seed),
         scope=scope, account_id=account_id, interaction_id=interaction_id, label=prediction.label,
         p_red=round(p[Label.RED], 6), p_yellow=round(p[Label.YELLOW], 6), p_green=round(p[Label.GREEN], 6),
         confidence=round(prediction.confidence, 6), margin=round(prediction.margin, 6),
@@ -43,22 +44,30 @@ def get_or_raise(*, session: Session, user: User, suggestion_id: int) -> Suggest
                        .where(Suggestion.id == suggestion_id).where(col(Suggestion.shadow).is_(False))).first()
     if row is None or not can_see(user, row[1]):
         raise NotFoundError(f"suggestion {suggestion_id} not found")
+    if row[0].served_to is not None and row[0].served_to != user.id and user.role == Role.CSM:
+        raise NotFoundError(f"suggestion {suggestion_id} not found")  # another person's copy of a check item
     return row[0]
 
 
-def public(suggestion: Suggestion, *, text: str | None = None, decision: Decision | None = None,
-           priority: float | None = None, why: str | None = None) -> SuggestionPublic:
-    """A suggestion as the API shows it; a blind one shows no label, probabilities or evidence until decided."""
+def public(suggestion: Suggestion, *, text: str | None = None, decision: Decision | DecisionPublic | None = None,
+           priority: float | None = None, why: str | None = None,
+           interaction_id: int | None = None) -> SuggestionPublic:
+    """A suggestion as the API shows it; a blind one shows no label, probabilities or evidence until decided.
+
+    `interaction_id` names the message of a check item's copy (which has none of its own); `decision` may
+    be the answer on such a copy, already shaped as a decision.
+    """
     assert suggestion.id is not None
+    shown = decision_public(decision, superseded=False) if isinstance(decision, Decision) else decision
     hidden = suggestion.blind and decision is None
     return SuggestionPublic(
         id=suggestion.id, scope=suggestion.scope, account_id=suggestion.account_id,
-        interaction_id=suggestion.interaction_id, label=None if hidden else suggestion.label,
+        interaction_id=suggestion.interaction_id or interaction_id, label=None if hidden else suggestion.label,
         probabilities=None if hidden else suggestion.probabilities,
         confidence=None if hidden else suggestion.confidence,
         model_version=suggestion.model_version, explanation=[] if hidden else suggestion.explanation,
         created_at=suggestion.created_at, text=text, status="decided" if decision else "pending",
-        blind=suggestion.blind, decision=decision_public(decision, superseded=False) if decision else None,
+        blind=suggestion.blind, decision=shown,
         priority=None if priority is None else round(priority, 4), superseded_by=suggestion.superseded_by_id,
         why=None if hidden else why, language=suggestion.language,
         unsupported_language=suggestion.unsupported_language,

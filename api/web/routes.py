@@ -195,9 +195,9 @@ def queue_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
     today = utcnow().date()
     pending, total, next_cursor = queue.queue(session=session, team=team, status="pending", scope=scope,
                                                     account_id=None, limit=QUEUE_PAGE, cursor=cursor, today=today,
-                                                    settings=settings)
+                                                    settings=settings, viewer_id=user.id)
     decided, _, _ = queue.queue(session=session, team=team, status="decided", scope=scope, account_id=None,
-                                      limit=8, cursor=None, today=today, settings=settings)
+                                      limit=8, cursor=None, today=today, settings=settings, viewer_id=user.id)
     names = account_names(session, {s.account_id for s in pending + decided})
     context = card_context(session, pending)
     return render(request, "queue.html", viewer, cards=[card(s, names, context) for s in pending],
@@ -295,7 +295,7 @@ def account_page(account_id: IdPath, request: Request, session: SessionDep, view
               if e.label and e.type in ("decision", "suggestion") and e.detail.get("scope") == Scope.ACCOUNT]
     pending, _, _ = queue.queue(session=session, team=account.team, status="pending", scope=None,
                                       account_id=account_id, limit=50, cursor=None, today=utcnow().date(),
-                                      settings=settings)
+                                      settings=settings, viewer_id=viewer.user.id)
     names = {account_id: account}
     interactions = list(session.exec(select(Interaction).where(Interaction.account_id == account_id)
                                      .order_by(col(Interaction.occurred_at).desc()).limit(100)))

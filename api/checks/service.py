@@ -1,0 +1,234 @@
+"""Check items, their copies and answers, and when items were served: rows and plain reads."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from api.accounts.models import Account
+from api.checks.models import Check, CheckAnswer, CheckCreate, CheckPublic, Serving
+from api.db import utcnow
+from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic
+from api.errors import ConflictError, NotFoundError, UnprocessableError
+from api.policies import can_see
+from api.suggestions.models import Scope, Suggestion
+from api.users.models import User
+from models.labels import LABELS, Label
+
+
+def create(*, session: Session, user: User, data: CheckCreate) -> Check:
+    """Mark a decided message as a check item with the colour a lead agreed it has."""
+    row = session.exec(select(Suggestion, Account.team).join(Account, col(Account.id) == Suggestion.account_id)
+                       .where(Suggestion.id == data.suggestion_id)).first()
+    if row is None or not can_see(user, row[1]) or row[0].shadow or row[0].check_id is not None:
+        raise NotFoundError(f"suggestion {data.suggestion_id} not found", field="suggestion_id")
+    suggestion, team = row
+    if suggestion.scope != Scope.INTERACTION or suggestion.interaction_id is None:
+        raise UnprocessableError(f"suggestion {data.suggestion_id} is an account roll-up; a check item is one "
+                                 "message", field="suggestion_id")
+    if session.get(DecisionHead, data.suggestion_id) is None:
+        raise UnprocessableError(f"suggestion {data.suggestion_id} has not been decided yet; mark a decided message "
+                                 "as a check item", field="suggestion_id")
+    existing = session.exec(select(Check).where(Check.interaction_id == suggestion.interaction_id)).first()
+    if existing is not None:
+        raise ConflictError(f"the message of suggestion {data.suggestion_id} is already check item {existing.id}",
+                            field="suggestion_id")
+    check = Check(interaction_id=suggestion.interaction_id, suggestion_id=data.suggestion_id,
+                  account_id=suggestion.account_id, team=team, label=data.label, note=data.note,
+                  created_by=user.id or 0)
+    session.add(check)
+    session.commit()
+    session.refresh(check)
+    return check
+
+
+def retire(*, session: Session, user: User, check_id: int) -> Check:
+    """Stop serving a check item (its answers stay)."""
+    check = session.get(Check, check_id)
+    if check is None or not can_see(user, check.team):
+        raise NotFoundError(f"check item {check_id} not found")
+    if check.retired_at is None:
+        check.retired_at = utcnow()
+        session.add(check)
+        session.commit()
+        session.refresh(check)
+    return check
+
+
+def listing(*, session: Session, team: str | None) -> list[CheckPublic]:
+    """Check items, newest first, each with how often it was served and answered right (first answers)."""
+    query = select(Check).order_by(col(Check.created_at).desc(), col(Check.id).desc())
+    if team is not None:
+        query = query.where(Check.team == team)
+    checks = list(session.exec(query.limit(1000)))
+    served = dict(session.execute(sa_select(col(Suggestion.check_id), func.count())
+                                  .where(col(Suggestion.check_id).in_([c.id for c in checks]))
+                                  .group_by(col(Suggestion.check_id))).all()) if checks else {}
+    answered: dict[int, list[int]] = {}
+    for answer in first_answers(session, check_ids=[c.id or 0 for c in checks]).values():
+        counts = answered.setdefault(answer.check_id, [0, 0])
+        counts[0] += 1
+        counts[1] += answer.label == answer.agreed_label
+    return [CheckPublic.model_validate(c, update={"served": int(served.get(c.id, 0)),
+                                                  "answered": answered.get(c.id or 0, [0, 0])[0],
+                                                  "correct": answered.get(c.id or 0, [0, 0])[1]}) for c in checks]
+
+
+def eligible(session: Session, user: User) -> list[Check]:
+    """Active check items of the user's team they neither decided themselves nor were served before."""
+    decided_by_them = exists().where(col(Decision.interaction_id) == col(Check.interaction_id),
+                                     col(Decision.user_id) == user.id)
+    served_to_them = exists().where(col(Suggestion.check_id) == col(Check.id), col(Suggestion.served_to) == user.id)
+    return list(session.exec(select(Check).where(Check.team == user.team, col(Check.retired_at).is_(None))
+                             .where(~decided_by_them, ~served_to_them).order_by(col(Check.id)).limit(500)))
+
+
+def copy(session: Session, check: Check, user: User, *, decoy: bool, blind: bool, rng: random.Random) -> Suggestion:
+    """A check item's copy for one person, shaped like the decided suggestion it came from.
+
+    The colour shown is the agreed one, or for a decoy a neighbouring one (Yellow for Red or Green; Red or
+    Green for Yellow); the probabilities are the original's, with the shown colour's swapped to the top.
+    """
+    original = session.get(Suggestion, check.suggestion_id)
+    assert original is not None
+    agreed = Label(check.label)
+    if decoy:
+        shown = rng.choice([Label.RED, Label.GREEN]) if agreed == Label.YELLOW else Label.YELLOW
+    else:
+        shown = agreed
+    probabilities = [original.p_red, original.p_yellow, original.p_green]
+    top, wanted = probabilities.index(max(probabilities)), LABELS.index(shown)
+    probabilities[top], probabilities[wanted] = probabilities[wanted], probabilities[top]
+    made = Suggestion(scope=Scope.INTERACTION, account_id=check.account_id, interaction_id=None, label=shown,
+                      p_red=probabilities[0], p_yellow=probabilities[1], p_green=probabilities[2],
+                      confidence=max(probabilities), margin=original.margin, model_version=original.model_version,
+                      explanation=list(original.explanation), created_at=original.created_at, blind=blind,
+                      language=original.language, unsupported_language=original.unsupported_language,
+                      check_id=check.id, served_to=user.id)
+    session.add(made)
+    return made
+
+
+def answer(session: Session, *, check: Check, copy: Suggestion, user: User, data: DecisionCreate,
+           server_ms: int | None, idempotency_key: str | None) -> CheckAnswer:
+    """Record an answer on a copy (committed by the caller); `data` has its colour settled."""
+    assert data.label is not None
+    row = CheckAnswer(check_id=check.id or 0, suggestion_id=copy.id or 0, user_id=user.id or 0, label=data.label,
+                      point=data.point, sentiment_reason=data.sentiment_reason,
+                      override_reason=data.override_reason, note=data.note,
+                      agreed_label=check.label, shown_label=copy.label,
+                      decoy=not copy.blind and copy.label != check.label, blind=copy.blind, viewed_ms=data.viewed_ms,
+                      server_ms=server_ms, idempotency_key=idempotency_key)
+    session.add(row)
+    return row
+
+
+def first_answers(session: Session, *, suggestion_ids: Sequence[int] | None = None,
+                  check_ids: Sequence[int] | None = None) -> dict[int, CheckAnswer]:
+    """The first answer on each copy (the one made when it was served), by the copy's suggestion id."""
+    first = sa_select(func.min(col(CheckAnswer.id))).group_by(col(CheckAnswer.suggestion_id))
+    if suggestion_ids is not None:
+        first = first.where(col(CheckAnswer.suggestion_id).in_(list(suggestion_ids)))
+    if check_ids is not None:
+        first = first.where(col(CheckAnswer.check_id).in_(list(check_ids)))
+    rows = session.exec(select(CheckAnswer).where(col(CheckAnswer.id).in_(first)))
+    return {row.suggestion_id: row for row in rows}
+
+
+def latest_answers(session: Session, suggestion_ids: Sequence[int]) -> dict[int, CheckAnswer]:
+    """The answer that stands on each copy (the latest), by the copy's suggestion id."""
+    if not suggestion_ids:
+        return {}
+    last = (sa_select(func.max(col(CheckAnswer.id))).where(col(CheckAnswer.suggestion_id).in_(list(suggestion_ids)))
+            .group_by(col(CheckAnswer.suggestion_id)))
+    return {row.suggestion_id: row for row in session.exec(select(CheckAnswer).where(col(CheckAnswer.id).in_(last)))}
+
+
+def answered() -> Any:
+    """SQL: the suggestion in hand is a check copy with an answer."""
+    return exists().where(col(CheckAnswer.suggestion_id) == col(Suggestion.id))
+
+
+def answer_public(row: CheckAnswer, copy: Suggestion, check: Check, revision: int) -> DecisionPublic:
+    """An answer shaped as the decision the person believes they made."""
+    steps = LABELS.index(Label(row.label)) - LABELS.index(Label(copy.label))
+    return DecisionPublic(
+        id=row.id or 0, suggestion_id=copy.id or 0, user_id=row.user_id, label=row.label, point=row.point,
+        accepted=steps == 0, direction="same" if steps == 0 else "rosier" if steps > 0 else "harsher", shift=steps,
+        sentiment_reason=row.sentiment_reason, override_reason=row.override_reason, note=row.note,
+        blind=row.blind, viewed_ms=row.viewed_ms,
+        server_ms=row.server_ms, revision=revision, supersedes_id=None, superseded=False, created_at=row.created_at,
+        suggested_label=copy.label, confidence=copy.confidence, model_version=copy.model_version,
+        scope=copy.scope, account_id=copy.account_id, interaction_id=check.interaction_id, team=check.team,
+        segment=None)
+
+
+# --- the server's clock: when an item reached a person ---------------------------------------------------
+
+
+def record_servings(session: Session, user_id: int, suggestion_ids: Sequence[int], at: datetime | None = None) -> None:
+    """Note the first time each item was put in front of a person (a page of the queue at most)."""
+    wanted = set(suggestion_ids)
+    if not wanted:
+        return
+    known = set(session.exec(select(Serving.suggestion_id).where(Serving.user_id == user_id)
+                             .where(col(Serving.suggestion_id).in_(wanted))))
+    moment = at or utcnow()
+    session.add_all(Serving(user_id=user_id, suggestion_id=s, served_at=moment) for s in sorted(wanted - known))
+    session.commit()
+
+
+def elapsed_ms(session: Session, user_id: int, suggestion_id: int, now: datetime) -> int | None:
+    """Server-clock ms from the item reaching this person to `now`: from when it was served, or from their
+    previous decision if that came later (people work through a served page one item after another).
+    None when it was never served to them."""
+    served = session.exec(select(Serving.served_at).where(Serving.user_id == user_id)
+                          .where(Serving.suggestion_id == suggestion_id)).first()
+    if served is None:
+        return None
+    previous = session.execute(sa_select(func.max(col(Decision.created_at)))
+                               .where(col(Decision.user_id) == user_id)).scalar()
+    answered_at = session.execute(sa_select(func.max(col(CheckAnswer.created_at)))
+                                  .where(col(CheckAnswer.user_id) == user_id)).scalar()
+    start = max(m for m in (served, previous, answered_at) if m is not None)
+    return max(int((now - start).total_seconds() * 1000), 0)
+
+
+def per_person(session: Session, team: str | None, since: datetime | None = None,
+               until: datetime | None = None) -> dict[int, dict[str, int]]:
+    """First answers on check copies per person: answered, right, decoys and decoys accepted."""
+    first = sa_select(func.min(col(CheckAnswer.id))).group_by(col(CheckAnswer.suggestion_id))
+    conditions: list[Any] = [col(CheckAnswer.id).in_(first)]
+    if team is not None:
+        conditions.append(col(CheckAnswer.check_id).in_(sa_select(col(Check.id)).where(col(Check.team) == team)))
+    if since is not None:
+        conditions.append(col(CheckAnswer.created_at) >= since)
+    if until is not None:
+        conditions.append(col(CheckAnswer.created_at) < until)
+    right = func.sum(case((col(CheckAnswer.label) == col(CheckAnswer.agreed_label), 1), else_=0))
+    decoys = func.sum(case((col(CheckAnswer.decoy), 1), else_=0))
+    took = func.sum(case((and_(col(CheckAnswer.decoy), col(CheckAnswer.label) == col(CheckAnswer.shown_label)), 1),
+                         else_=0))
+    rows = session.execute(sa_select(col(CheckAnswer.user_id), func.count(), right, decoys, took)
+                           .where(*conditions).group_by(col(CheckAnswer.user_id))).all()
+    return {int(uid): {"answered": int(n), "right": int(r or 0), "decoys": int(d or 0), "decoys_accepted": int(t or 0)}
+            for uid, n, r, d, t in rows}
+
+
+
+def answer_by_key(session: Session, user_id: int, key: str) -> CheckAnswer | None:
+    """A person's earlier answer made with this Idempotency-Key."""
+    return session.exec(select(CheckAnswer).where(CheckAnswer.user_id == user_id)
+                        .where(CheckAnswer.idempotency_key == key)).first()
+
+
+def revision_of(session: Session, row: CheckAnswer) -> int:
+    """1 for the first answer on a copy, 2 for the next, and so on (as decisions count revisions)."""
+    return int(session.execute(sa_select(func.count()).where(col(CheckAnswer.suggestion_id) == row.suggestion_id)
+                               .where(col(CheckAnswer.id) <= row.id)).scalar() or 1)
