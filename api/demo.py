@@ -9,15 +9,18 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
+from api.checks import service as checks
+from api.checks.models import CheckCreate
 from api.config import Settings
 from api.db import utcnow
-from api.decisions.models import DecisionCreate
+from api.decisions.models import Decision, DecisionCreate
 from api.demo_messages import ACCOUNTS, CONTACTS, MESSAGES
 from api.intake import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.outcomes.models import Outcome, OutcomeKind
 from api.pulse.rollup import roll_up
 from api.review import decide as decisions
+from api.suggestions.models import Scope
 from api.users import service as users
 from api.users.models import Role, User
 from api.web import service as web
@@ -105,7 +108,29 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
                         occurred_on=(now - timedelta(days=2)).date(),
                         note="terminated early after the billing dispute", created_by=csms[churned.team][0].id or 0))
     session.commit()
+    for team, members in csms.items():
+        lead = next(people[n][0] for n, r, t in PEOPLE if r == Role.LEAD and t == team)
+        _check_items(session, lead, members, rng)
     return [DemoUser(name, role.value, team, people[name][1]) for name, role, team in PEOPLE], True
+
+
+def _check_items(session: Session, lead: User, members: list[User], rng: random.Random) -> None:
+    """The lead marks three decided messages as check items; each CSM who did not decide one has answered
+    a copy of it (the first shown with a wrong suggestion), as careful CSMs do: with the agreed colour."""
+    decided = session.exec(select(Decision).where(Decision.team == lead.team, Decision.scope == Scope.INTERACTION)
+                           .order_by(col(Decision.id)).limit(3)).all()
+    for number, decision in enumerate(decided):
+        check = checks.create(session=session, user=lead, data=CheckCreate(suggestion_id=decision.suggestion_id,
+                                                                          label=Label(decision.label)))
+        for member in members:
+            if member.id == decision.user_id:
+                continue
+            copy = checks.copy(session, check, member, decoy=number == 0, blind=False, rng=rng)
+            session.flush()
+            checks.answer(session, check=check, copy=copy, user=member, server_ms=rng.randint(8_000, 60_000),
+                          data=DecisionCreate(label=Label(check.label), viewed_ms=rng.randint(8_000, 60_000)),
+                          idempotency_key=None)
+    session.commit()
 
 
 def _decide(session: Session, user: User, suggestion_id: int | None, chosen: Label, suggested: Label,

@@ -11,7 +11,7 @@ import random
 import secrets
 import threading
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # chance() draws from generator() while holding it
 _SEEDED: dict[int, random.Random] = {}
 _SYSTEM = secrets.SystemRandom()
 

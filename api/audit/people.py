@@ -13,6 +13,7 @@ from api.audit.stamps import Habits, judge
 from models.labels import Label, shift
 
 ROSIER, HARSHER = 3, 4  # positions of the override counts in a person's per-colour statistics
+TYPICAL_Z = 2.0  # within this many standard errors of everyone else, a person is part of the baseline
 
 
 @dataclass
@@ -70,13 +71,25 @@ class Person:
 
 
 def directions(people: dict[int, Person], names: dict[int, str], settings: AuditSettings) -> list[UserDirection]:
-    """Per person: rates, mean shift, rubber-stamp evidence, then direction against non-rubber-stamping peers."""
+    """Per person: rates, mean shift, rubber-stamp evidence, then direction against peers who neither
+    rubber-stamp nor clearly lean."""
     # Flags are accusations: one-sided tests at a family-wise level over every person and both directions
     # (Bonferroni), so an honest team of any size is flagged in error at most 5% of the time.
     z = stats.one_sided_z((1 - settings.family_confidence) / max(2 * len(people), 1))
     stamps = {uid: judge(people[uid].habits, [p.habits for o, p in people.items() if o != uid], z,
                          settings.min_evidence, settings.fast_ms) for uid in people}
     honest_peers = {uid for uid, stamp in stamps.items() if not stamp.flagged}
+    # Two passes. The second time, the baseline is only the typical people: those whose rosier and harsher
+    # rates are within two standard errors of everyone else's, and who are not clearly anchored on the
+    # model (agreeing more when shown than when blind beyond the 95% interval, so overriding less than
+    # they would). A team with several leaning or anchored people still measures each person against
+    # the rest, and an honest person is not made to look leaning by colleagues who are not.
+    atypical = {uid for uid in honest_peers
+                if any(score is not None and abs(score) > TYPICAL_Z
+                       for score in _scores(uid, people, honest_peers - {uid}))}
+    anchored = {uid for uid in honest_peers if (anchoring(people[uid]).ci_low or 0.0) > 0}
+    typical = honest_peers - atypical - anchored
+    baseline = typical if len(typical) >= 3 else honest_peers
     pooled = _pooled_variances(people)
     out = []
     for uid in sorted(people):
@@ -89,10 +102,10 @@ def directions(people: dict[int, Person], names: dict[int, str], settings: Audit
             ci_low, ci_high = round(mean - half, 4), round(mean + half, 4)
         stamp = stamps[uid]
         evidence = list(stamp.evidence)
-        peers = honest_peers - {uid}
+        peers = baseline - {uid}
         peer_shift, excess, excess_low, excess_high = _excess(uid, people, peers, pooled, stats.z_for(0.95))
-        rosier, rosier_z, rosier_sd = _rate_excess(uid, people, peers, ROSIER)
-        harsher, harsher_z, harsher_sd = _rate_excess(uid, people, peers, HARSHER)
+        rosier, rosier_z, rosier_sd, rosier_base = _rate_excess(uid, people, peers, ROSIER)
+        harsher, harsher_z, harsher_sd, harsher_base = _rate_excess(uid, people, peers, HARSHER)
         leans = {name: score for name, score in (("rosier", rosier_z), ("harsher", harsher_z))
                  if score is not None and score > z}
         flagged = not stamp.flagged and person.n >= settings.min_decisions and bool(leans)
@@ -108,7 +121,8 @@ def directions(people: dict[int, Person], names: dict[int, str], settings: Audit
             mean_shift=round(mean, 4), ci_low=ci_low, ci_high=ci_high, peer_shift=peer_shift, excess_shift=excess,
             excess_ci_low=excess_low, excess_ci_high=excess_high, rosier_excess=rosier, rosier_z=rosier_z,
             harsher_excess=harsher, harsher_z=harsher_z, flagged=flagged, lean=lean,
-            rosier_mde=_mde(rosier_sd, z), harsher_mde=_mde(harsher_sd, z), anchoring=anchoring(person),
+            rosier_mde=_mde(rosier_sd, z, rosier_base), harsher_mde=_mde(harsher_sd, z, harsher_base),
+            anchoring=anchoring(person),
             low_confidence_n=person.low_n,
             low_confidence_accept_rate=round(person.low_accepted / person.low_n, 4) if person.low_n else None,
             timed_n=person.timed, fast_share=round(person.fast / person.timed, 4) if person.timed else None,
@@ -121,6 +135,11 @@ def directions(people: dict[int, Person], names: dict[int, str], settings: Audit
             rubber_stamp=stamp.flagged, rests_on=stamp.rests_on, evidence=evidence,
         ))
     return out
+
+
+def _scores(uid: int, people: dict[int, Person], peers: set[int]) -> tuple[float | None, float | None]:
+    """A person's rosier and harsher z-scores against these peers."""
+    return _rate_excess(uid, people, peers, ROSIER)[1], _rate_excess(uid, people, peers, HARSHER)[1]
 
 
 def anchoring(person: Person) -> Anchoring:
@@ -140,8 +159,8 @@ def agreement(n: int, agreed: int) -> Agreement:
     return Agreement(n=n, agreement=round(agreed / n, 4) if n else None, ci_low=low, ci_high=high)
 
 
-def _mde(sd: float | None, z: float) -> float | None:
-    return None if sd is None else round(stats.minimum_detectable(sd, z), 4)
+def _mde(sd: float | None, z: float, base: float | None) -> float | None:
+    return None if sd is None else round(stats.minimum_detectable(sd, z, base=base), 4)
 
 
 def _pooled_variances(people: dict[int, Person]) -> dict[str, float]:
@@ -186,36 +205,35 @@ def _excess(uid: int, people: dict[int, Person], peers: set[int], pooled: dict[s
 
 
 def _rate_excess(uid: int, people: dict[int, Person], peers: set[int],
-                 which: int) -> tuple[float | None, float | None, float | None]:
-    """(excess rate, z-score under "behaves like peers", its standard deviation under that hypothesis) for
-    rosier (3) or harsher (4) overrides.
+                 which: int) -> tuple[float | None, float | None, float | None, float | None]:
+    """(excess rate, z-score under "behaves like peers", its standard deviation under that hypothesis, the
+    expected rate under it) for rosier (3) or harsher (4) overrides.
 
-    Per suggested colour, the baseline is the median of peers' rates; the person's expected rate is
-    their own mix of colours weighted by those baselines. The variance is the binomial variance at the
-    baseline (the null hypothesis) plus the median's own uncertainty.
+    Per suggested colour, the baseline is the peers' pooled rate (their overrides over their decisions on
+    that colour); the person's expected rate is their own mix of colours weighted by those baselines. The
+    variance is the binomial variance at the baseline (the null hypothesis) plus the baseline's own.
+    Pooled, not the median of peers' rates: with a dozen decisions a colour, the median of skewed small
+    counts sits below their mean and made honest people look leaning (4 of 50 flagged in simulation);
+    outliers are kept out of the peers instead (see `directions`).
     """
     person = people[uid]
     impossible = "Green" if which == ROSIER else "Red"  # no override can be greener than Green
     compared = observed = expected = variance = 0.0
     for stratum, values in person.strata.items():
         count = values[0]
-        if stratum == impossible:
+        if stratum == impossible or count == 0:
             continue
-        rates, rate_variances = [], []
-        for other in peers:
-            o = people[other].strata.get(stratum)
-            if o is not None and o[0] >= 5:
-                rate = o[which] / o[0]
-                rates.append(rate)
-                rate_variances.append(max(rate * (1 - rate), 0.25 / o[0]) / o[0])
-        base = stats.robust_baseline(rates)
-        if base is None or count == 0:
+        contributing = [people[other].strata[stratum] for other in peers if stratum in people[other].strata]
+        total = sum(o[0] for o in contributing)
+        if len([o for o in contributing if o[0] > 0]) < 2 or total < 10:
             continue
+        base = sum(o[which] for o in contributing) / total
+        spread = max(base * (1 - base), 0.25 / total)
         compared += count
         observed += values[which]
         expected += count * base
-        variance += count * max(base * (1 - base), 0.25 / count) + count * count * stats.median_variance(rate_variances)
+        variance += count * max(base * (1 - base), 0.25 / count) + count * count * spread / total
     if compared == 0 or variance == 0:
-        return None, None, None
+        return None, None, None, None
     return (round((observed - expected) / compared, 4), round((observed - expected) / math.sqrt(variance), 2),
-            math.sqrt(variance) / compared)
+            math.sqrt(variance) / compared, expected / compared)

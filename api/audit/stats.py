@@ -77,10 +77,22 @@ POWER = 0.8
 """The chance of finding an effect at the minimum detectable effect."""
 
 
-def minimum_detectable(sd_under_null: float, z_flag: float, power: float = POWER) -> float:
+def minimum_detectable(sd_under_null: float, z_flag: float, power: float = POWER, base: float | None = None) -> float:
     """The smallest true excess a one-sided test with threshold `z_flag` finds with probability `power`,
-    for an estimate whose standard deviation (under "no excess") is `sd_under_null`."""
-    return (z_flag + NormalDist().inv_cdf(power)) * sd_under_null
+    for an estimate whose standard deviation under "no excess" is `sd_under_null`.
+
+    With `base`, the rate under "no excess", the spread under the excess itself is used for the power
+    side (a binomial rate spreads more as it moves towards one half), found by fixed-point iteration.
+    """
+    z_power = NormalDist().inv_cdf(power)
+    excess = (z_flag + z_power) * sd_under_null
+    if base is None or not 0 < base < 1:
+        return excess
+    for _ in range(20):
+        moved = min(base + excess, 0.999)
+        sd_moved = sd_under_null * math.sqrt(moved * (1 - moved) / (base * (1 - base)))
+        excess = z_flag * sd_under_null + z_power * sd_moved
+    return excess
 
 
 def anchoring_interval(shown_agreed: int, shown_n: int, blind_agreed: int, blind_n: int,

@@ -232,3 +232,11 @@ def revision_of(session: Session, row: CheckAnswer) -> int:
     """1 for the first answer on a copy, 2 for the next, and so on (as decisions count revisions)."""
     return int(session.execute(sa_select(func.count()).where(col(CheckAnswer.suggestion_id) == row.suggestion_id)
                                .where(col(CheckAnswer.id) <= row.id)).scalar() or 1)
+
+
+def checked_messages(session: Session, interaction_ids: Sequence[int | None]) -> set[int]:
+    """Which of these messages are check items already."""
+    wanted = {i for i in interaction_ids if i is not None}
+    if not wanted:
+        return set()
+    return set(session.exec(select(Check.interaction_id).where(col(Check.interaction_id).in_(wanted))))

@@ -22,6 +22,7 @@ from api.accounts import service as accounts
 from api.audit import service as audit
 from api.audit import shadow
 from api.audit.models import AuditSettings
+from api.checks import service as checks
 from api.config import Settings
 from api.db import as_utc, utcnow
 from api.decisions import service as decisions
@@ -354,6 +355,8 @@ def audit_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
                                                 t.override_ci_low, t.override_ci_high) for t in weeks])
     return render(request, "audit.html", viewer, summary=summary, rows=rows, total=total, heat=charts.heat, trend=trend,
                   interval=charts.interval, since=since, until=until, model_version=model_version,
+                  checks=checks.listing(session=session, team=team_for_filter(user, None))[:50],
+                  check_share=settings.check_share, family=thresholds.family_confidence,
                   week_end=lambda week: (week + timedelta(days=7)).isoformat())
 
 
@@ -390,7 +393,8 @@ def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_i
     people = {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_({d.user_id for d in data})))}
     shown = {k: v for k, v in {**filters, "current": current}.items() if v is not None}
     return render(request, "decisions.html", viewer, decisions=data, count=count, names=names, people=people,
-                  filters=shown, offset=offset, texts=suggestion_texts(session, [d.suggestion_id for d in data]))
+                  filters=shown, offset=offset, texts=suggestion_texts(session, [d.suggestion_id for d in data]),
+                  checked=checks.checked_messages(session, [d.interaction_id for d in data]))
 
 
 # --- data scientist: model versions ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Pages that write customer text: logging a call note or pasting an e-mail on an account page."""
+"""Pages that write: logging a call note or pasting an e-mail on an account page, marking check items."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from api.checks import service as checks
+from api.checks.models import CheckCreate
 from api.deps import ClassifierDep, SessionDep, SettingsDep
 from api.errors import PulseError, describe_validation_error
 from api.ids import IdPath
@@ -16,8 +18,10 @@ from api.intake import service as intake
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.policies import TEAM_READERS
 from api.todos import service as todos
+from api.users.models import Role
 from api.web.forms import human
 from api.web.routes import CsrfField, Viewer, allow, back_to, check_csrf, local
+from models.labels import Label
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,3 +77,19 @@ def complete_todo(todo_id: IdPath, session: SessionDep, viewer: Viewer, csrf_tok
             raise
         return back_to(back, viewer, error=human(error.message))
     return back_to(back + "#todos", viewer, notice=f"Done: {todo.title}")
+
+
+@router.post("/app/checks")
+def make_check(session: SessionDep, viewer: Viewer, csrf_token: CsrfField,
+               suggestion_id: Annotated[int, Form(ge=1, le=2**63 - 1)], label: Annotated[Label, Form()],
+               next: Annotated[str, Form()] = "/app/decisions") -> Response:
+    """A lead marks a decided message as a check item with the agreed colour (POST /v1/checks)."""
+    check_csrf(viewer, csrf_token)
+    user = allow(viewer, (Role.LEAD, Role.ADMIN), "make check items")
+    back = local(next, "/app/decisions")
+    try:
+        made = checks.create(session=session, user=user, data=CheckCreate(suggestion_id=suggestion_id, label=label))
+    except PulseError as error:
+        return back_to(back, viewer, error=human(error.message))
+    return back_to(back, viewer, notice=f"Check item {made.id} made: the message is re-served to the team's CSMs "
+                                        f"with {label.value} as the agreed colour.")

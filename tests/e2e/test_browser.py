@@ -192,12 +192,25 @@ def test_the_demo_pages_for_each_role(live_demo: Live, browser: Any) -> None:
     people = lead.locator("table.people tbody tr")
     assert people.count() >= 2 and lead.locator("table.people svg.interval").count() >= 1
     assert lead.locator("table.trends tbody tr").count() >= 2
+    # The demo's check items: listed with how often each was served and answered right, and per person.
+    assert lead.locator("#checks tbody tr").count() == 3
+    assert "right of" in lead.inner_text("table.people") and "decoys accepted" in lead.inner_text("table.people")
+    assert "Smallest lean it could see" in lead.inner_text("table.people thead")
+    assert "people agree with it" in lead.inner_text("#anchoring-words")
     shot(lead, "08-demo-audit")
     link = people.first.locator("td:nth-child(2) a")
     n = link.inner_text()
     with lead.expect_navigation():
         link.click()
     assert lead.inner_text("#decision-count") == n  # the number and the rows behind it agree
+    # A lead marks a decided message as a check item from the decisions page.
+    assert lead.locator("table.decisions td", has_text="check item").count() >= 1
+    make = lead.locator("form.make-check").first
+    make.locator("select").select_option("Yellow")
+    with lead.expect_navigation():
+        make.locator("button").click()
+    assert "as the agreed colour" in lead.inner_text(".flash.notice")
+    shot(lead, "30-check-item-made")
 
     csm = sign_in(browser, base, keys["csm"])
     assert csm.locator(".card").count() >= 5
