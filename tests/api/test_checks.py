@@ -7,6 +7,7 @@ share / (1 - share)), so these tests need no luck.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from api.config import Settings
 from api.decisions.models import Decision
 from api.events.models import Event
 from api.suggestions.models import Suggestion
+from tests.api.test_web import sign_in
 
 
 @pytest.fixture
@@ -33,6 +35,16 @@ def decide(client: TestClient, headers: dict[str, str], item: dict[str, Any], la
     answer = client.post(f"/v1/suggestions/{item['id']}/decisions", headers=headers, json=body)
     assert answer.status_code == 201, answer.text
     return dict(answer.json())
+
+
+CARD = re.compile(r'<article class="card[^"]*" id="s(\d+)".*?</article>', re.S)
+
+
+def shape(card: str) -> set[tuple[str, str]]:
+    """A card's markup without its words, numbers and ids: the tags and classes it has, leaving out what
+    varies with the text itself (evidence marks, the language tag) and the first card's keyboard hints."""
+    found = set(re.findall(r"<(\w+)(?:[^>]*?class=\"([^\"]*)\")?", card))
+    return {(tag, cls) for tag, cls in found if tag not in ("mark", "kbd") and cls != "language"}
 
 
 def rows(session: Session, model: Any) -> int:
@@ -89,6 +101,13 @@ def test_a_check_item_is_served_like_any_item_and_touches_nothing_but_its_answer
     assert copy["probabilities"]["Yellow"] == max(copy["probabilities"].values())
     detail = client.get(f"/v1/suggestions/{copy['id']}", headers=other_headers).json()
     assert set(detail) == set(ordinary_item) and detail["text"] == copy["text"]
+    # On the queue page too: the same markup, tag for tag and class for class, as an ordinary card.
+    sign_in(client, other_headers, "/app/queue")
+    page = client.get("/app/queue").text
+    cards = {int(m.group(1)): m.group(0) for m in CARD.finditer(page)}
+    assert shape(cards[copy["id"]]) == shape(cards[ordinary_item["id"]]) and len(shape(cards[copy["id"]])) > 10
+    assert "The outage cost us a week" in cards[copy["id"]]
+    client.cookies.clear()
 
     # Answering it: the answer looks like a decision, needs an override reason like one, and writes nothing
     # but check_answers (no decision, event, pulse change, export row or training label).
