@@ -43,6 +43,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("get", "/v1/webhooks"): {"admin"}, ("post", "/v1/webhooks"): {"admin"},
     ("delete", "/v1/webhooks/{webhook_id}"): {"admin"},
     ("get", "/healthz"): EVERYONE,
+    ("post", "/v1/checks"): {"lead", "admin"}, ("get", "/v1/checks"): {"lead", "admin"},
+    ("post", "/v1/checks/{check_id}/retire"): {"lead", "admin"},
 }
 # Operations whose path or body names another team's object: team-scoped roles must get 404.
 FOREIGN = {op for op in ALLOWED if "{account_id}" in op[1] or "{suggestion_id}" in op[1]} | {
@@ -73,7 +75,7 @@ def test_each_role_gets_only_what_the_matrix_allows_and_never_another_teams_obje
     webhook = client.post("/v1/webhooks", headers=admin, json={"url": "https://crm.example.com/hook"}).json()
     version = client.get("/healthz").json()["model_version"]
     ids = {"account_id": theirs["id"], "suggestion_id": posted["suggestion"]["id"], "webhook_id": webhook["id"],
-           "version": version, "todo_id": MISSING}
+           "version": version, "todo_id": MISSING, "check_id": MISSING}
     _, headers = make_user(Role(role), None if role in ("data_scientist", "admin") else "emea", f"the {role}")
     scoped = role in ("csm", "lead")
 
@@ -84,6 +86,7 @@ def test_each_role_gets_only_what_the_matrix_allows_and_never_another_teams_obje
             "/v1/interactions": {"account_id": values["account_id"], "kind": "email", "body": "Thanks!"},
             "/v1/suggest": {"texts": ["Thanks!"]},
             "/v1/webhooks": {"url": "https://crm.example.com/other"},
+            "/v1/checks": {"suggestion_id": values["suggestion_id"], "label": "Red"} if method == "post" else None,
         }.get(path)
         if path.endswith("/decisions"):
             body = {"label": "Red", "override_reason": "other", "blind": True}
