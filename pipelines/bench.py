@@ -102,8 +102,9 @@ def measure(model_dir: str, backend: str, threads: int, started: float) -> dict[
     }
 
 
-def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:
-    """Measure the serving path and the fp32 reference, each in its own process, and compare them."""
+def run(model_dir: Path, threads: int = 2, score_texts: int = 2000) -> dict[str, Any]:
+    """Measure the serving path and the fp32 reference, each in its own process, and compare them; with
+    `score_texts`, also `pulse score` over that many texts against an eager fp32 loop (bench_score)."""
     # The serving graph is derived once per artifact (as `pulse serve` does before starting); start-up
     # is then measured as a server sees it, with the graph already built.
     prepare_s = registry.prepare_isolated(model_dir, env=_env(threads))
@@ -123,9 +124,15 @@ def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:
 
     precision, why = serving.pop("precision")  # what the serving process really ran
     reference.pop("precision")
+    scoring = None
+    if score_texts:
+        from pipelines import bench_score
+
+        scoring = bench_score.run(model_dir, threads, score_texts, _env(threads))
     return {
         "model_dir": str(model_dir),
         "cpu": cpu_features(),
+        "score": scoring,
         "serving_path": {"backend": "openvino", "inference_precision": precision, "why": why},
         "prepare_serving_graph_s": round(prepare_s, 2),
         "threads": threads,

@@ -214,6 +214,8 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
           fairness: Annotated[bool, typer.Option("--fairness/--no-fairness", help="also serve the model and time "
                                                  "/healthz and a one-sentence request beside a 200,000-character "
                                                  "thread")] = True,
+          score_texts: Annotated[int, typer.Option(min=0, help="also time `pulse score` on this many e-mails "
+                                                   "against an eager fp32 loop (0: skip)")] = 2000,
           db: DbOption = None) -> None:
     """Measure the serving path against the eager fp32 reference of the same model, in one run."""
     from pipelines.bench import run
@@ -221,7 +223,7 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
     settings = settings_for(db)
     directory = resolve.artifact_directory(model, settings.database_url, model_directory(settings))
     with err.status("benchmarking the serving path and the fp32 reference (a minute or two)..."):
-        result = run(directory.resolve(), threads=threads)
+        result = run(directory.resolve(), threads=threads, score_texts=score_texts)
     if fairness:
         from api.lab.fairness import run as fairness_run
 
@@ -241,6 +243,11 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
     out.print(f"serving path: {result['serving_path']['inference_precision']} ({result['serving_path']['why']}); "
               f"CPU {result['cpu']['model']} with {', '.join(result['cpu']['features']) or 'none of'} "
               f"{'' if result['cpu']['features'] else 'the features that matter'}", highlight=False)
+    if result.get("score"):
+        score = result["score"]
+        out.print(f"pulse score {score['pulse_score']['texts_per_s']} texts/s against an eager fp32 loop "
+                  f"{score['reference_fp32_eager_loop']['texts_per_s']} texts/s: {score['speedup']}x "
+                  f"({score['texts']}; label agreement {score['label_agreement']})", highlight=False)
     for way, figures in result.get("fairness", {}).items():
         if isinstance(figures, dict):
             out.print(f"fairness via {way}: long request {figures['long_request_s']} s; /healthz p99 "

@@ -1,0 +1,69 @@
+"""`pulse bench`'s batch-scoring figure: `pulse score` end to end against a plain eager fp32 loop.
+
+The serving side is what `pulse score` runs: read a CSV, clean each text, score in batches of 64 on the
+serving path, write the CSV. The reference is the same model in eager fp32 (transformers), called in
+batches of 16 over the same raw texts with nothing else around it. Each runs in a fresh process.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from models import registry
+from pipelines.bench import BenchError, email_texts
+
+
+def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str, Any]:
+    """Run inside a fresh process: score `count` e-mail-like texts and time it."""
+    texts = email_texts(count, 80, seed=3)
+    classifier, _ = registry.load(Path(model_dir), backend=backend, threads=threads)
+    classifier.predict_proba(texts[:2])  # loaded and warm before the clock starts, on both sides
+    if backend == "serving":
+        from pipelines.score import score_csv
+
+        with tempfile.TemporaryDirectory() as folder:
+            source, target = Path(folder) / "in.csv", Path(folder) / "out.csv"
+            with source.open("w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["id", "text"])
+                writer.writerows(enumerate(texts))
+            started = time.perf_counter()
+            counts = score_csv(classifier, source, target, batch_size=64)
+            elapsed = time.perf_counter() - started
+            with target.open(newline="") as handle:
+                labels = [row["label"] for row in csv.DictReader(handle)]
+        scored = counts["scored"]
+    else:
+        started = time.perf_counter()
+        probabilities = [row for i in range(0, count, 16) for row in classifier.predict_proba(texts[i : i + 16])]
+        elapsed = time.perf_counter() - started
+        labels = [["Red", "Yellow", "Green"][int(row.argmax())] for row in probabilities]
+        scored = len(probabilities)
+    return {"backend": backend, "texts": scored, "seconds": round(elapsed, 2),
+            "texts_per_s": round(scored / elapsed, 1), "labels": labels}
+
+
+def run(model_dir: Path, threads: int, count: int, env: dict[str, str]) -> dict[str, Any]:
+    """`pulse score` on the serving path against the eager fp32 loop, in one run."""
+    results = {}
+    for backend in ("serving", "reference"):
+        output = subprocess.run(
+            [sys.executable, "-c", "import json; from pipelines.bench_score import measure; "
+             f"print(json.dumps(measure({str(model_dir)!r}, {backend!r}, {threads}, {count})))"],
+            capture_output=True, text=True, env=env)
+        if output.returncode != 0:
+            raise BenchError(f"the {backend} scoring measurement failed: {output.stderr.strip()[-2000:]}")
+        results[backend] = json.loads(output.stdout.strip().splitlines()[-1])
+    serving, reference = results["serving"], results["reference"]
+    same = sum(a == b for a, b in zip(serving.pop("labels"), reference.pop("labels"), strict=True))
+    return {"texts": f"{count} e-mails of about 80 words", "pulse_score": serving,
+            "reference_fp32_eager_loop": reference,
+            "speedup": round(serving["texts_per_s"] / reference["texts_per_s"], 2),
+            "label_agreement": round(same / max(serving["texts"], 1), 4)}
