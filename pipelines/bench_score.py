@@ -2,7 +2,8 @@
 
 The serving side is what `pulse score` runs: read a CSV, clean each text, score in batches of 64 on the
 serving path, write the CSV. The reference is the same model in eager fp32 (transformers), called in
-batches of 16 over the same raw texts with nothing else around it. Each runs in a fresh process.
+batches of 16 over the same texts, cleaned before its clock starts so the labels compare like with like,
+with nothing else around it. Each runs in a fresh process.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str,
                 labels = [row["label"] for row in csv.DictReader(handle)]
         scored = counts["scored"]
     else:
+        from pipelines.clean import clean_text
+
+        texts = [clean_text(t) for t in texts]  # what pulse score feeds the model; cleaned before the clock
         started = time.perf_counter()
         probabilities = [row for i in range(0, count, 16) for row in classifier.predict_proba(texts[i : i + 16])]
         elapsed = time.perf_counter() - started
