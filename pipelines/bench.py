@@ -102,19 +102,19 @@ def measure(model_dir: str, backend: str, threads: int, started: float) -> dict[
     }
 
 
-def run(model_dir: Path, threads: int = 2, score_texts: int = 2000) -> dict[str, Any]:
-    """Measure the serving path and the fp32 reference, each in its own process, and compare them; with
-    `score_texts`, also `pulse score` over that many texts against an eager fp32 loop (bench_score)."""
+def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:
+    """Measure the serving path and the fp32 reference, each in its own process, and compare them
+    (`pulse bench` adds `pulse score`'s figure from bench_score)."""
     # The serving graph is derived once per artifact (as `pulse serve` does before starting); start-up
     # is then measured as a server sees it, with the graph already built.
-    prepare_s = registry.prepare_isolated(model_dir, env=_env(threads))
+    prepare_s = registry.prepare_isolated(model_dir, env=environment(threads))
     results = {}
     for backend in ("serving", "reference"):
         output = subprocess.run(
             [sys.executable, "-c", "import time; started = time.perf_counter(); import json; "
              "from pipelines.bench import measure; "
              f"print(json.dumps(measure({str(model_dir)!r}, {backend!r}, {threads}, started)))"],
-            capture_output=True, text=True, env=_env(threads))
+            capture_output=True, text=True, env=environment(threads))
         if output.returncode != 0:
             raise BenchError(f"the {backend} measurement failed: {output.stderr.strip()[-2000:]}")
         results[backend] = json.loads(output.stdout.strip().splitlines()[-1])
@@ -124,15 +124,9 @@ def run(model_dir: Path, threads: int = 2, score_texts: int = 2000) -> dict[str,
 
     precision, why = serving.pop("precision")  # what the serving process really ran
     reference.pop("precision")
-    scoring = None
-    if score_texts:
-        from pipelines import bench_score
-
-        scoring = bench_score.run(model_dir, threads, score_texts, _env(threads))
     return {
         "model_dir": str(model_dir),
         "cpu": cpu_features(),
-        "score": scoring,
         "serving_path": {"backend": "openvino", "inference_precision": precision, "why": why},
         "prepare_serving_graph_s": round(prepare_s, 2),
         "threads": threads,
@@ -148,7 +142,8 @@ def run(model_dir: Path, threads: int = 2, score_texts: int = 2000) -> dict[str,
     }
 
 
-def _env(threads: int) -> dict[str, str]:
+def environment(threads: int) -> dict[str, str]:
+    """The environment each measuring process runs in: the thread count, offline, quiet tokenizers."""
     import os
 
     return os.environ | {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "HF_HUB_OFFLINE": "1",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from models import registry
-from pipelines.bench import BenchError, email_texts
+from pipelines.bench import BenchError, email_texts, environment
 
 
 def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str, Any]:
@@ -54,14 +54,14 @@ def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str,
             "texts_per_s": round(scored / elapsed, 1), "labels": labels}
 
 
-def run(model_dir: Path, threads: int, count: int, env: dict[str, str]) -> dict[str, Any]:
+def run(model_dir: Path, threads: int, count: int) -> dict[str, Any]:
     """`pulse score` on the serving path against the eager fp32 loop, in one run."""
     results = {}
     for backend in ("serving", "reference"):
         output = subprocess.run(
             [sys.executable, "-c", "import json; from pipelines.bench_score import measure; "
              f"print(json.dumps(measure({str(model_dir)!r}, {backend!r}, {threads}, {count})))"],
-            capture_output=True, text=True, env=env)
+            capture_output=True, text=True, env=environment(threads))
         if output.returncode != 0:
             raise BenchError(f"the {backend} scoring measurement failed: {output.stderr.strip()[-2000:]}")
         results[backend] = json.loads(output.stdout.strip().splitlines()[-1])

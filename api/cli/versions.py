@@ -223,7 +223,12 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
     settings = settings_for(db)
     directory = resolve.artifact_directory(model, settings.database_url, model_directory(settings))
     with err.status("benchmarking the serving path and the fp32 reference (a minute or two)..."):
-        result = run(directory.resolve(), threads=threads, score_texts=score_texts)
+        result = run(directory.resolve(), threads=threads)
+    if score_texts:
+        from pipelines import bench_score
+
+        with err.status(f"timing pulse score on {score_texts} e-mails against an eager fp32 loop..."):
+            result["score"] = bench_score.run(directory.resolve(), threads, score_texts)
     if fairness:
         from api.lab.fairness import run as fairness_run
 
