@@ -108,17 +108,9 @@ def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:
     # The serving graph is derived once per artifact (as `pulse serve` does before starting); start-up
     # is then measured as a server sees it, with the graph already built.
     prepare_s = registry.prepare_isolated(model_dir, env=environment(threads))
-    results = {}
-    for backend in ("serving", "reference"):
-        output = subprocess.run(
-            [sys.executable, "-c", "import time; started = time.perf_counter(); import json; "
-             "from pipelines.bench import measure; "
-             f"print(json.dumps(measure({str(model_dir)!r}, {backend!r}, {threads}, started)))"],
-            capture_output=True, text=True, env=environment(threads))
-        if output.returncode != 0:
-            raise BenchError(f"the {backend} measurement failed: {output.stderr.strip()[-2000:]}")
-        results[backend] = json.loads(output.stdout.strip().splitlines()[-1])
-    serving, reference = results["serving"], results["reference"]
+    serving, reference = (isolated("import time; started = time.perf_counter(); from pipelines.bench import "
+                                   f"measure; result = measure({str(model_dir)!r}, {backend!r}, {threads}, started)",
+                                   threads, f"the {backend} measurement") for backend in ("serving", "reference"))
     agree = sum(a == b for a, b in zip(serving.pop("labels"), reference.pop("labels"), strict=True))
     from models.transformer import cpu_features
 
@@ -140,6 +132,16 @@ def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:
             serving["throughput_batch16_texts_per_s"] / reference["throughput_batch16_texts_per_s"], 2),
         "label_agreement": round(agree / serving["texts"], 4),
     }
+
+
+def isolated(code: str, threads: int, what: str) -> dict[str, Any]:
+    """Run `code`, which sets `result`, in a fresh Python process; returns that result (JSON round-trip)."""
+    output = subprocess.run([sys.executable, "-c", f"import json; {code}; print(json.dumps(result))"],
+                            capture_output=True, text=True, env=environment(threads))
+    if output.returncode != 0:
+        raise BenchError(f"{what} failed: {output.stderr.strip()[-2000:]}")
+    found: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    return found
 
 
 def environment(threads: int) -> dict[str, str]:

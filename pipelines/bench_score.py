@@ -9,16 +9,13 @@ with nothing else around it. Each runs in a fresh process.
 from __future__ import annotations
 
 import csv
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from models import registry
-from pipelines.bench import BenchError, email_texts, environment
+from pipelines.bench import email_texts, isolated
 
 
 def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str, Any]:
@@ -56,16 +53,10 @@ def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str,
 
 def run(model_dir: Path, threads: int, count: int) -> dict[str, Any]:
     """`pulse score` on the serving path against the eager fp32 loop, in one run."""
-    results = {}
-    for backend in ("serving", "reference"):
-        output = subprocess.run(
-            [sys.executable, "-c", "import json; from pipelines.bench_score import measure; "
-             f"print(json.dumps(measure({str(model_dir)!r}, {backend!r}, {threads}, {count})))"],
-            capture_output=True, text=True, env=environment(threads))
-        if output.returncode != 0:
-            raise BenchError(f"the {backend} scoring measurement failed: {output.stderr.strip()[-2000:]}")
-        results[backend] = json.loads(output.stdout.strip().splitlines()[-1])
-    serving, reference = results["serving"], results["reference"]
+    serving, reference = (isolated("from pipelines.bench_score import measure; "
+                                   f"result = measure({str(model_dir)!r}, {backend!r}, {threads}, {count})",
+                                   threads, f"the {backend} scoring measurement")
+                          for backend in ("serving", "reference"))
     same = sum(a == b for a, b in zip(serving.pop("labels"), reference.pop("labels"), strict=True))
     return {"texts": f"{count} e-mails of about 80 words", "pulse_score": serving,
             "reference_fp32_eager_loop": reference,

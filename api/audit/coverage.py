@@ -42,7 +42,7 @@ def cell(shown_n: int, blind_n: int, shown_p: float, blind_p: float, repeats: in
     for _ in range(repeats):
         shown = sum(rng.random() < shown_p for _ in range(shown_n))
         blind = sum(rng.random() < blind_p for _ in range(blind_n))
-        _, low, high = stats.anchoring_interval(shown, shown_n, blind, blind_n)
+        _, low, high = stats.difference_interval(shown, shown_n, blind, blind_n)
         assert low is not None and high is not None
         covered += low <= truth <= high
         width += high - low

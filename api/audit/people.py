@@ -26,15 +26,11 @@ class Person:
     harsher: int = 0
     shift_sum: float = 0.0
     shift_squares: float = 0.0
-    low_n: int = 0
-    low_accepted: int = 0
-    timed: int = 0
-    fast: int = 0
     viewed_sum: float = 0.0
     # [decisions, agreed with the model] when the suggestion was shown, and when blind.
     shown: list[int] = field(default_factory=lambda: [0, 0])
     blind: list[int] = field(default_factory=lambda: [0, 0])
-    habits: Habits = field(default_factory=Habits)
+    habits: Habits = field(default_factory=Habits)  # acceptance and timing, for rubber-stamp evidence
     check_n: int = 0
     check_right: int = 0
     # Per suggested colour: [decisions, shift sum, shift squares, rosier, harsher].
@@ -53,12 +49,8 @@ class Person:
         self.shift_sum += steps * count
         self.shift_squares += steps * steps * count
         if low:
-            self.low_n += count
-            self.low_accepted += count if steps == 0 else 0
             self.habits.low_n += count
             self.habits.low_accepted += count if steps == 0 else 0
-        self.timed += timed
-        self.fast += fast
         self.habits.timed += timed
         self.habits.fast += fast
         self.viewed_sum += viewed
@@ -123,10 +115,10 @@ def directions(people: dict[int, Person], names: dict[int, str], settings: Audit
             harsher_excess=harsher, harsher_z=harsher_z, flagged=flagged, lean=lean,
             rosier_mde=_mde(rosier_sd, z, rosier_base), harsher_mde=_mde(harsher_sd, z, harsher_base),
             anchoring=anchoring(person),
-            low_confidence_n=person.low_n,
-            low_confidence_accept_rate=round(person.low_accepted / person.low_n, 4) if person.low_n else None,
-            timed_n=person.timed, fast_share=round(person.fast / person.timed, 4) if person.timed else None,
-            mean_viewed_ms=round(person.viewed_sum / person.timed, 1) if person.timed else None,
+            low_confidence_n=habits.low_n,
+            low_confidence_accept_rate=round(habits.low_accepted / habits.low_n, 4) if habits.low_n else None,
+            timed_n=habits.timed, fast_share=round(habits.fast / habits.timed, 4) if habits.timed else None,
+            mean_viewed_ms=round(person.viewed_sum / habits.timed, 1) if habits.timed else None,
             server_timed_n=habits.server_n, server_median_ms=habits.server_median_ms(),
             server_fast_share=stamp.server_fast_share, check_n=person.check_n,
             check_accuracy=round(person.check_right / person.check_n, 4) if person.check_n else None,
@@ -148,8 +140,9 @@ def anchoring(person: Person) -> Anchoring:
 
 
 def anchoring_of(shown: list[int], blind: list[int]) -> Anchoring:
-    """Anchoring from [decisions, agreed] counts when shown and when blind."""
-    effect, low, high = stats.anchoring_interval(shown[1], shown[0], blind[1], blind[0])
+    """Anchoring from [decisions, agreed] counts when shown and when blind, with Newcombe's interval (its
+    coverage is checked by simulation in `api.audit.coverage`)."""
+    effect, low, high = stats.difference_interval(shown[1], shown[0], blind[1], blind[0])
     return Anchoring(shown=agreement(*shown), blind=agreement(*blind), effect=effect, ci_low=low, ci_high=high)
 
 

@@ -1,9 +1,10 @@
 """The gap between people and the model, over each suggestion's current decision.
 
 Every figure comes from small tables that the database aggregates in one pass each:
-- the cube: current decisions counted by person x suggested colour x chosen colour x blind x
-  low-confidence x fast (with timing sums), from which agreement, kappas, the confusion matrix,
-  per-person direction, rubber-stamp evidence and blind-versus-shown agreement all follow;
+- the cube: current decisions counted by team x person x suggested colour x chosen colour x blind x
+  low-confidence x server-time bucket (with the client's timing sums), from which agreement, kappas,
+  the confusion matrix, per-person direction, rubber-stamp evidence and blind-versus-shown agreement
+  all follow;
 - weekly counts by model version x suggested x chosen colour, for trends and drift alarms;
 - first Red flags per churned account, for outcome lead times.
 """
@@ -16,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, and_, case, cast, func
+from sqlalchemy import Integer, and_, case, cast, func, null
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -44,28 +45,23 @@ def _in_session(engine: Any, work: Any, *args: Any) -> Any:
 
 
 def _cube(session: Session, conditions: list[Any], settings: AuditSettings) -> list[Any]:
-    """Current decisions counted by team, person, suggested and chosen colour, blind and low confidence."""
+    """Current decisions counted by team, person, suggested and chosen colour, blind, low confidence and
+    server-time bucket (stamps.BOUNDS; null when the server did not time the decision)."""
     low = case((col(Decision.confidence) < settings.low_confidence, 1), else_=0).label("low")
     fast = case((and_(col(Decision.viewed_ms).is_not(None), col(Decision.viewed_ms) < settings.fast_ms), 1),
                 else_=0)
     timed = case((col(Decision.viewed_ms).is_not(None), 1), else_=0)
     blind = cast(col(Decision.blind), Integer).label("blind")
     viewed = func.sum(func.coalesce(col(Decision.viewed_ms), 0))
+    ms = col(Decision.server_ms)
+    bucket = case((ms.is_(None), null()), *[(ms < bound, index) for index, bound in enumerate(BOUNDS)],
+                  else_=len(BOUNDS)).label("bucket")
     query = (from_current(sa_select(col(Decision.team), col(Decision.user_id), col(Decision.suggested_label),
-                                    col(Decision.label), blind, low, func.count(), func.sum(fast), func.sum(timed),
-                                    viewed))
+                                    col(Decision.label), blind, low, bucket, func.count(), func.sum(fast),
+                                    func.sum(timed), viewed))
              .where(*conditions)
              .group_by(col(Decision.team), col(Decision.user_id), col(Decision.suggested_label), col(Decision.label),
-                       blind, low))
-    return list(session.execute(query).all())
-
-
-def _server_times(session: Session, conditions: list[Any]) -> list[Any]:
-    """Current decisions timed by the server's clock, counted by person and time bucket (stamps.BOUNDS)."""
-    ms = col(Decision.server_ms)
-    bucket = case(*[(ms < bound, index) for index, bound in enumerate(BOUNDS)], else_=len(BOUNDS)).label("bucket")
-    query = (from_current(sa_select(col(Decision.user_id), bucket, func.count()))
-             .where(*conditions).where(ms.is_not(None)).group_by(col(Decision.user_id), bucket))
+                       blind, low, bucket))
     return list(session.execute(query).all())
 
 
@@ -98,16 +94,15 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
         cube_rows = pool.submit(_in_session, engine, _cube, conditions, settings)
         day_rows = pool.submit(_in_session, engine, days_of, conditions)
         cube, days = cube_rows.result(), day_rows.result()
-    for team_name, user_id, suggested, chosen, blind, low, count, fast, timed, viewed in cube:
+    for team_name, user_id, suggested, chosen, blind, low, bucket, count, fast, timed, viewed in cube:
         matrix[index[suggested], index[chosen]] += count
+        if bucket is not None:
+            people[user_id].habits.server[int(bucket)] += int(count)
         for who in (people[user_id], teams[team_name]):
             who.add(suggested, chosen, bool(low), int(fast or 0), int(count), int(timed or 0), float(viewed or 0),
                     blind=bool(blind))
         blind_counts[bool(blind)][0] += count
         blind_counts[bool(blind)][1] += count if suggested == chosen else 0
-    for user_id, bucket, count in _server_times(session, conditions):
-        if user_id in people:
-            people[user_id].habits.server[int(bucket)] += int(count)
     for user_id, answers in checks.per_person(session, team, since, until).items():
         if user_id in people:
             person = people[user_id]

@@ -94,9 +94,3 @@ def minimum_detectable(sd_under_null: float, z_flag: float, power: float = POWER
         excess = z_flag * sd_under_null + z_power * sd_moved
     return excess
 
-
-def anchoring_interval(shown_agreed: int, shown_n: int, blind_agreed: int, blind_n: int,
-                       z: float = 1.959963984540054) -> tuple[float | None, float | None, float | None]:
-    """Agreement when shown minus agreement when blind, with Newcombe's hybrid Wilson interval (its coverage
-    is checked by simulation in `api.audit.coverage`)."""
-    return difference_interval(shown_agreed, shown_n, blind_agreed, blind_n, z)

@@ -14,12 +14,12 @@ from sqlmodel import Session, col, select
 from api.accounts.models import Account
 from api.checks.models import Check, CheckAnswer, CheckCreate, CheckPublic, Serving
 from api.db import utcnow
-from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic
+from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, direction
 from api.errors import ConflictError, NotFoundError, UnprocessableError
 from api.policies import can_see
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import User
-from models.labels import LABELS, Label
+from models.labels import LABELS, Label, shift
 
 
 def create(*, session: Session, user: User, data: CheckCreate) -> Check:
@@ -157,10 +157,10 @@ def answered() -> Any:
 
 def answer_public(row: CheckAnswer, copy: Suggestion, check: Check, revision: int) -> DecisionPublic:
     """An answer shaped as the decision the person believes they made."""
-    steps = LABELS.index(Label(row.label)) - LABELS.index(Label(copy.label))
+    steps = shift(Label(copy.label), Label(row.label))
     return DecisionPublic(
         id=row.id or 0, suggestion_id=copy.id or 0, user_id=row.user_id, label=row.label, point=row.point,
-        accepted=steps == 0, direction="same" if steps == 0 else "rosier" if steps > 0 else "harsher", shift=steps,
+        accepted=steps == 0, direction=direction(steps), shift=steps,
         sentiment_reason=row.sentiment_reason, override_reason=row.override_reason, note=row.note,
         blind=row.blind, viewed_ms=row.viewed_ms,
         server_ms=row.server_ms, revision=revision, supersedes_id=None, superseded=False, created_at=row.created_at,

@@ -139,6 +139,11 @@ class DecisionPublic(SQLModel):
     segment: str | None
 
 
+def direction(steps: int) -> str:
+    """A shift in words: same, rosier (greener than suggested) or harsher."""
+    return "same" if steps == 0 else "rosier" if steps > 0 else "harsher"
+
+
 def decision_public(decision: Decision, superseded: bool) -> DecisionPublic:
     """A decision with the suggestion facts it was judged against."""
     steps = shift(Label(decision.suggested_label), Label(decision.label))
@@ -146,7 +151,7 @@ def decision_public(decision: Decision, superseded: bool) -> DecisionPublic:
     return DecisionPublic(
         id=decision.id, suggestion_id=decision.suggestion_id, user_id=decision.user_id, label=decision.label,
         point=decision.point, tags=list(decision.tags or []), lifecycle_stage=decision.lifecycle_stage,
-        accepted=decision.accepted, direction="same" if steps == 0 else "rosier" if steps > 0 else "harsher",
+        accepted=decision.accepted, direction=direction(steps),
         shift=steps, sentiment_reason=decision.sentiment_reason, override_reason=decision.override_reason,
         note=decision.note, blind=decision.blind, viewed_ms=decision.viewed_ms,
         server_ms=decision.server_ms, revision=decision.revision,
