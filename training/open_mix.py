@@ -3,8 +3,11 @@
     python -m training.open_mix --open ../shared/data/open --out /tmp/open
 
 writes `train.csv` (GoEmotions train, at most 6,000 rows a colour, and DynaSent round 1 and round 2
-dev) and `dev.csv` (GoEmotions dev and DynaSent round 1 test, 1,000 rows each, for the card's
-figures), both `text,label`, drawn with a fixed seed so the mix is the same on every machine. The data
+dev), `dev.csv` (GoEmotions dev and DynaSent round 1 test, 1,000 rows each, for the card's
+figures), `xed_train.csv` (XED's Red and Green subtitle lines in six languages, for the multilingual
+head's `--red-green-data`) and `xed_heldout/<language>.csv` (300 lines a language that never train,
+for `pulse eval --suite`), all `text,label`, drawn with a fixed seed so the mix is the same on every
+machine. The data
 itself is never committed: its licences (Apache-2.0, CC BY 4.0) allow training a model that ships
 with attribution, which the model card and NOTICE carry.
 """
@@ -20,9 +23,12 @@ import numpy as np
 SEED = 13
 PER_COLOUR = 6000
 DEV_ROWS = 1000
+XED_HELD_OUT = 300
+XED_LANGUAGES = ("de", "es", "fr", "it", "nl", "pt")
 SOURCES = (
     "GoEmotions (Demszky et al., ACL 2020), Apache-2.0, google-research/google-research goemotions/data",
     "DynaSent v1.1 (Potts, Wu, Geiger, Kiela 2020), CC BY 4.0, cgpotts/dynasent",
+    "XED (Öhman, Pàmies, Kajava, Tiedemann 2020), CC BY 4.0, Helsinki-NLP/XED",
 )
 
 
@@ -55,6 +61,18 @@ def build(open_dir: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]
     return [train[i] for i in order], dev
 
 
+def xed(open_dir: Path) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, str]]]]:
+    """(training lines of every language, held-out lines per language): a fixed permutation per language."""
+    train: list[tuple[str, str]] = []
+    held_out: dict[str, list[tuple[str, str]]] = {}
+    for language in XED_LANGUAGES:
+        rows = read(open_dir / "xed" / f"{language}.csv")
+        order = np.random.default_rng(SEED).permutation(len(rows))
+        held_out[language] = [rows[i] for i in order[:XED_HELD_OUT]]
+        train += [rows[i] for i in order[XED_HELD_OUT:]]
+    return train, held_out
+
+
 def write(rows: list[tuple[str, str]], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -71,7 +89,13 @@ def main() -> None:
     train, dev = build(args.open)
     write(train, args.out / "train.csv")
     write(dev, args.out / "dev.csv")
-    print(f"train {len(train)} rows, dev {len(dev)} rows in {args.out}")
+    xed_train, held_out = xed(args.open)
+    write(xed_train, args.out / "xed_train.csv")
+    (args.out / "xed_heldout").mkdir(exist_ok=True)
+    for language, rows in held_out.items():
+        write(rows, args.out / "xed_heldout" / f"{language}.csv")
+    print(f"train {len(train)} rows, dev {len(dev)} rows, XED {len(xed_train)} Red-versus-Green rows and "
+          f"{len(held_out)} × {XED_HELD_OUT} held out, in {args.out}")
 
 
 if __name__ == "__main__":

@@ -130,6 +130,9 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
           epochs: Annotated[int | None, typer.Option(min=1, help="transformer: passes over the data")] = None,
           english: Annotated[Path | None, typer.Option(help="multilingual: the transformer artifact that scores "
                                                             "English")] = None,
+          red_green_data: Annotated[Path | None, typer.Option(
+              "--red-green-data", help="multilingual: CSV of a set without neutral rows (Red or Green only); "
+                                       "it teaches the head Red against Green")] = None,
           seed: Annotated[int, typer.Option(help="random seed")] = 13,
           db: DbOption = None) -> None:
     """Train a model version into a sealed artifact directory with its model card.
@@ -145,6 +148,7 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
     try:
         dataset = read_csv(data)
         dev_set = read_csv(dev) if dev else None
+        red_green = read_csv(red_green_data) if red_green_data else None
     except DatasetError as error:
         raise fail(str(error)) from error
     provenance: dict[str, Any] = {}
@@ -176,7 +180,8 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
             if english is None:
                 raise fail("--kind multilingual needs --english: the transformer artifact for English text")
             manifest = train_router(english, dataset, out_dir, dev=dev_set, command=command, licence=licence,
-                                    progress=lambda message: err.print(message, highlight=False))
+                                    progress=lambda message: err.print(message, highlight=False),
+                                    red_green=red_green)
         else:
             with err.status(f"training on {len(dataset)} rows..."):
                 manifest = train_baseline(dataset, out_dir, dev=dev_set, params=BaselineParams(seed=seed),

@@ -9,9 +9,11 @@ import pytest
 
 from models import registry
 from models.batching import MicroBatcher
+from models.language import identify
 from models.multilingual import MultilingualRouter, passages
 from training.datasets import read_csv
 from training.multilingual import train_router
+from training.train import TrainingError
 
 
 def test_passages_cut_long_text_at_sentence_ends_within_the_limit() -> None:
@@ -24,11 +26,25 @@ def test_passages_cut_long_text_at_sentence_ends_within_the_limit() -> None:
 
 @pytest.fixture(scope="module")
 def router(tmp_path_factory: pytest.TempPathFactory, labelled_csv: Path) -> MultilingualRouter:
-    out = tmp_path_factory.mktemp("models") / "router"
-    train_router(registry.ARTIFACTS_DIR / "minilm-lora", read_csv(labelled_csv), out)
-    classifier, manifest = registry.load(out)
+    folder = tmp_path_factory.mktemp("models")
+    red_green = folder / "red_green.csv"
+    red_green.write_text("text,label\nDas ist wunderbar. Danke!,Green\nDas ist eine Katastrophe.,Red\n"
+                         "Che bello. Grazie mille!,Green\nÈ un disastro totale.,Red\n", encoding="utf-8")
+    train_router(registry.ARTIFACTS_DIR / "minilm-lora", read_csv(labelled_csv), folder / "router",
+                 red_green=read_csv(red_green))
+    classifier, manifest = registry.load(folder / "router")
     assert manifest["kind"] == "multilingual-router" and isinstance(classifier, MultilingualRouter)
+    assert manifest["data"]["red_green"]["rows"] == 4
+    assert "Red-versus-Green rows" in (folder / "router" / "MODEL_CARD.md").read_text()
     return classifier
+
+
+def test_red_green_data_may_not_hold_yellow(tmp_path: Path, labelled_csv: Path) -> None:
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("text,label\nGut.,Green\nNa ja.,Yellow\n", encoding="utf-8")
+    with pytest.raises(TrainingError, match="row 3 is Yellow"):
+        train_router(registry.ARTIFACTS_DIR / "minilm-lora", read_csv(labelled_csv), tmp_path / "out",
+                     red_green=read_csv(mixed))
 
 
 def test_each_text_takes_its_route_and_the_english_route_is_the_transformer(router: MultilingualRouter) -> None:
@@ -41,6 +57,13 @@ def test_each_text_takes_its_route_and_the_english_route_is_the_transformer(rout
     transformer, _ = registry.load(registry.ARTIFACTS_DIR / "minilm-lora")
     assert np.allclose(probs[[0, 2]], transformer.predict_proba([texts[0], texts[2]]), atol=1e-6)
     assert set(router.languages) >= {"en", "de", "es", "it", "nl", "pt"}
+
+
+def test_a_short_line_the_full_identifier_cannot_place_is_still_routed_when_it_is_clearly_not_english(
+        router: MultilingualRouter) -> None:
+    texts = ["Pero nos van a cancelar todo.", "Nadie nos contesta nunca.", "Thanks, that works for us now."]
+    assert [identify(text, 0.5).code for text in texts] == ["und", "und", "en"]
+    assert router.routes(texts) == [True, True, False]
 
 
 def test_units_of_both_routes_share_the_micro_batcher_and_give_the_same_answer(router: MultilingualRouter) -> None:
