@@ -3,7 +3,12 @@
 Each set is scored once per model; its rows are also grouped by the language identified in each text,
 so a mixed set shows how each language fares. Besides macro-F1, per-class F1 and ECE, each row gives
 Red-versus-Green accuracy: of the rows labelled Red or Green, the share where the model's Red
-probability beats its Green one (the measure for sets without neutral rows, like XED).
+probability beats its Green one (the measure for sets without neutral rows, like XED), and what the
+low-confidence line means there: the share of rows under it, and the accuracy under and over it (a
+line that means the same in every language leaves about the same accuracy under it everywhere).
+
+Probabilities are the ones Pulse serves: a text in a language the model does not declare is capped
+as its suggestion would be (`models.explain.predict`), so its ECE is that of what people see.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ from typing import Any
 import numpy as np
 
 from models.classifier import Classifier
+from models.explain import predict
 from models.labels import LABELS
 from models.language import identify
 from training.datasets import Dataset, read_csv
 from training.evaluate import metrics
 
+LOW_CONFIDENCE = 0.6
+"""The audit's default low-confidence line (PULSE_AUDIT_LOW_CONFIDENCE)."""
 MIN_LANGUAGE_ROWS = 30
 """A language is shown as its own row of a set when the set has at least this many rows in it."""
 
@@ -46,9 +54,27 @@ def red_green_accuracy(probs: np.ndarray, labels: np.ndarray) -> float | None:
     return round(float(np.mean(says_red == (labels[polar] == red))), 4)
 
 
+def served_probabilities(model: Classifier, texts: Sequence[str]) -> np.ndarray:
+    """Probabilities as Pulse serves them (capped where the text's language is not declared), in LABELS order."""
+    return np.array([[p.probabilities[label] for label in LABELS] for p in predict(model, texts, explain=False)])
+
+
+def line_figures(probs: np.ndarray, labels: np.ndarray, line: float) -> dict[str, float | None]:
+    """Share of rows under the low-confidence line, and accuracy under and over it (None where no row is)."""
+    below = probs.max(axis=1) < line
+    right = probs.argmax(axis=1) == labels
+
+    def accuracy(rows: np.ndarray) -> float | None:
+        return round(float(right[rows].mean()), 4) if rows.any() else None
+
+    return {"share_below_line": round(float(below.mean()), 4), "accuracy_below_line": accuracy(below),
+            "accuracy_above_line": accuracy(~below)}
+
+
 def evaluate_suite(models: Sequence[Classifier], sets: Sequence[tuple[str, Dataset]],
                    progress: Callable[[str], None] | None = None, batch_size: int = 256,
-                   min_language_rows: int = MIN_LANGUAGE_ROWS) -> list[dict[str, Any]]:
+                   min_language_rows: int = MIN_LANGUAGE_ROWS, low_confidence: float = LOW_CONFIDENCE
+                   ) -> list[dict[str, Any]]:
     """One row per set (language "all") and per language within it, with every model's figures."""
     rows: list[dict[str, Any]] = []
     for name, data in sets:
@@ -61,7 +87,7 @@ def evaluate_suite(models: Sequence[Classifier], sets: Sequence[tuple[str, Datas
         for model in models:
             if progress:
                 progress(f"{model.version} on {name} ({len(data)} rows)")
-            probs = np.vstack([model.predict_proba(data.texts[i : i + batch_size])
+            probs = np.vstack([served_probabilities(model, data.texts[i : i + batch_size])
                                for i in range(0, len(data), batch_size)])
             per_model.append(probs)
         for code, idx in [("all", list(range(len(data)))), *sorted(shown.items())]:
@@ -73,6 +99,7 @@ def evaluate_suite(models: Sequence[Classifier], sets: Sequence[tuple[str, Datas
                     "macro_f1": found["macro_f1"], "ece": found["ece"],
                     "f1": {label: v["f1"] for label, v in found["per_class"].items()},
                     "red_green_accuracy": red_green_accuracy(probs[index], data.labels[index]),
+                    **line_figures(probs[index], data.labels[index], low_confidence),
                 }
             top = max(set(languages), key=languages.count) if code == "all" else code
             rows.append({"set": name, "language": code, "main_language": top, "n": len(index),
@@ -81,17 +108,19 @@ def evaluate_suite(models: Sequence[Classifier], sets: Sequence[tuple[str, Datas
 
 
 def table(rows: Sequence[dict[str, Any]], versions: Sequence[str]) -> str:
-    """The rows as a fixed-width text table: per model macro-F1, F1 Red/Yellow/Green, ECE, Red-v-Green."""
+    """The rows as a fixed-width text table: per model macro-F1, F1 Red/Yellow/Green, ECE, Red-v-Green,
+    and the share under the low-confidence line with the accuracy under and over it."""
     head = f"{'set':<38} {'lang':<5} {'n':>6}"
     for version in versions:
-        head += f" | {version[:27]:<27} mF1   R    Y    G    ECE  RvG "
+        head += f" | {version[:27]:<27} mF1   R    Y    G    ECE  RvG  low  accL accH"
     lines = [head, "-" * len(head)]
     for row in rows:
         line = f"{row['set'][:38]:<38} {row['language']:<5} {row['n']:>6}"
         for version in versions:
             f = row["models"][version]
-            rvg = "  -  " if f["red_green_accuracy"] is None else f"{f['red_green_accuracy']:.2f}"
+            rvg, under, over = (" -  " if v is None else f"{v:.2f}" for v in (
+                f["red_green_accuracy"], f["accuracy_below_line"], f["accuracy_above_line"]))
             line += (f" | {'':<27} {f['macro_f1']:.2f} {f['f1']['Red']:.2f} {f['f1']['Yellow']:.2f} "
-                     f"{f['f1']['Green']:.2f} {f['ece']:.3f} {rvg}")
+                     f"{f['f1']['Green']:.2f} {f['ece']:.3f} {rvg} {f['share_below_line']:.2f} {under} {over}")
         lines.append(line)
     return "\n".join(lines)

@@ -93,7 +93,8 @@ def evaluate_suite_command(folders: list[Path], demo: bool, specs: list[str], fo
         candidate = load_model(spec, settings)
         if candidate.version not in {m.version for m in models}:
             models.append(candidate)
-    rows = evaluate_suite(models, sets, progress=lambda message: err.print(message, highlight=False))
+    rows = evaluate_suite(models, sets, progress=lambda message: err.print(message, highlight=False),
+                          low_confidence=settings.audit_low_confidence)
     if format == OutputFormat.JSON:
         for row in rows:
             print(json.dumps(row), flush=True)

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from api.cli import app
 from models import registry
 from training.datasets import read_csv
-from training.open_mix import build
-from training.suite import evaluate_suite, red_green_accuracy, suite_sets, table
+from training.open_mix import XED_HELD_OUT, XED_LANGUAGES, build, xed
+from training.suite import evaluate_suite, line_figures, red_green_accuracy, served_probabilities, suite_sets, table
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -38,8 +38,9 @@ def test_the_suite_reports_every_set_and_each_language_within_it(tmp_path: Path,
     assert [r["language"] for r in mixed] == ["all", "de", "es", "fr", "it", "nl", "pt"]
     assert mixed[0]["n"] == 36 and all(r["n"] == 6 for r in mixed[1:])
     figures = mixed[0]["models"][model.version]
-    assert set(figures) == {"macro_f1", "ece", "f1", "red_green_accuracy"} and set(figures["f1"]) == {
-        "Red", "Yellow", "Green"}
+    assert set(figures) == {"macro_f1", "ece", "f1", "red_green_accuracy", "share_below_line",
+                            "accuracy_below_line", "accuracy_above_line"}
+    assert set(figures["f1"]) == {"Red", "Yellow", "Green"}
     assert model.version[:20] in table(rows, [model.version])
 
 
@@ -47,6 +48,20 @@ def test_red_green_accuracy_counts_only_polar_rows() -> None:
     probs = np.array([[0.6, 0.3, 0.1], [0.5, 0.1, 0.4], [0.1, 0.8, 0.1]])
     assert red_green_accuracy(probs, np.array([0, 2, 1])) == 0.5
     assert red_green_accuracy(probs, np.array([1, 1, 1])) is None
+
+
+def test_the_line_figures_split_rows_at_the_low_confidence_line() -> None:
+    probs = np.array([[0.7, 0.2, 0.1], [0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    figures = line_figures(probs, np.array([0, 1, 2, 1]), 0.6)
+    assert figures == {"share_below_line": 0.5, "accuracy_below_line": 0.5, "accuracy_above_line": 0.5}
+    assert line_figures(probs[:1], np.array([0]), 0.6)["accuracy_below_line"] is None
+
+
+def test_a_language_the_model_does_not_declare_is_scored_as_served(tiny_model: Path) -> None:
+    model, _ = registry.load(tiny_model)
+    swedish = "Vi är mycket missnöjda med supporten och kommer att säga upp avtalet nästa månad."
+    served = served_probabilities(model, [swedish])
+    assert served.max() <= 0.5 + 1e-9 and np.argmax(served) == np.argmax(model.predict_proba([swedish]))
 
 
 def test_pulse_eval_suite_puts_the_active_default_beside_each_model(tmp_path: Path, tiny_model: Path) -> None:
@@ -76,3 +91,10 @@ def test_the_open_mix_is_the_same_on_every_run(tmp_path: Path) -> None:
         write(open_dir / "dynasent" / f"{name}.csv", [(f"{name} {n}", colours[n % 3]) for n in range(9)])
     first, second = build(open_dir), build(open_dir)
     assert first == second and len(first[0]) == 60 + 18 and len(first[1]) == 30 + 9
+    for language in XED_LANGUAGES:
+        write(open_dir / "xed" / f"{language}.csv", [(f"{language} line {n}", ("Red", "Green")[n % 2])
+                                                      for n in range(XED_HELD_OUT + 40)])
+    train, held_out = xed(open_dir)
+    assert (train, held_out) == xed(open_dir) and len(train) == 40 * len(XED_LANGUAGES)
+    assert all(len(rows) == XED_HELD_OUT for rows in held_out.values())
+    assert not {text for text, _ in train} & {text for rows in held_out.values() for text, _ in rows}
