@@ -38,7 +38,9 @@ def test_the_suite_reports_every_set_and_each_language_within_it(tmp_path: Path,
     assert [r["language"] for r in mixed] == ["all", "de", "es", "fr", "it", "nl", "pt"]
     assert mixed[0]["n"] == 36 and all(r["n"] == 6 for r in mixed[1:])
     figures = mixed[0]["models"][model.version]
-    assert set(figures) == {"macro_f1", "ece", "f1", "red_green_accuracy", "share_below_line",
+    low, high = figures["macro_f1_interval"]
+    assert low <= figures["macro_f1"] <= high
+    assert set(figures) == {"macro_f1", "macro_f1_interval", "ece", "f1", "red_green_accuracy", "share_below_line",
                             "accuracy_below_line", "accuracy_above_line"}
     assert set(figures["f1"]) == {"Red", "Yellow", "Green"}
     assert model.version[:20] in table(rows, [model.version])
