@@ -36,10 +36,14 @@ class Language:
 
 
 @cache
-def _identifier() -> Any:
+def _identifier(languages: tuple[str, ...] | None = None) -> Any:
+    """py3langid's identifier over all its languages, or choosing only among `languages`."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if languages is not None:
+        identifier.set_languages(list(languages))
+    return identifier
 
 
 @lru_cache(maxsize=4096)
@@ -50,18 +54,9 @@ def _classified(sample: str) -> tuple[str, float]:
     return str(code), float(probability)
 
 
-@cache
-def _restricted(languages: tuple[str, ...]) -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(languages))
-    return identifier
-
-
 @lru_cache(maxsize=4096)
 def _share(sample: str, wanted: tuple[str, ...], among: tuple[str, ...]) -> float:
-    return float(sum(p for code, p in _restricted(among).rank(sample) if code in wanted))
+    return float(sum(p for code, p in _identifier(among).rank(sample) if code in wanted))
 
 
 def share_among(text: str, wanted: tuple[str, ...], among: tuple[str, ...]) -> float | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from models import registry
+from models.labels import LABELS
 from pipelines.bench import email_texts, isolated
 
 
@@ -45,7 +46,7 @@ def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str,
         started = time.perf_counter()
         probabilities = [row for i in range(0, count, 16) for row in classifier.predict_proba(texts[i : i + 16])]
         elapsed = time.perf_counter() - started
-        labels = [["Red", "Yellow", "Green"][int(row.argmax())] for row in probabilities]
+        labels = [LABELS[int(row.argmax())].value for row in probabilities]
         scored = len(probabilities)
     return {"backend": backend, "texts": scored, "seconds": round(elapsed, 2),
             "texts_per_s": round(scored / elapsed, 1), "labels": labels}

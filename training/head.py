@@ -52,7 +52,7 @@ def fit_head(features: NDArray[np.float64], labels: NDArray[np.int64], red_green
     """
     n, width = features.shape
     red_green = np.zeros(n, dtype=bool) if red_green is None else np.asarray(red_green, dtype=bool)
-    if red_green.any() and np.isin(labels[red_green], [YELLOW]).any():
+    if (labels[red_green] == YELLOW).any():
         raise ValueError("a Red-versus-Green row cannot be labelled Yellow")
     weights = row_weights(labels, red_green, red_green_weight)
     if sample_weight is not None:

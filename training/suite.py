@@ -24,7 +24,6 @@ import numpy as np
 from models.classifier import Classifier
 from models.explain import predict
 from models.labels import LABELS
-from models.language import identify
 from models.metrics import bootstrap, bootstrap_samples, interval95, macro_f1
 from training.datasets import Dataset, read_csv
 from training.evaluate import metrics
@@ -56,9 +55,12 @@ def red_green_accuracy(probs: np.ndarray, labels: np.ndarray) -> float | None:
     return round(float(np.mean(says_red == (labels[polar] == red))), 4)
 
 
-def served_probabilities(model: Classifier, texts: Sequence[str]) -> np.ndarray:
-    """Probabilities as Pulse serves them (capped where the text's language is not declared), in LABELS order."""
-    return np.array([[p.probabilities[label] for label in LABELS] for p in predict(model, texts, explain=False)])
+def served(model: Classifier, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Probabilities as Pulse serves them (capped where the text's language is not declared), in LABELS
+    order, and each text's language as Pulse records it."""
+    predictions = predict(model, texts, explain=False)
+    return (np.array([[p.probabilities[label] for label in LABELS] for p in predictions]),
+            [str(p.language) for p in predictions])
 
 
 def macro_f1_interval(probs: np.ndarray, labels: np.ndarray) -> list[float]:
@@ -87,18 +89,17 @@ def evaluate_suite(models: Sequence[Classifier], sets: Sequence[tuple[str, Datas
     """One row per set (language "all") and per language within it, with every model's figures."""
     rows: list[dict[str, Any]] = []
     for name, data in sets:
-        languages = [identify(text).code for text in data.texts]
-        groups: dict[str, list[int]] = defaultdict(list)
-        for i, code in enumerate(languages):
-            groups[code].append(i)
-        shown = {code: idx for code, idx in groups.items() if len(idx) >= min_language_rows and len(groups) > 1}
         per_model = []
         for model in models:
             if progress:
                 progress(f"{model.version} on {name} ({len(data)} rows)")
-            probs = np.vstack([served_probabilities(model, data.texts[i : i + batch_size])
-                               for i in range(0, len(data), batch_size)])
-            per_model.append(probs)
+            batches = [served(model, data.texts[i : i + batch_size]) for i in range(0, len(data), batch_size)]
+            per_model.append(np.vstack([probs for probs, _ in batches]))
+            languages = [code for _, codes in batches for code in codes]  # the same for every model
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, code in enumerate(languages):
+            groups[code].append(i)
+        shown = {code: idx for code, idx in groups.items() if len(idx) >= min_language_rows and len(groups) > 1}
         for code, idx in [("all", list(range(len(data)))), *sorted(shown.items())]:
             index = np.asarray(idx)
             figures = {}

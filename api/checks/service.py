@@ -61,12 +61,12 @@ def retire(*, session: Session, user: User, check_id: int) -> Check:
     return check
 
 
-def listing(*, session: Session, team: str | None) -> list[CheckPublic]:
-    """Check items, newest first, each with how often it was served and answered right (first answers)."""
+def listing(*, session: Session, team: str | None, limit: int = 1000) -> list[CheckPublic]:
+    """The newest `limit` check items, each with how often it was served and answered right (first answers)."""
     query = select(Check).order_by(col(Check.created_at).desc(), col(Check.id).desc())
     if team is not None:
         query = query.where(Check.team == team)
-    checks = list(session.exec(query.limit(1000)))
+    checks = list(session.exec(query.limit(limit)))
     served = dict(session.execute(sa_select(col(Suggestion.check_id), func.count())
                                   .where(col(Suggestion.check_id).in_([c.id for c in checks]))
                                   .group_by(col(Suggestion.check_id))).all()) if checks else {}

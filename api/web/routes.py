@@ -355,7 +355,7 @@ def audit_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
                                                 t.override_ci_low, t.override_ci_high) for t in weeks])
     return render(request, "audit.html", viewer, summary=summary, rows=rows, total=total, heat=charts.heat, trend=trend,
                   interval=charts.interval, since=since, until=until, model_version=model_version,
-                  checks=checks.listing(session=session, team=team_for_filter(user, None))[:50],
+                  checks=checks.listing(session=session, team=team_for_filter(user, None), limit=50),
                   check_share=settings.check_share, family=thresholds.family_confidence,
                   week_end=lambda week: (week + timedelta(days=7)).isoformat())
 

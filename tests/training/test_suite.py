@@ -13,7 +13,7 @@ from api.cli import app
 from models import registry
 from training.datasets import read_csv
 from training.open_mix import XED_HELD_OUT, XED_LANGUAGES, build, xed
-from training.suite import evaluate_suite, line_figures, red_green_accuracy, served_probabilities, suite_sets, table
+from training.suite import evaluate_suite, line_figures, red_green_accuracy, served, suite_sets, table
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -62,8 +62,9 @@ def test_the_line_figures_split_rows_at_the_low_confidence_line() -> None:
 def test_a_language_the_model_does_not_declare_is_scored_as_served(tiny_model: Path) -> None:
     model, _ = registry.load(tiny_model)
     swedish = "Vi är mycket missnöjda med supporten och kommer att säga upp avtalet nästa månad."
-    served = served_probabilities(model, [swedish])
-    assert served.max() <= 0.5 + 1e-9 and np.argmax(served) == np.argmax(model.predict_proba([swedish]))
+    probs, languages = served(model, [swedish])
+    assert languages == ["sv"]
+    assert probs.max() <= 0.5 + 1e-9 and np.argmax(probs) == np.argmax(model.predict_proba([swedish]))
 
 
 def test_pulse_eval_suite_puts_the_active_default_beside_each_model(tmp_path: Path, tiny_model: Path) -> None:
