@@ -48,6 +48,12 @@ def create(*, session: Session, user: User, data: AccountCreate) -> Account:
         # Said alike whichever team holds it: the answer must not tell one team about another's accounts.
         raise ConflictError(f"email domain {taken[0].domain} is already assigned; an admin can move it",
                             field="email_domains")
+    if data.external_id is not None and session.exec(select(Account.id).where(
+            Account.external_id == data.external_id)).first() is not None:
+        # An external id routes ingested text and imported signals, so it names one account across all teams:
+        # a second one elsewhere would make the first team's messages ambiguous. Said alike whichever team holds it.
+        raise ConflictError(f"external_id {data.external_id!r} is already assigned to an account; an admin can "
+                            "move it", field="external_id")
     account = Account(**data.model_dump(exclude={"team", "email_domains"}), team=team)
     session.add(account)
     try:
@@ -57,8 +63,8 @@ def create(*, session: Session, user: User, data: AccountCreate) -> Account:
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise ConflictError(f"team {team} already has an account with external_id {data.external_id!r}, or one "
-                            "of its email domains was just taken", field="external_id") from None
+        raise ConflictError(f"external_id {data.external_id!r} is already assigned to an account, or one of "
+                            "its email domains was just taken", field="external_id") from None
     session.refresh(account)
     return account
 

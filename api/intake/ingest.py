@@ -34,6 +34,8 @@ from pipelines.ingest.addresses import enclosing
 from pipelines.ingest.readers import BadRecord, Notice, RawMessage, Record
 
 INGEST_USER = "pulse ingest"
+AMBIGUOUS_TEAM = "ambiguous_team"
+"""The reason code of a message whose candidate accounts span teams (the start of its unmatched reason)."""
 
 
 @dataclass
@@ -56,8 +58,14 @@ class IngestReport:
 
 
 class Matcher:
-    """Finds the account of a message: by external id, name or sender domain, in the configured order.
+    """Finds the account of a message: by external id, name or sender domain, in the configured order,
+    within one team.
 
+    The routing rule (README, Security): a sender domain is a claim only a lead or an admin makes, one
+    account per domain, so a claimed domain decides the team. External-id and name matches in any other team
+    are then ignored, and within the domain's team the configured order picks the account (the domain's own
+    account when nothing else in that team matches). Without a domain claim, the candidates by external id and
+    by name must all be in one team; when they span teams the message is unmatched as `ambiguous_team`.
     `account_map` translates the keys a help-desk export carries (`zendesk:organization:361`) into
     account external ids.
     """
@@ -74,37 +82,44 @@ class Matcher:
                 by_external.setdefault(account.external_id, []).append(account)
             by_name.setdefault(account.name.strip().casefold(), []).append(account)
         self.by_external, self.by_name = by_external, by_name
-        ids = {a.id for a in accounts}
-        self.by_domain = {d.domain: d.account_id for d in session.exec(select(AccountDomain))
-                          if d.account_id in ids}
+        teams = {a.id: a.team for a in accounts}
+        self.by_domain = {d.domain: (d.account_id, teams[d.account_id]) for d in session.exec(select(AccountDomain))
+                          if d.account_id in teams}
 
     def match(self, message: RawMessage) -> tuple[int | None, str]:
         """(account id, how) or (None, why not)."""
+        key = self.account_map.get(message.account, message.account) if message.account else None
+        by_external = self.by_external.get(key, []) if key else []
+        by_name = self.by_name.get(message.account_name.strip().casefold(), []) if message.account_name else []
+        domain = message.sender_domain
+        claim = next((self.by_domain[c] for c in (enclosing(domain) if domain else []) if c in self.by_domain), None)
+        if claim is not None:  # a claimed domain decides the team: no other team's name or id beats it
+            by_external = [a for a in by_external if a.team == claim[1]]
+            by_name = [a for a in by_name if a.team == claim[1]]
+        elif len({a.team for a in by_external + by_name}) > 1:
+            return None, (AMBIGUOUS_TEAM + ": the message's account id and organisation match accounts of more "
+                          "than one team, and its sender's domain is claimed by none; claim the domain, or give "
+                          "--team")
         reasons = []
         for method in self.order:
             if method == "external_id":
-                if not message.account:
+                if key is None:
                     reasons.append("no account id in the message")
-                    continue
-                key = self.account_map.get(message.account, message.account)
-                found = self.by_external.get(key, [])
-                if len(found) == 1:
-                    return found[0].id, "external_id"
-                reasons.append(f"account {key!r} matches no account" if not found else
-                               f"account {key!r} matches {len(found)} accounts in different teams; give --team")
+                elif len(by_external) == 1:
+                    return by_external[0].id, "external_id"
+                else:
+                    reasons.append(f"account {key!r} matches no account" if not by_external else
+                                   f"account {key!r} matches {len(by_external)} accounts")
             elif method == "name":
                 if not message.account_name:
                     continue
-                found = self.by_name.get(message.account_name.strip().casefold(), [])
-                if len(found) == 1:
-                    return found[0].id, "name"
-                reasons.append(f"organisation {message.account_name!r} is the name of no account" if not found else
-                               f"organisation {message.account_name!r} names {len(found)} accounts")
+                if len(by_name) == 1:
+                    return by_name[0].id, "name"
+                reasons.append(f"organisation {message.account_name!r} is the name of no account" if not by_name else
+                               f"organisation {message.account_name!r} names {len(by_name)} accounts")
             elif method == "domain":
-                domain = message.sender_domain
-                for candidate in enclosing(domain) if domain else []:
-                    if candidate in self.by_domain:
-                        return self.by_domain[candidate], "domain"
+                if claim is not None:
+                    return claim[0], "domain"
                 reasons.append(f"sender domain {domain!r} belongs to no account" if domain else "no sender address")
         return None, "; ".join(reasons)
 
