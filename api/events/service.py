@@ -14,9 +14,11 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -92,29 +94,49 @@ def body(event: Event, format: str = "pulse") -> bytes:
     message in Slack's or Microsoft Teams' incoming-webhook format."""
     if format == "pulse":
         return json.dumps(event.payload, sort_keys=True, separators=(",", ":")).encode()
-    text = message(event)
     if format == "slack":  # https://api.slack.com/messaging/webhooks: a JSON body with "text" (mrkdwn)
-        return json.dumps({"text": text}).encode()
+        return json.dumps({"text": message(event, slack_text)}).encode()
     # Teams incoming webhooks take a MessageCard (the Office 365 connector card format).
     colour = {"Red": "D64545", "Yellow": "E0A100", "Green": "2F9E5B"}.get(event.payload.get("pulse", {}).get("to"),
                                                                         "777777")
     return json.dumps({"@type": "MessageCard", "@context": "https://schema.org/extensions", "themeColor": colour,
-                       "summary": text.replace("*", ""), "text": text}).encode()
+                       "summary": message(event, teams_text, bold=""), "text": message(event, teams_text)}).encode()
 
 
-def message(event: Event) -> str:
-    """One line a person reads in a channel: which account, from what colour to what (or how overdue)."""
+def message(event: Event, escape: Callable[[object], str], bold: str = "*") -> str:
+    """One line a person reads in a channel: which account, from what colour to what (or how overdue).
+
+    Every value is escaped for the channel's format, so an account's name or team shows as text: it can
+    mention no one and link nowhere.
+    """
     account = event.payload.get("account", {})
     pulse = event.payload.get("pulse", {})
-    name = account.get("name") or f"account {account.get('id')}"
+    name = f"{bold}{escape(account.get('name') or 'account ' + str(account.get('id')))}{bold}"
+    team = escape(account.get("team"))
     if "overdue" in event.payload:
         overdue = event.payload["overdue"]
-        last = f"last pulse {overdue['last_pulse']}" if overdue.get("last_pulse") else "no pulse yet"
-        return (f":hourglass: Pulse: *{name}* is overdue for a pulse (due {overdue['due']}, {overdue['cadence']} "
-                f"cadence, {last}), team {account.get('team')}.")
-    before = f" (was {pulse['from']})" if pulse.get("from") else " (its first pulse)"
+        last = f"last pulse {escape(overdue['last_pulse'])}" if overdue.get("last_pulse") else "no pulse yet"
+        return (f":hourglass: Pulse: {name} is overdue for a pulse (due {escape(overdue['due'])}, "
+                f"{escape(overdue['cadence'])} cadence, {last}), team {team}.")
+    before = f" (was {escape(pulse['from'])})" if pulse.get("from") else " (its first pulse)"
     flag = ":red_circle: " if pulse.get("to") == "Red" else ""
-    return f"{flag}Pulse: *{name}* is now *{pulse.get('to')}*{before}, team {account.get('team')}."
+    return f"{flag}Pulse: {name} is now {bold}{escape(pulse.get('to'))}{bold}{before}, team {team}."
+
+
+_SLACK_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def slack_text(value: object) -> str:
+    """A value as literal text in Slack's mrkdwn: on one line, with & < > as entities (Slack's own escaping),
+    so no <!channel>, <@user> or <https://…|disguised link> survives."""
+    return " ".join(str(value).split()).translate(_SLACK_ENTITIES)
+
+
+def teams_text(value: object) -> str:
+    """A value as literal text in a Teams card, which reads Markdown and some HTML: & < > as entities and
+    every Markdown mark backslashed, so no [text](url), <a> or emphasis survives."""
+    return _MARKDOWN.sub(r"\\\1", slack_text(value))
 
 
 def sign(secret: str, payload: bytes, timestamp: int | None = None) -> str:
@@ -133,7 +155,8 @@ def verify_signature(secret: str, header: str, payload: bytes, tolerance_s: int 
         return False
     if abs(time.time() - t) > tolerance_s:
         return False
-    return hmac.compare_digest(sign(secret, payload, t), header)
+    # As bytes: compare_digest refuses a str with non-ASCII characters, and a forged header may hold them.
+    return hmac.compare_digest(sign(secret, payload, t).encode(), header.encode("utf-8", "surrogatepass"))
 
 
 def refused_destination(url: str, allow_private: bool) -> str | None:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from api.config import Settings
 from api.db import utcnow
 from api.events.models import Event
+from api.events.service import sign, verify_signature
 from api.jobs import service as jobs
 from api.jobs.models import Job, JobKind, JobStatus
 from api.users.models import Role
@@ -218,3 +219,81 @@ def test_a_missed_cadence_is_an_event_once_per_due_date_and_reaches_slack(
     with Session(engine) as session:
         [event] = session.exec(select(Event).where(Event.type == "pulse.overdue")).all()
     assert event.account_id == overdue["id"] and event.payload["overdue"]["last_pulse"] is None
+
+
+HOSTILE_NAME = ("Acme & Co\n<!channel> <https://evil.example/sso|Re-enter your SSO password> "
+                "[Re-enter](https://evil.example/sso) *x* <@U024BE7LH>")
+HOSTILE_TEAM = "emea <!here> [sso](https://evil.example)"
+
+
+def test_slack_and_teams_messages_show_hostile_names_and_teams_as_text_in_every_alert(
+        client: TestClient, engine: Engine, settings: Settings, make_user, make_account, post_message) -> None:
+    # Slack's mrkdwn: & < > as entities, so no <!channel>, <@user> or <url|disguise> survives. Teams' Markdown:
+    # the same entities and every Markdown character backslashed, so no [text](url) survives. A line break
+    # in a name cannot start a second, made-up line.
+    _, admin = make_user(Role.ADMIN, None)
+    csm, headers = make_user(Role.CSM, HOSTILE_TEAM, "Eve <!channel> [x](https://evil.example)")
+    account = make_account(headers=headers, name=HOSTILE_NAME)
+    post_message(account["id"], "They want to cancel after the outage.", headers=headers)
+    worker = Worker(engine, fast(settings))
+    with receiving() as receiver:
+        subscribe(client, admin, receiver, "/slack", format="slack")
+        subscribe(client, admin, receiver, "/teams", format="teams")
+        assert worker.sweep_overdue() == 1  # never had a pulse: overdue at once
+        suggestion = roll_up(client, headers, account["id"])
+        # Every other free text of the update (note, stage, to-do) stays out of the channel.
+        decided = client.post(f"/v1/suggestions/{suggestion['id']}/decisions", headers=headers, json={
+            "label": "Green", "note": "<!channel> <https://evil.example|click> [x](https://evil.example)",
+            "lifecycle_stage": "<!here>", "tags": ["sso"],
+            "todos": [{"title": "<!channel> [x](https://evil.example)", "owner_id": csm.id, "due_on": "2027-01-01"}],
+            **({} if suggestion["label"] == "Green" else {"override_reason": "other"})})
+        assert decided.status_code == 201, decided.text
+        set_pulse(client, headers, suggestion, "Red")
+        drain(worker, engine)
+    with Session(engine) as session:
+        [overdue] = session.exec(select(Event).where(Event.type == "pulse.overdue")).all()
+    due, cadence = overdue.payload["overdue"]["due"], overdue.payload["overdue"]["cadence"]
+    bodies = {(d["path"], d["type"]): d["body"] for d in receiver.delivered}
+    assert len(receiver.delivered) == 6 and receiver.bad_signatures == 0
+
+    slack_name = ("Acme &amp; Co &lt;!channel&gt; &lt;https://evil.example/sso|Re-enter your SSO password&gt; "
+                  "[Re-enter](https://evil.example/sso) *x* &lt;@U024BE7LH&gt;")
+    slack_team = "emea &lt;!here&gt; [sso](https://evil.example)"
+    assert bodies["/slack", "pulse.overdue"] == {"text": (
+        f":hourglass: Pulse: *{slack_name}* is overdue for a pulse (due {due}, {cadence} cadence, no pulse yet), "
+        f"team {slack_team}.")}
+    assert bodies["/slack", "pulse.changed"] == {
+        "text": f"Pulse: *{slack_name}* is now *Green* (its first pulse), team {slack_team}."}
+    assert bodies["/slack", "pulse.red"] == {
+        "text": f":red_circle: Pulse: *{slack_name}* is now *Red* (was Green), team {slack_team}."}
+
+    teams_name = (r"Acme &amp; Co &lt;\!channel&gt; &lt;https://evil\.example/sso\|Re\-enter your SSO password&gt; "
+                  r"\[Re\-enter\]\(https://evil\.example/sso\) \*x\* &lt;@U024BE7LH&gt;")
+    teams_team = r"emea &lt;\!here&gt; \[sso\]\(https://evil\.example\)"
+    teams_due = due.replace("-", "\\-")
+
+    assert bodies["/teams", "pulse.overdue"] == {
+        "@type": "MessageCard", "@context": "https://schema.org/extensions", "themeColor": "777777",
+        "summary": f":hourglass: Pulse: {teams_name} is overdue for a pulse (due {teams_due}, {cadence} cadence, "
+                   f"no pulse yet), team {teams_team}.",
+        "text": f":hourglass: Pulse: *{teams_name}* is overdue for a pulse (due {teams_due}, {cadence} cadence, "
+                f"no pulse yet), team {teams_team}."}
+    assert bodies["/teams", "pulse.changed"] == {
+        "@type": "MessageCard", "@context": "https://schema.org/extensions", "themeColor": "2F9E5B",
+        "summary": f"Pulse: {teams_name} is now Green (its first pulse), team {teams_team}.",
+        "text": f"Pulse: *{teams_name}* is now *Green* (its first pulse), team {teams_team}."}
+    assert bodies["/teams", "pulse.red"] == {
+        "@type": "MessageCard", "@context": "https://schema.org/extensions", "themeColor": "D64545",
+        "summary": f":red_circle: Pulse: {teams_name} is now Red (was Green), team {teams_team}.",
+        "text": f":red_circle: Pulse: *{teams_name}* is now *Red* (was Green), team {teams_team}."}
+    for (path, _), sent in bodies.items():
+        text = " ".join(v for k, v in sent.items() if k in ("text", "summary"))
+        assert "<" not in text and ">" not in text and "\n" not in text
+        assert path == "/slack" or "](" not in text  # Slack has no [text](url) links; Teams' Markdown does
+
+
+def test_a_signature_header_with_non_ascii_text_is_refused_not_an_error() -> None:
+    now = int(time.time())
+    assert verify_signature("whsec_x", sign("whsec_x", b"{}", now), b"{}")
+    assert not verify_signature("whsec_x", f"t={now},v1=é", b"{}")
+    assert not verify_signature("whsec_x", f"t={now},v1=\ud800", b"{}")
