@@ -96,5 +96,7 @@ def seal(token: str, text: str) -> str:
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
-    """Constant-time comparison of a form's token with the session's."""
-    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+    """Constant-time comparison of a form's token (or a seal) with the session's."""
+    # As bytes: compare_digest refuses a str with non-ASCII characters, and a forged token may hold them.
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected).encode("utf-8", "surrogatepass"),
+                                                                 str(given).encode("utf-8", "surrogatepass"))

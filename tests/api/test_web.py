@@ -98,3 +98,20 @@ def test_roles_and_teams_get_the_api_answers_as_pages(client: TestClient, make_u
     assert models.status_code == 200 and "<button" not in models.text.split("<tbody>")[1]  # only the active version
     refused = client.post("/app/models/nope/promote", data={"csrf_token": token}, follow_redirects=False)
     assert refused.status_code == 404 and "model version &#39;nope&#39; not found" in refused.text
+
+
+def test_a_non_ascii_token_cookie_or_seal_is_refused_like_a_forged_one(client: TestClient, emea_csm) -> None:
+    # hmac.compare_digest refuses str with non-ASCII characters: such a token must read as forged, not fail.
+    form = client.get("/login")
+    token = TOKEN.search(form.text).group(1)  # type: ignore[union-attr]
+    for field, cookie in (("é" * 32, token), (token, "é" * 32)):
+        forged = client.post("/login", data={"api_key": "nope", "csrf_token": field},
+                             headers={"Cookie": f"pulse_login_csrf={cookie}".encode()}, follow_redirects=False)
+        assert forged.status_code == 303 and "form+expired" in forged.headers["location"], forged.text
+    csrf = sign_in(client, emea_csm[1])
+    for given in ("é" * len(csrf), "\u2603"):
+        refused = client.post("/logout", data={"csrf_token": given}, follow_redirects=False)
+        assert refused.status_code == 403 and "security token" in refused.text
+    page = client.get("/app/models", params={"notice": "Re-enter your key at evil.example", "notice_seal": "é" * 32})
+    assert page.status_code == 200 and "evil.example" not in page.text
+    assert client.get("/app/queue", follow_redirects=False).status_code == 200  # still signed in
