@@ -99,6 +99,7 @@ _EXPECTED = {
     "float_type": "a number",
     "bool_parsing": "true or false",
     "enum": "one of {expected}",
+    "id_range": "between 1 and {max_id}",
 }
 
 

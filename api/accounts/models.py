@@ -11,6 +11,7 @@ from sqlalchemy import Column, Date, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
+from api.ids import Id
 from pipelines.ingest.addresses import DomainError, ascii_domain
 
 DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})")
@@ -22,7 +23,7 @@ class AccountBase(SQLModel):
 
     name: str = Field(min_length=1, max_length=200)
     segment: str | None = Field(default=None, max_length=100)
-    owner_id: int | None = Field(default=None, foreign_key="users.id", ge=1, le=2**63 - 1)
+    owner_id: Id | None = Field(default=None, foreign_key="users.id")
     renewal_date: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
     lifecycle_stage: str | None = Field(default=None, max_length=50)
     arr: float | None = Field(default=None, ge=0)

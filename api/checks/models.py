@@ -15,6 +15,7 @@ from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
+from api.ids import Id
 from models.labels import Label
 
 
@@ -76,7 +77,7 @@ class CheckCreate(SQLModel):
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    suggestion_id: int = Field(ge=1, le=2**63 - 1, description="a decided suggestion about one message")
+    suggestion_id: Id = Field(description="a decided suggestion about one message")
     label: Label = Field(description="the colour the lead agreed the message has")
     note: str | None = Field(default=None, max_length=2000)
 

@@ -10,6 +10,7 @@ from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, past_moment, utcnow
+from api.ids import Id
 
 
 class InteractionKind(StrEnum):
@@ -34,7 +35,7 @@ class TimeSource(StrEnum):
 class InteractionBase(SQLModel):
     """Fields a client may set on an interaction."""
 
-    account_id: int = Field(foreign_key="accounts.id", index=True, ge=1, le=2**63 - 1)
+    account_id: Id = Field(foreign_key="accounts.id", index=True)
     kind: InteractionKind = Field(sa_type=String(16))
     external_id: str | None = Field(default=None, max_length=300)
     author: str | None = Field(default=None, max_length=300)

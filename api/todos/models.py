@@ -9,6 +9,7 @@ from sqlalchemy import Column, Date
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
+from api.ids import Id
 
 
 class TodoCreate(SQLModel):
@@ -17,7 +18,7 @@ class TodoCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     title: str = Field(min_length=1, max_length=300)
-    owner_id: int = Field(ge=1, le=2**63 - 1, description="the user who will do it (of the account's team)")
+    owner_id: Id = Field(description="the user who will do it (of the account's team)")
     due_on: date
 
 

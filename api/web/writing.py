@@ -13,7 +13,7 @@ from api.checks import service as checks
 from api.checks.models import CheckCreate
 from api.deps import ClassifierDep, SessionDep, SettingsDep
 from api.errors import PulseError, describe_validation_error
-from api.ids import IdPath
+from api.ids import IdForm, IdPath
 from api.intake import service as intake
 from api.interactions.models import InteractionCreate, InteractionKind
 from api.policies import TEAM_READERS
@@ -81,7 +81,7 @@ def complete_todo(todo_id: IdPath, session: SessionDep, viewer: Viewer, csrf_tok
 
 @router.post("/app/checks")
 def make_check(session: SessionDep, viewer: Viewer, csrf_token: CsrfField,
-               suggestion_id: Annotated[int, Form(ge=1, le=2**63 - 1)], label: Annotated[Label, Form()],
+               suggestion_id: IdForm, label: Annotated[Label, Form()],
                next: Annotated[str, Form()] = "/app/decisions") -> Response:
     """A lead marks a decided message as a check item with the agreed colour (POST /v1/checks)."""
     check_csrf(viewer, csrf_token)
