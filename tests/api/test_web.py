@@ -106,7 +106,7 @@ def test_a_non_ascii_token_cookie_or_seal_is_refused_like_a_forged_one(client: T
     token = TOKEN.search(form.text).group(1)  # type: ignore[union-attr]
     for field, cookie in (("é" * 32, token), (token, "é" * 32)):
         forged = client.post("/login", data={"api_key": "nope", "csrf_token": field},
-                             headers={"Cookie": f"pulse_login_csrf={cookie}".encode()}, follow_redirects=False)
+                             headers={b"Cookie": f"pulse_login_csrf={cookie}".encode()}, follow_redirects=False)
         assert forged.status_code == 303 and "form+expired" in forged.headers["location"], forged.text
     csrf = sign_in(client, emea_csm[1])
     for given in ("é" * len(csrf), "\u2603"):
