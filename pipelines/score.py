@@ -10,6 +10,7 @@ from pathlib import Path
 
 from models.classifier import Classifier, to_prediction
 from models.labels import LABELS
+from pipelines.cells import safe_cell
 from pipelines.clean import clean_text
 
 OUTPUT_COLUMNS = ["label", "p_red", "p_yellow", "p_green", "model_version"]
@@ -53,8 +54,10 @@ def score_csv(classifier: Classifier, source: Path, target: Path, batch_size: in
         fd, temporary = tempfile.mkstemp(prefix=".pulse-score-", suffix=".csv", dir=target.parent or Path("."))
         try:
             with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-                writer = csv.DictWriter(out, fieldnames=columns + [c for c in OUTPUT_COLUMNS if c not in columns])
-                writer.writeheader()
+                # As the label export: every cell quoted and none starting like a formula, input columns included.
+                fieldnames = columns + [c for c in OUTPUT_COLUMNS if c not in columns]
+                writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+                writer.writerow([safe_cell(c) for c in fieldnames])
                 for batch in _batches(reader, batch_size):
                     texts = [clean_text(row.get("text") or "") for row in batch]
                     present = [i for i, t in enumerate(texts) if t]
@@ -70,7 +73,7 @@ def score_csv(classifier: Classifier, source: Path, target: Path, batch_size: in
                         else:
                             row.update(dict.fromkeys(OUTPUT_COLUMNS, ""))
                             empty += 1
-                        writer.writerow(row)
+                        writer.writerow([safe_cell(row.get(c)) for c in fieldnames])
                     if progress:
                         progress(len(batch))
             os.replace(temporary, target)

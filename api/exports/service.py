@@ -28,6 +28,7 @@ from api.interactions.models import Interaction
 from api.privacy.service import ERASED
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import User
+from pipelines.cells import safe_cell
 
 COLUMNS = ["text", "label", "suggestion_id", "decision_id", "interaction_id", "account_id", "team", "model_version",
            "suggested_label", "decided_by", "decided_by_name", "blind", "accepted", "sentiment_reason",
@@ -134,14 +135,6 @@ def split_by_time(rows: list[dict[str, Any]], *, eval_share: float = 0.2, cut: d
     train = [r for r in earlier if r["text_key"] not in keys]
     return TimeSplit(train=train, evaluate=later, cut=boundary, eval_accounts=sorted(held),
                      dropped_duplicates=len(earlier) - len(train))
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a control character gets a quote."""
-    text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r", "\n"):
-        return "'" + text
-    return text
 
 
 def as_csv(rows: Iterable[dict[str, Any]]) -> Iterator[str]:

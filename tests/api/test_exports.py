@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.exports.service import safe_cell, text_key
+from api.exports.service import text_key
 from api.users.models import Role
+from pipelines.cells import safe_cell
 
 
 def test_text_key_collapses_near_duplicates_only() -> None:

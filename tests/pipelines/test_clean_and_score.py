@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from models import registry
 from pipelines.clean import clean_text
@@ -68,3 +72,35 @@ def test_score_csv_refuses_a_file_without_text_and_leaves_no_output(tmp_path: Pa
     with pytest.raises(ScoreInputError, match="needs a 'text' column; found id, body"):
         score_csv(classifier, source, tmp_path / "out.csv")
     assert list(tmp_path.iterdir()) == [source]
+
+
+class Formulaic:
+    """A classifier whose version starts like a formula: every column of the output is escaped, not just text."""
+
+    version = "=HYPERLINK(\"http://evil.example\")"
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        return np.tile([0.7, 0.2, 0.1], (len(texts), 1))
+
+
+def test_score_csv_output_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    texts = ["=1+1 broken again", "+cmd|' /C calc'!A0", "-2 seats cancelled", "@SUM(A1) is late", "\tTab first",
+             "\rCR first"]
+    with source.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["=id", "text", "note"])
+        writer.writerows([[f"-{i}", text, "=HYPERLINK(\"http://evil.example\")"] for i, text in enumerate(texts)])
+    target = tmp_path / "out.csv"
+    assert score_csv(Formulaic(), source, target) == {"scored": 6, "empty": 0}
+    rows = list(csv.reader(target.open(newline="")))
+    assert rows[0] == ["'=id", "text", "note", "label", "p_red", "p_yellow", "p_green", "model_version"]
+    assert [row[1] for row in rows[1:]] == ["'" + text for text in texts]
+    for row in rows[1:]:
+        assert row[0].startswith("'-") and row[2].startswith("'=") and row[7] == "'" + Formulaic.version
+        assert row[3:7] == ["Red", "0.700000", "0.200000", "0.100000"]
+    # Every cell is quoted, so a separator inside one cannot start a new cell where a spreadsheet splits on it.
+    again = io.StringIO(newline="")
+    csv.writer(again, quoting=csv.QUOTE_ALL).writerows(rows)
+    with target.open(newline="") as written:
+        assert written.read() == again.getvalue()
