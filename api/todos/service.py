@@ -10,20 +10,24 @@ from api.accounts import service as accounts
 from api.accounts.models import Account
 from api.db import utcnow
 from api.errors import ConflictError, NotFoundError, UnprocessableError
-from api.policies import can_see
+from api.policies import CONFINED, can_see
 from api.todos.models import Todo, TodoCreate
 from api.users.models import User
 
 
 def build(session: Session, account: Account, items: Sequence[TodoCreate], user: User) -> list[Todo]:
-    """To-do rows for an account (not yet added); every owner must be an active user who sees the account."""
+    """To-do rows for an account (not yet added); every owner must be an active csm or lead of its team.
+
+    Every to-do is made here (API and pages alike), so the rule holds wherever one is given. An admin sees
+    every team but belongs to none: a to-do must land in someone's list of their own team's work.
+    """
     rows = []
     for index, item in enumerate(items):
         owner = session.get(User, item.owner_id)
-        if owner is None or owner.disabled or not can_see(owner, account.team):
+        if owner is None or owner.disabled or owner.role not in CONFINED or owner.team != account.team:
             raise UnprocessableError(f"todos.{index}.owner_id: user {item.owner_id} is not an active member of "
                                      f"team {account.team}", field=f"todos.{index}.owner_id")
-        rows.append(Todo(account_id=account.id or 0, title=item.title.strip(), owner_id=item.owner_id,
+        rows.append(Todo(account_id=account.id or 0, title=item.title, owner_id=item.owner_id,
                          due_on=item.due_on, created_by=user.id or 0))
     return rows
 

@@ -51,17 +51,28 @@ def test_bad_context_is_refused_naming_the_field(
     account = make_account()
     suggestion = roll_up(client, headers, account["id"], post_message)
     rival, _ = make_user(Role.CSM, "americas")
+    admin, _ = make_user(Role.ADMIN, None)  # sees every team, belongs to none: not a to-do owner
+    scientist, _ = make_user(Role.DATA_SCIENTIST, "emea")
     url = f"/v1/suggestions/{suggestion['id']}/decisions"
     base = {"label": suggestion["label"]}
     cases: list[tuple[dict[str, Any], str]] = [
                          ({"todos": [{"title": "Call", "due_on": "2026-12-05"}]}, "todos.0.owner_id"),
                          ({"todos": [{"title": "Call", "owner_id": rival.id, "due_on": "2026-12-05"}]},
                           "todos.0.owner_id"),
+                         ({"todos": [{"title": "Call", "owner_id": admin.id, "due_on": "2026-12-05"}]},
+                          "todos.0.owner_id"),
+                         ({"todos": [{"title": "Call", "owner_id": scientist.id, "due_on": "2026-12-05"}]},
+                          "todos.0.owner_id"),
+                         ({"todos": [{"title": "   ", "owner_id": csm.id, "due_on": "2026-12-05"}]},
+                          "todos.0.title"),
+                         ({"todos": [{"title": "\u00a0\u200b\t\u2028", "owner_id": csm.id, "due_on": "2026-12-05"}]},
+                          "todos.0.title"),
                          ({"todos": [{"title": "Call", "owner_id": csm.id, "due_on": "soon"}]}, "todos.0.due_on"),
                          ({"tags": ["has space"]}, "tags")]
     for extra, field in cases:
         refused = client.post(url, headers=headers, json={**base, **extra})
         assert refused.status_code == 422 and field in refused.text, (extra, refused.text)
+    assert client.get(f"/v1/accounts/{account['id']}/todos", headers=headers).json()["count"] == 0
     message = post_message(account["id"], "Thanks for the quick fix.")["suggestion"]
     on_message = client.post(f"/v1/suggestions/{message['id']}/decisions", headers=headers,
                              json={"label": message["label"], "tags": ["x"]})
