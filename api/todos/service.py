@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from api.accounts import service as accounts
@@ -11,7 +12,7 @@ from api.accounts.models import Account
 from api.db import utcnow
 from api.errors import ConflictError, NotFoundError, UnprocessableError
 from api.policies import CONFINED, can_see
-from api.todos.models import Todo, TodoCreate
+from api.todos.models import Todo, TodoCreate, TodoPublic
 from api.users.models import User
 
 
@@ -42,15 +43,28 @@ def for_account(*, session: Session, user: User, account_id: int, open_only: boo
 
 
 def complete(*, session: Session, user: User, todo_id: int) -> Todo:
-    """Mark a to-do done (once: a second completion is a conflict)."""
+    """Mark a to-do done, once: of people completing it at once, one wins and the others get a 409 naming
+    who completed it and when (its `current` state)."""
     todo = session.get(Todo, todo_id)
     account = session.get(Account, todo.account_id) if todo else None
     if todo is None or account is None or not can_see(user, account.team):
         raise NotFoundError(f"to-do {todo_id} not found")
-    if todo.done_at is not None:
-        raise ConflictError(f"to-do {todo_id} was completed already", field="todo_id")
-    todo.done_at, todo.done_by = utcnow(), user.id
-    session.add(todo)
+    # One conditional UPDATE, not read-then-write: two requests that both read "open" must not both win.
+    done = session.execute(update(Todo).where(col(Todo.id) == todo_id).where(col(Todo.done_at).is_(None))
+                           .values(done_at=utcnow(), done_by=user.id))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        session.refresh(todo)
+        raise _completed_already(session, todo)
     session.commit()
     session.refresh(todo)
     return todo
+
+
+def _completed_already(session: Session, todo: Todo) -> ConflictError:
+    """The 409 for a to-do someone completed: who and when, in words and as its current state."""
+    by = session.get(User, todo.done_by) if todo.done_by is not None else None
+    who = f"{by.name} (user {by.id})" if by is not None else f"user {todo.done_by}"
+    when = todo.done_at.isoformat() if todo.done_at else "an unknown time"
+    return ConflictError(f"to-do {todo.id} was completed already, by {who} at {when}", field="todo_id",
+                         extra={"current": TodoPublic.model_validate(todo).model_dump(mode="json")})

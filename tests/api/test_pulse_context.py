@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -77,3 +79,35 @@ def test_bad_context_is_refused_naming_the_field(
     on_message = client.post(f"/v1/suggestions/{message['id']}/decisions", headers=headers,
                              json={"label": message["label"], "tags": ["x"]})
     assert on_message.status_code == 422 and "go with a pulse update" in on_message.text
+
+
+def test_ten_people_completing_one_todo_at_once_one_wins_and_the_others_are_told_who(
+        client: TestClient, emea_csm: tuple[User, dict[str, str]], make_user: UserFactory,
+        make_account: Callable[..., dict[str, Any]], post_message: Callable[..., Any]) -> None:
+    csm, headers = emea_csm
+    account = make_account()
+    suggestion = roll_up(client, headers, account["id"], post_message)
+    todos = [{"title": f"Follow-up {n}", "owner_id": csm.id, "due_on": "2026-12-05"} for n in range(3)]
+    decided = client.post(f"/v1/suggestions/{suggestion['id']}/decisions", headers=headers,
+                          json={"label": suggestion["label"], "todos": todos})
+    assert decided.status_code == 201, decided.text
+    people = [make_user(Role.CSM, "emea", f"CSM {n}") for n in range(10)]
+    names = {user.id: user.name for user, _ in people}
+    for todo in client.get(f"/v1/accounts/{account['id']}/todos", headers=headers).json()["data"]:
+        barrier = threading.Barrier(len(people))
+
+        def complete(person: tuple[User, dict[str, str]], todo_id: int = todo["id"],
+                     barrier: threading.Barrier = barrier) -> Any:
+            barrier.wait()
+            return client.post(f"/v1/todos/{todo_id}/complete", headers=person[1])
+
+        with ThreadPoolExecutor(max_workers=len(people)) as pool:
+            answers = list(pool.map(complete, people))
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [200] + [409] * 9, codes
+        [won] = [a.json() for a in answers if a.status_code == 200]
+        stored = client.get(f"/v1/accounts/{account['id']}/todos", headers=headers).json()["data"]
+        assert next(t for t in stored if t["id"] == todo["id"])["done_by"] == won["done_by"]
+        for lost in (a.json() for a in answers if a.status_code == 409):
+            assert f"completed already, by {names[won['done_by']]} (user {won['done_by']}) at " in lost["detail"]
+            assert lost["current"] == won
