@@ -129,7 +129,7 @@ def _check_items(session: Session, lead: User, members: list[User], rng: random.
             session.flush()
             checks.answer(session, check=check, copy=copy, user=member, server_ms=rng.randint(8_000, 60_000),
                           data=DecisionCreate(label=Label(check.label), viewed_ms=rng.randint(8_000, 60_000)),
-                          idempotency_key=None)
+                          idempotency_key=None, revision=1)
     session.commit()
 
 

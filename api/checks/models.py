@@ -41,12 +41,14 @@ class CheckAnswer(SQLModel, table=True):
     """A CSM's answer on a check copy; the first answer on a copy is the one measured."""
 
     __tablename__ = "check_answers"
-    __table_args__ = (UniqueConstraint("user_id", "idempotency_key", name="uq_check_answers_user_idempotency_key"),)
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key", name="uq_check_answers_user_idempotency_key"),
+                      UniqueConstraint("suggestion_id", "revision", name="uq_check_answers_suggestion_revision"))
 
     id: int | None = Field(default=None, primary_key=True)
     check_id: int = Field(foreign_key="checks.id", index=True)
     suggestion_id: int = Field(foreign_key="suggestions.id", index=True)  # the copy served
     user_id: int = Field(foreign_key="users.id", index=True)
+    revision: int = 1  # 1 for the first answer on a copy; one answer per revision, as decisions
     label: Label = Field(sa_type=String(8))
     point: str | None = Field(default=None, max_length=60)
     sentiment_reason: str | None = Field(default=None, max_length=100)

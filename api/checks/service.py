@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func
+from sqlalchemy import and_, case, exists, func, union_all
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
@@ -43,7 +46,13 @@ def create(*, session: Session, user: User, data: CheckCreate) -> Check:
                   account_id=suggestion.account_id, team=team, label=data.label, note=data.note,
                   created_by=user.id or 0)
     session.add(check)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the same message marked twice at once: one wins, the other is told as above
+        session.rollback()
+        existing = session.exec(select(Check).where(Check.interaction_id == suggestion.interaction_id)).first()
+        raise ConflictError(f"the message of suggestion {data.suggestion_id} is already check item "
+                            f"{existing.id if existing else '(just made)'}", field="suggestion_id") from None
     session.refresh(check)
     return check
 
@@ -108,23 +117,36 @@ def copy(session: Session, check: Check, user: User, *, decoy: bool, blind: bool
     made = Suggestion(scope=Scope.INTERACTION, account_id=check.account_id, interaction_id=None, label=shown,
                       p_red=probabilities[0], p_yellow=probabilities[1], p_green=probabilities[2],
                       confidence=max(probabilities), margin=original.margin, model_version=original.model_version,
-                      explanation=list(original.explanation), created_at=original.created_at, blind=blind,
+                      # Made now, as any new item is: the original's time beside a new id would give it away.
+                      explanation=list(original.explanation), created_at=utcnow(), blind=blind,
                       language=original.language, unsupported_language=original.unsupported_language,
                       check_id=check.id, served_to=user.id)
     session.add(made)
     return made
 
 
+def next_decision_id(session: Session) -> Any:
+    """SQL for the next id of the one id space decisions and check answers share, evaluated inside the INSERT
+    (so two writers never take the same id): an answer's id cannot be told from a decision's by its size."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.nextval(func.pg_get_serial_sequence("decisions", "id"))
+    highest = union_all(sa_select(func.max(col(Decision.id)).label("top")),
+                        sa_select(func.max(col(CheckAnswer.id)).label("top"))).subquery()
+    return sa_select(func.coalesce(func.max(highest.c.top), 0) + 1).scalar_subquery()
+
+
 def answer(session: Session, *, check: Check, copy: Suggestion, user: User, data: DecisionCreate,
-           server_ms: int | None, idempotency_key: str | None) -> CheckAnswer:
+           server_ms: int | None, idempotency_key: str | None, revision: int) -> CheckAnswer:
     """Record an answer on a copy (committed by the caller); `data` has its colour settled."""
     assert data.label is not None
     row = CheckAnswer(check_id=check.id or 0, suggestion_id=copy.id or 0, user_id=user.id or 0, label=data.label,
+                      revision=revision,
                       point=data.point, sentiment_reason=data.sentiment_reason,
                       override_reason=data.override_reason, note=data.note,
                       agreed_label=check.label, shown_label=copy.label,
                       decoy=not copy.blind and copy.label != check.label, blind=copy.blind, viewed_ms=data.viewed_ms,
                       server_ms=server_ms, idempotency_key=idempotency_key)
+    row.id = next_decision_id(session)
     session.add(row)
     return row
 
@@ -155,18 +177,20 @@ def answered() -> Any:
     return exists().where(col(CheckAnswer.suggestion_id) == col(Suggestion.id))
 
 
-def answer_public(row: CheckAnswer, copy: Suggestion, check: Check, revision: int) -> DecisionPublic:
-    """An answer shaped as the decision the person believes they made."""
+def answer_public(row: CheckAnswer, copy: Suggestion, check: Check, *, segment: str | None,
+                  supersedes_id: int | None, superseded: bool) -> DecisionPublic:
+    """An answer shaped as the decision the person believes they made, every field as a decision's."""
     steps = shift(Label(copy.label), Label(row.label))
     return DecisionPublic(
         id=row.id or 0, suggestion_id=copy.id or 0, user_id=row.user_id, label=row.label, point=row.point,
         accepted=steps == 0, direction=direction(steps), shift=steps,
         sentiment_reason=row.sentiment_reason, override_reason=row.override_reason, note=row.note,
         blind=row.blind, viewed_ms=row.viewed_ms,
-        server_ms=row.server_ms, revision=revision, supersedes_id=None, superseded=False, created_at=row.created_at,
+        server_ms=row.server_ms, revision=row.revision, supersedes_id=supersedes_id, superseded=superseded,
+        created_at=row.created_at,
         suggested_label=copy.label, confidence=copy.confidence, model_version=copy.model_version,
         scope=copy.scope, account_id=copy.account_id, interaction_id=check.interaction_id, team=check.team,
-        segment=None)
+        segment=segment)
 
 
 # --- the server's clock: when an item reached a person ---------------------------------------------------
@@ -177,10 +201,11 @@ def record_servings(session: Session, user_id: int, suggestion_ids: Sequence[int
     wanted = set(suggestion_ids)
     if not wanted:
         return
-    known = set(session.exec(select(Serving.suggestion_id).where(Serving.user_id == user_id)
-                             .where(col(Serving.suggestion_id).in_(wanted))))
     moment = at or utcnow()
-    session.add_all(Serving(user_id=user_id, suggestion_id=s, served_at=moment) for s in sorted(wanted - known))
+    # One statement that skips what is there: the same person reading two pages at once must not collide.
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(Serving).values([{"user_id": user_id, "suggestion_id": s, "served_at": moment}
+                                            for s in sorted(wanted)]).on_conflict_do_nothing())
     session.commit()
 
 
@@ -228,10 +253,10 @@ def answer_by_key(session: Session, user_id: int, key: str) -> CheckAnswer | Non
                         .where(CheckAnswer.idempotency_key == key)).first()
 
 
-def revision_of(session: Session, row: CheckAnswer) -> int:
-    """1 for the first answer on a copy, 2 for the next, and so on (as decisions count revisions)."""
-    return int(session.execute(sa_select(func.count()).where(col(CheckAnswer.suggestion_id) == row.suggestion_id)
-                               .where(col(CheckAnswer.id) <= row.id)).scalar() or 1)
+def previous_answer(session: Session, row: CheckAnswer) -> CheckAnswer | None:
+    """The answer this one superseded on its copy."""
+    return session.exec(select(CheckAnswer).where(CheckAnswer.suggestion_id == row.suggestion_id)
+                        .where(CheckAnswer.revision == row.revision - 1)).first()
 
 
 def checked_messages(session: Session, interaction_ids: Sequence[int | None]) -> set[int]:

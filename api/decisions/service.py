@@ -13,6 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from api.db import count
 from api.decisions.models import Decision, DecisionHead, DecisionPublic, decision_public
+from api.errors import ConflictError, PreconditionFailedError
 from models.labels import Label
 
 Q = TypeVar("Q", bound=Any)
@@ -92,3 +93,23 @@ def from_current(query: Any) -> Any:
     """
     return query.select_from(DecisionHead).join(
         Decision, col(Decision.id) == literal_column(f"+{DecisionHead.__tablename__}.decision_id"))
+
+
+def stale_revision(suggestion_id: int, seen: int, current: int, body: dict[str, Any] | None
+                   ) -> PreconditionFailedError:
+    """If-Match named a revision that is no longer current: 412 with the decision that stands."""
+    return PreconditionFailedError(
+        f"suggestion {suggestion_id} was decided again since revision {seen}: it is at revision {current}; read it "
+        "and decide again", field="If-Match", extra={"current": body})
+
+
+def decided_at_once(suggestion_id: int, body: dict[str, Any] | None) -> ConflictError:
+    """Two decisions on one suggestion at the same moment: the loser's 409, with the one that stands."""
+    return ConflictError(f"another decision on suggestion {suggestion_id} was recorded at the same moment; read it "
+                         "and decide again", extra={"current": body})
+
+
+def key_reused(key: str, decision_id: int) -> ConflictError:
+    """An Idempotency-Key sent again with a different request."""
+    return ConflictError(f"Idempotency-Key {key!r} was already used for a different request (decision "
+                         f"{decision_id}); use a new key for a new decision", field="Idempotency-Key")

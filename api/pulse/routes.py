@@ -51,7 +51,8 @@ def get_account(account_id: IdPath, session: SessionDep, user: TeamMember, setti
 def get_timeline(account_id: IdPath, session: SessionDep, user: TeamMember) -> Timeline:
     """The account's interactions, suggestions, decisions and pulse changes, oldest first."""
     account = accounts.get_or_raise(session=session, user=user, account_id=account_id)
-    events = pulse.timeline(session=session, account=account, reveal_endpoints=user.role == Role.ADMIN)
+    events = pulse.timeline(session=session, account=account, reveal_endpoints=user.role == Role.ADMIN,
+                            own_messages_of=user.id if user.role == Role.CSM else None)
     return Timeline(account_id=account_id, data=events, count=len(events))
 
 

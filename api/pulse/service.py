@@ -104,10 +104,14 @@ def _event_detail(event: Event | None, sent: dict[int, list[dict[str, Any]]]) ->
     return {"event_id": event.id, "event_type": event.type, "deliveries": sent.get(event.id, [])}
 
 
-def timeline(*, session: Session, account: Account, reveal_endpoints: bool = False) -> list[TimelineEvent]:
+def timeline(*, session: Session, account: Account, reveal_endpoints: bool = False,
+             own_messages_of: int | None = None) -> list[TimelineEvent]:
     """Interactions, suggestions, decisions and pulse changes of an account, oldest first.
 
-    Webhook URLs and delivery errors are shown only with `reveal_endpoints` (an admin reading).
+    Webhook URLs and delivery errors are shown only with `reveal_endpoints` (an admin reading). With
+    `own_messages_of` (a CSM reading), the suggestions on single messages are left out and so are other people's
+    decisions on them: which messages colleagues decided, and what the model said of them, would tell a check
+    item's copy from an ordinary item.
     """
     events: list[TimelineEvent] = []
     for interaction in session.exec(select(Interaction).where(Interaction.account_id == account.id)):
@@ -121,6 +125,10 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
                                                          .where(col(Suggestion.check_id).is_(None)))}
     decisions = session.exec(select(Decision).where(col(Decision.suggestion_id).in_(list(account_suggestions)))
                              .order_by(col(Decision.created_at), col(Decision.id))).all()
+    if own_messages_of is not None:
+        decisions = [d for d in decisions if d.scope == Scope.ACCOUNT or d.user_id == own_messages_of]
+        account_suggestions = {k: s for k, s in account_suggestions.items() if s.scope == Scope.ACCOUNT or
+                               k in {d.suggestion_id for d in decisions}}
     decided = {d.suggestion_id for d in decisions}
     people = dict(session.execute(sa_select(col(User.id), col(User.name))
                                   .where(col(User.id).in_({d.user_id for d in decisions}))).all()) if decisions else {}

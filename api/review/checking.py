@@ -7,15 +7,20 @@ person only, never to someone who decided that message, and looks like any other
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from api import draws
+from api.accounts.models import Account
 from api.checks import service as checks
-from api.checks.models import Check
+from api.checks.models import Check, CheckAnswer
 from api.config import Settings
 from api.db import utcnow
+from api.decisions import service as decisions
 from api.decisions.models import DecisionCreate, DecisionPublic
-from api.errors import ConflictError
+from api.errors import ForbiddenError
 from api.suggestions.models import Suggestion
 from api.users.models import Role, User
 
@@ -38,31 +43,71 @@ def serve_after_decision(session: Session, user: User, settings: Settings) -> Su
 
 
 def answer(session: Session, *, user: User, copy: Suggestion, data: DecisionCreate,
-           idempotency_key: str | None) -> tuple[DecisionPublic, bool]:
+           idempotency_key: str | None, if_revision: int | None = None) -> tuple[DecisionPublic, bool]:
     """Record an answer on a check copy, shaped as a decision; returns (answer, created).
 
     Nothing but check_answers is written: no decision, pulse change, event, export row or training label.
+    Everything the person sees answers as a decision would: the replayed key, If-Match's 412, the 409 of two
+    answers at once, the revision, the id, what it supersedes.
     """
     assert data.label is not None and copy.id is not None
+    if copy.served_to != user.id:
+        # The measured answer is the person's it was served to: nobody else may take it from their queue.
+        raise ForbiddenError(f"suggestion {copy.id} is a check item served to another person; only they answer it")
     check = session.get(Check, copy.check_id)
     assert check is not None
-    earlier = checks.latest_answers(session, [copy.id]).get(copy.id)
     if idempotency_key is not None:
-        replay = checks.answer_by_key(session, user.id or 0, idempotency_key)
+        replay = _replay(session, user, idempotency_key, copy, data)
         if replay is not None:
-            if replay.suggestion_id != copy.id or replay.label != data.label or replay.note != data.note:
-                raise ConflictError(f"Idempotency-Key {idempotency_key!r} was already used for a different request; "
-                                    "use a new key for a new decision", field="Idempotency-Key")
-            return checks.answer_public(replay, copy, check, revision=checks.revision_of(session, replay)), False
+            return replay, False
+    earlier = checks.latest_answers(session, [copy.id]).get(copy.id)
+    if if_revision is not None and (earlier.revision if earlier else 0) != if_revision:
+        raise decisions.stale_revision(copy.id, if_revision, earlier.revision if earlier else 0,
+                                       _body(session, earlier, copy, check))
     now = utcnow()
     row = checks.answer(session, check=check, copy=copy, user=user, data=data,
                         server_ms=checks.elapsed_ms(session, user.id or 0, copy.id, now),
-                        idempotency_key=idempotency_key)
+                        idempotency_key=idempotency_key, revision=(earlier.revision + 1) if earlier else 1)
     row.created_at = now
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # two answers at once: (suggestion_id, revision) lets one win, as with decisions
+        session.rollback()
+        if idempotency_key is not None:
+            replay = _replay(session, user, idempotency_key, copy, data)
+            if replay is not None:
+                return replay, False
+        winner = checks.latest_answers(session, [copy.id]).get(copy.id)
+        raise decisions.decided_at_once(copy.id, _body(session, winner, copy, check)) from None
     session.refresh(row)
-    revision = checks.revision_of(session, row) if earlier else 1
-    return checks.answer_public(row, copy, check, revision=revision), True
+    return _public(session, row, copy, check, superseded=False), True
+
+
+def _replay(session: Session, user: User, key: str, copy: Suggestion, data: DecisionCreate) -> DecisionPublic | None:
+    """The person's earlier answer made with this key, or None; the key on another request is a 409."""
+    replay = checks.answer_by_key(session, user.id or 0, key)
+    if replay is None:
+        return None
+    if replay.suggestion_id != copy.id or replay.label != data.label or replay.note != data.note:
+        raise decisions.key_reused(key, replay.id or 0)
+    check = session.get(Check, replay.check_id)
+    assert check is not None
+    latest = checks.latest_answers(session, [copy.id or 0]).get(copy.id or 0)
+    return _public(session, replay, copy, check, superseded=latest is not None and latest.id != replay.id)
+
+
+def _public(session: Session, row: CheckAnswer, copy: Suggestion, check: Check, *, superseded: bool
+            ) -> DecisionPublic:
+    """An answer as the decision its author believes they made (the account's segment, what it supersedes)."""
+    account = session.get(Account, copy.account_id)
+    previous = checks.previous_answer(session, row) if row.revision > 1 else None
+    return checks.answer_public(row, copy, check, segment=account.segment if account else None,
+                                supersedes_id=previous.id if previous else None, superseded=superseded)
+
+
+def _body(session: Session, row: CheckAnswer | None, copy: Suggestion, check: Check) -> dict[str, Any] | None:
+    """The answer that stands, as the body of a 409 or 412 shows a decision."""
+    return _public(session, row, copy, check, superseded=False).model_dump(mode="json") if row else None
 
 
 def answers_public(session: Session, copies: list[Suggestion]) -> dict[int, DecisionPublic]:
@@ -73,7 +118,7 @@ def answers_public(session: Session, copies: list[Suggestion]) -> dict[int, Deci
         row = latest.get(copy.id or 0)
         check = session.get(Check, copy.check_id) if row else None
         if row is not None and check is not None:
-            found[copy.id or 0] = checks.answer_public(row, copy, check, revision=checks.revision_of(session, row))
+            found[copy.id or 0] = _public(session, row, copy, check, superseded=False)
     return found
 
 
@@ -90,3 +135,49 @@ def note_served(session: Session, user: User, suggestion: Suggestion) -> None:
     """An item opened by a person: the server's clock starts if it had not already."""
     if suggestion.id is not None and user.id is not None:
         checks.record_servings(session, user.id, [suggestion.id])
+
+
+def own_decisions(session: Session, *, user: User, filters: dict[str, Any], current: bool | None, limit: int,
+                  offset: int) -> tuple[list[DecisionPublic], int]:
+    """A CSM's decisions, oldest first: their own only, with their answers on check copies among them, shaped,
+    filtered and ordered as decisions are (a copy must look like any item after it is answered, too)."""
+    if filters.get("user_id") not in (None, user.id):
+        raise ForbiddenError(f"user_id: a csm reads their own decisions only (user_id {user.id})")
+    ordinary, total = decisions.get_all(session=session, team=user.team, filters={**filters, "user_id": user.id},
+                                        current=current, limit=offset + limit, offset=0)
+    answers = [shown for shown, language in _answers_of(session, user)
+               if _matches(shown, language, filters, current)]
+    merged = sorted(ordinary + answers, key=lambda d: (d.created_at, d.id))
+    return merged[offset:offset + limit], total + len(answers)
+
+
+def _answers_of(session: Session, user: User) -> list[tuple[DecisionPublic, str | None]]:
+    """Every answer a person gave on check copies, as decisions, each with its copy's language."""
+    rows = session.exec(select(CheckAnswer).where(CheckAnswer.user_id == user.id)).all()
+    copies = {c.id: c for c in session.exec(select(Suggestion).where(
+        col(Suggestion.id).in_({r.suggestion_id for r in rows})))} if rows else {}
+    latest = checks.latest_answers(session, [i for i in copies if i is not None])
+    found = []
+    for row in rows:
+        copy, check = copies[row.suggestion_id], session.get(Check, row.check_id)
+        assert check is not None
+        standing = latest.get(row.suggestion_id)
+        found.append((_public(session, row, copy, check, superseded=standing is not None and standing.id != row.id),
+                      copy.language))
+    return found
+
+
+def _matches(shown: DecisionPublic, language: str | None, filters: dict[str, Any], current: bool | None) -> bool:
+    """The decision listing's filters (api.decisions.service.decision_filters), on one answer shaped as a
+    decision."""
+    for name in ("account_id", "model_version", "label", "suggested_label", "scope", "segment", "blind"):
+        if filters.get(name) is not None and getattr(shown, name) != filters[name]:
+            return False
+    if filters.get("since") is not None and shown.created_at < filters["since"]:
+        return False
+    if filters.get("until") is not None and shown.created_at >= filters["until"]:
+        return False
+    wanted = filters.get("language")
+    if wanted is not None and not (language is None if wanted == "unknown" else language == wanted):
+        return False
+    return current is None or current != shown.superseded

@@ -18,8 +18,9 @@ from api.accounts.models import Account
 from api.checks import service as checks
 from api.config import Settings
 from api.db import utcnow
+from api.decisions import service as decisions
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
-from api.errors import ConflictError, PreconditionFailedError, UnprocessableError
+from api.errors import ConflictError, UnprocessableError
 from api.pulse import service as pulse
 from api.review import checking
 from api.scale import colour_of
@@ -101,7 +102,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     assert data.label is not None
     if suggestion.check_id is not None:  # a check item's copy: checked like any item, answered apart
         check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind)
-        return checking.answer(session, user=user, copy=suggestion, data=data, idempotency_key=idempotency_key)
+        return checking.answer(session, user=user, copy=suggestion, data=data, idempotency_key=idempotency_key,
+                               if_revision=if_revision)
     if idempotency_key is not None:
         replay = _replay(session, user, idempotency_key, request_hash)
         if replay is not None:
@@ -110,10 +112,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     if if_revision is not None:
         seen = session.get(Decision, head.decision_id) if head else None
         if (seen.revision if seen else 0) != if_revision:
-            raise PreconditionFailedError(
-                f"suggestion {suggestion_id} was decided again since revision {if_revision}: it is at revision "
-                f"{seen.revision if seen else 0}; read it and decide again", field="If-Match",
-                extra={"current": _current_body(seen)})
+            raise decisions.stale_revision(suggestion_id, if_revision, seen.revision if seen else 0,
+                                           _current_body(seen))
     if suggestion.superseded_by_id is not None and head is None:
         raise ConflictError(f"suggestion {suggestion_id} was replaced by suggestion {suggestion.superseded_by_id}, "
                             "made from newer text; decide on that one", field="suggestion_id")
@@ -143,6 +143,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         segment=account.segment, scope=suggestion.scope,
         suggested_label=suggestion.label, model_version=suggestion.model_version, confidence=suggestion.confidence,
     )
+    decision.id = checks.next_decision_id(session)  # one id space with check answers
     session.add(decision)
     try:
         session.flush()
@@ -171,8 +172,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
                 return replay, False
         head = session.get(DecisionHead, suggestion_id)
         winner = session.get(Decision, head.decision_id) if head else None
-        raise ConflictError(f"another decision on suggestion {suggestion_id} was recorded at the same moment; "
-                            "read it and decide again", extra={"current": _current_body(winner)}) from None
+        raise decisions.decided_at_once(suggestion_id, _current_body(winner)) from None
     session.refresh(decision)
     if at is None:
         checking.serve_after_decision(session, user, settings)
@@ -190,7 +190,6 @@ def _replay(session: Session, user: User, key: str, request_hash: str) -> Decisi
     if earlier is None:
         return None
     if earlier.request_hash != request_hash:
-        raise ConflictError(f"Idempotency-Key {key!r} was already used for a different request "
-                            f"(decision {earlier.id}); use a new key for a new decision", field="Idempotency-Key")
+        raise decisions.key_reused(key, earlier.id or 0)
     head = session.get(DecisionHead, earlier.suggestion_id)
     return decision_public(earlier, superseded=head is None or head.decision_id != earlier.id)

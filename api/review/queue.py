@@ -97,11 +97,13 @@ def decode_cursor(cursor: str | None) -> int:
 
 def queue(*, session: Session, team: str | None, status: str, scope: Scope | None, account_id: int | None,
           limit: int, cursor: str | None, today: date, settings: Settings,
-          viewer_id: int | None = None) -> tuple[list[SuggestionPublic], int, str | None]:
+          viewer_id: int | None = None, own_decided: bool = False) -> tuple[list[SuggestionPublic], int, str | None]:
     """The review queue: pending suggestions most in need of a human first, or decided ones newest first.
 
     A check item's copy is served to one person (`viewer_id`) and looks like any other item; a pending page
     read by a person records when each item was first served to them (the server's clock for the audit).
+    With `own_decided` (a CSM reading), decided messages are those the viewer decided: which ones colleagues
+    decided would tell a check item's copy from an ordinary item.
     """
     offset = decode_cursor(cursor)
     decided = or_(exists().where(col(Decision.suggestion_id) == col(Suggestion.id)), checks.answered())
@@ -122,6 +124,9 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
                     and_(~decided, col(Suggestion.superseded_by_id).is_(None))))
     if team is not None:
         query = query.where(col(Account.team) == team)
+    if status == "decided" and own_decided:
+        theirs = exists().where(col(Decision.suggestion_id) == col(Suggestion.id), col(Decision.user_id) == viewer_id)
+        query = query.where(or_(col(Suggestion.scope) == Scope.ACCOUNT, col(Suggestion.check_id).is_not(None), theirs))
     if scope is not None:
         query = query.where(col(Suggestion.scope) == scope)
     if account_id is not None:

@@ -46,7 +46,21 @@ def get_or_raise(*, session: Session, user: User, suggestion_id: int) -> Suggest
         raise NotFoundError(f"suggestion {suggestion_id} not found")
     if row[0].served_to is not None and row[0].served_to != user.id and user.role == Role.CSM:
         raise NotFoundError(f"suggestion {suggestion_id} not found")  # another person's copy of a check item
+    if user.role == Role.CSM and decided_by_another(session, row[0], user):
+        # A CSM sees the messages they decided, never which ones colleagues did: that would tell a check item's
+        # copy (of a message decided before) from an ordinary item. Said as a missing one.
+        raise NotFoundError(f"suggestion {suggestion_id} not found")
     return row[0]
+
+
+def decided_by_another(session: Session, suggestion: Suggestion, user: User) -> bool:
+    """Whether a message's suggestion was decided, and never by `user` (roll-ups never count)."""
+    if suggestion.scope != Scope.INTERACTION or suggestion.check_id is not None:
+        return False
+    if session.get(DecisionHead, suggestion.id) is None:
+        return False
+    return session.exec(select(Decision.id).where(Decision.suggestion_id == suggestion.id)
+                        .where(Decision.user_id == user.id)).first() is None
 
 
 def public(suggestion: Suggestion, *, text: str | None = None, decision: Decision | DecisionPublic | None = None,

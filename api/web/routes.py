@@ -37,8 +37,8 @@ from api.model_versions.models import ModelStatus
 from api.policies import TEAM_READERS, check_role, confined_team, team_for_filter
 from api.pulse import rollup
 from api.pulse import service as pulse
+from api.review import checking, queue
 from api.review import decide as deciding
-from api.review import queue
 from api.scale import parse as parse_scale
 from api.suggestions.models import Scope
 from api.todos.service import for_account as todo_list
@@ -198,7 +198,8 @@ def queue_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
                                                     account_id=None, limit=QUEUE_PAGE, cursor=cursor, today=today,
                                                     settings=settings, viewer_id=user.id)
     decided, _, _ = queue.queue(session=session, team=team, status="decided", scope=scope, account_id=None,
-                                      limit=8, cursor=None, today=today, settings=settings, viewer_id=user.id)
+                                      limit=8, cursor=None, today=today, settings=settings, viewer_id=user.id,
+                                      own_decided=user.role == Role.CSM)
     names = account_names(session, {s.account_id for s in pending + decided})
     context = card_context(session, pending)
     return render(request, "queue.html", viewer, cards=[card(s, names, context) for s in pending],
@@ -291,7 +292,8 @@ def account_page(account_id: IdPath, request: Request, session: SessionDep, view
     user = allow(viewer, TEAM_READERS, "read accounts")
     account = accounts.get_or_raise(session=session, user=user, account_id=account_id)
     [shown] = pulse.public_many(session=session, accounts=[account], settings=settings, today=utcnow().date())
-    events = pulse.timeline(session=session, account=account, reveal_endpoints=viewer.user.role == Role.ADMIN)
+    events = pulse.timeline(session=session, account=account, reveal_endpoints=viewer.user.role == Role.ADMIN,
+                            own_messages_of=user.id if user.role == Role.CSM else None)
     points = [charts.Point(e.at, e.label, e.type == "decision", e.summary) for e in events
               if e.label and e.type in ("decision", "suggestion") and e.detail.get("scope") == Scope.ACCOUNT]
     pending, _, _ = queue.queue(session=session, team=account.team, status="pending", scope=None,
@@ -387,14 +389,19 @@ def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_i
                "since": as_utc(since, "since"), "until": as_utc(until, "until"), "label": label,
                "suggested_label": suggested_label,
                "scope": scope, "blind": blind, "language": language}
-    data, count = decisions.get_all(session=session, team=team, filters=filters, current=current, limit=200,
-                                    offset=min(max(offset, 0), queue.MAX_OFFSET))
+    if user.role == Role.CSM:  # their own, answers on check copies among them (api.review.checking)
+        data, count = checking.own_decisions(session, user=user, filters=filters, current=current, limit=200,
+                                             offset=min(max(offset, 0), queue.MAX_OFFSET))
+    else:
+        data, count = decisions.get_all(session=session, team=team, filters=filters, current=current, limit=200,
+                                        offset=min(max(offset, 0), queue.MAX_OFFSET))
     names = account_names(session, {d.account_id for d in data})
     people = {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_({d.user_id for d in data})))}
     shown = {k: v for k, v in {**filters, "current": current}.items() if v is not None}
     return render(request, "decisions.html", viewer, decisions=data, count=count, names=names, people=people,
                   filters=shown, offset=offset, texts=suggestion_texts(session, [d.suggestion_id for d in data]),
-                  checked=checks.checked_messages(session, [d.interaction_id for d in data]))
+                  checked=set() if user.role == Role.CSM else checks.checked_messages(
+                      session, [d.interaction_id for d in data]))
 
 
 # --- data scientist: model versions ---------------------------------------------------------------------

@@ -110,15 +110,17 @@ def blind_client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def test_a_blind_suggestion_s_colour_shows_nowhere_until_decided(blind_client: TestClient, emea_csm) -> None:
+def test_a_blind_suggestion_s_colour_shows_nowhere_until_decided(blind_client: TestClient, emea_csm,
+                                                                 make_user) -> None:
     csm = emea_csm[1]
+    _, lead = make_user(Role.LEAD, "emea")  # a CSM's timeline shows no suggestions on single messages
     account = blind_client.post("/v1/accounts", headers=csm, json={"name": "Acme"}).json()
     hidden = blind_client.post("/v1/interactions", headers=csm, json={
         "account_id": account["id"], "kind": "email", "body": "We are furious, the sync is broken."}).json()
     timeline_url = f"/v1/accounts/{account['id']}/timeline"
 
     def suggestion_events() -> list[dict[str, Any]]:
-        return [e for e in blind_client.get(timeline_url, headers=csm).json()["data"] if e["type"] == "suggestion"]
+        return [e for e in blind_client.get(timeline_url, headers=lead).json()["data"] if e["type"] == "suggestion"]
 
     [event] = suggestion_events()
     assert event["label"] is None and not any(c in event["summary"] for c in ("Red", "Yellow", "Green", "%"))
@@ -144,8 +146,9 @@ HOSTILE_BODIES = [
 
 @pytest.mark.parametrize(("path", "body", "field"), HOSTILE_BODIES)
 def test_nul_bytes_and_lone_surrogates_in_a_body_answer_422_naming_the_field(
-        client: TestClient, emea_csm, path: str, body: dict[str, Any], field: str) -> None:
-    answer = client.post(path, headers=emea_csm[1] | {"Content-Type": "application/json"},
+        client: TestClient, emea_csm, make_user, path: str, body: dict[str, Any], field: str) -> None:
+    caller = make_user(Role.LEAD, "emea")[1] if path == "/v1/suggest" else emea_csm[1]  # a CSM may not score
+    answer = client.post(path, headers=caller | {"Content-Type": "application/json"},
                          content=json.dumps(body).encode())  # json.dumps escapes both as \\u0000 / \\ud800
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == field
@@ -156,7 +159,7 @@ def test_nul_bytes_in_a_query_or_a_path_answer_422(client: TestClient, make_user
     query = client.get("/v1/decisions?model_version=v%001", headers=emea_csm[1])
     assert query.status_code == 422 and query.json()["errors"][0]["field"] == "model_version"
     assert client.post("/v1/models/v%00x/promote", headers=scientist).status_code == 422
-    paired = client.post("/v1/suggest", headers=emea_csm[1], json={"texts": ["Thanks \U0001F389 great job"]})
+    paired = client.post("/v1/suggest", headers=scientist, json={"texts": ["Thanks \U0001F389 great job"]})
     assert paired.status_code == 200  # an emoji is a surrogate pair in JSON, and welcome
 
 
