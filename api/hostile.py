@@ -40,6 +40,11 @@ def bad_field(pairs: Iterator[tuple[str, str]]) -> str | None:
     return next((field for field, text in pairs if _BAD.search(text)), None)
 
 
+def refusal(field: str) -> str:
+    """Why a field's text is refused: the API's 422 and `pulse signals import`'s row error alike."""
+    return f"{field} holds a NUL character or a lone surrogate, which no text can store"
+
+
 def scrubbed(text: str) -> str:
     """Text with its NULs and lone surrogates removed: what ingestion stores of mail that carries them
     (the API refuses such text instead, so a client learns; a mailbox cannot be told)."""
@@ -104,5 +109,5 @@ class HostileTextMiddleware:
 
     @staticmethod
     async def _refuse(send: Send, field: str) -> None:
-        message = f"{field} holds a NUL character or a lone surrogate, which no text can store"
+        message = refusal(field)
         await send_json(send, 422, {"detail": message, "errors": [{"field": field, "message": message}]})

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from api.accounts.models import Account
 from api.cli.common import DbOption, app, database, err, fail, prepare_database, settings_for
 from api.errors import describe_validation_error
+from api.hostile import bad_field, refusal
 from api.intake.ingest import ingest_user
 from api.signals import service as signals
 from api.signals.models import SignalCreate
@@ -41,30 +42,19 @@ def import_signals(path: Annotated[Path, typer.Argument(help="CSV: account (exte
             by_external.setdefault(account.external_id or "", []).append(account)
         user = None if dry_run else ingest_user(session)  # recorded as made by the import service user
         for item in csv_rows(path, COLUMNS):
-            if isinstance(item, BadRecord):  # an unreadable file or missing columns: nothing to import
-                raise fail(f"{path}: {item.error}")
-            source, row = item
+            if isinstance(item, BadRecord) and _line(item.source) in (None, 1):
+                raise fail(f"{item.source}: {item.error}")  # an unreadable file or header: nothing to import
             report["read"] += 1
-            problem = None
-            found = by_external.get((row.get("account") or "").strip(), [])
-            if len(found) != 1:
-                problem = (f"account {row.get('account')!r} matches no account" if not found else
-                           f"account {row.get('account')!r} matches {len(found)} accounts")
-            else:
-                try:
-                    data = SignalCreate.model_validate({
-                        "kind": (row.get("kind") or "").strip(), "value": row.get("value"),
-                        "source": (row.get("source") or "").strip(), "observed_at": row.get("observed_at"),
-                        "at_risk": (row.get("at_risk") or "").strip() or None})
-                except ValidationError as error:
-                    problem = "; ".join(describe_validation_error(dict(e))["message"] for e in error.errors())
-            if problem:
+            checked = item.error if isinstance(item, BadRecord) else _checked(item[1], by_external)
+            if isinstance(checked, str):
                 report["errors"] += 1
                 if len(report["errors_shown"]) < 20:
-                    report["errors_shown"].append({"line": int(source.rsplit(":", 1)[1]), "error": problem})
+                    source = item.source if isinstance(item, BadRecord) else item[0]
+                    report["errors_shown"].append({"line": _line(source), "error": _short(checked)})
                 continue
+            account, data = checked
             if user is not None:
-                session.add(signals.build(found[0].id or 0, data, user))
+                session.add(signals.build(account.id or 0, data, user))
             report["would_create" if dry_run else "created"] = report.get("would_create" if dry_run else "created",
                                                                           0) + 1
         if not dry_run:
@@ -73,3 +63,33 @@ def import_signals(path: Annotated[Path, typer.Argument(help="CSV: account (exte
         err.print(f"[yellow]skipped[/] {path}:{problem['line']}: {problem['error']}", highlight=False)
     print(json.dumps({"dry_run": dry_run, **report}))
 
+
+def _checked(row: dict[str, str | None], by_external: dict[str, list[Account]]) -> tuple[Account, SignalCreate] | str:
+    """A row's account and signal, checked as the API checks a body (the same middleware rule and schema),
+    or why it cannot be stored."""
+    cells = ((name, text) for name, text in row.items() if isinstance(name, str) and isinstance(text, str))
+    refused = bad_field(cells)
+    if refused is not None:  # no database text holds a NUL: PostgreSQL would fail the whole import
+        return refusal(refused)
+    found = by_external.get((row.get("account") or "").strip(), [])
+    if len(found) != 1:
+        return (f"account {row.get('account')!r} matches no account" if not found else
+                f"account {row.get('account')!r} matches {len(found)} accounts")
+    try:
+        return found[0], SignalCreate.model_validate({
+            "kind": (row.get("kind") or "").strip(), "value": row.get("value"),
+            "source": (row.get("source") or "").strip(), "observed_at": row.get("observed_at"),
+            "at_risk": (row.get("at_risk") or "").strip() or None})
+    except ValidationError as error:
+        return "; ".join(describe_validation_error(dict(e))["message"] for e in error.errors())
+
+
+def _line(source: str) -> int | None:
+    """The line a "file:line" source names; None for a whole file."""
+    _, _, line = source.rpartition(":")
+    return int(line) if line.isdigit() else None
+
+
+def _short(problem: str, limit: int = 300) -> str:
+    """A problem as shown: an error quoting a cell of 100,000 characters shows its start."""
+    return problem if len(problem) <= limit else problem[:limit - 1] + "…"

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app
 from api.users.models import Role, User
+from pipelines.ingest import records
 from tests.api.test_web import sign_in
 from tests.conftest import UserFactory
 
@@ -124,3 +127,45 @@ def test_the_honesty_view_puts_each_book_beside_peers_and_the_model(
     assert mine["greener_than_model"] == sum(listed[n]["latest_suggestion"]["label"] != "Green" for n in ("A", "B"))
     sign_in(client, lead)
     assert "Each book beside its peers and the model" in client.get("/app/audit").text
+
+
+def test_signals_import_reports_a_nul_or_a_huge_cell_by_line_and_imports_the_rest(
+        client: TestClient, emea_csm: tuple[User, dict[str, str]], make_account: Callable[..., dict[str, Any]],
+        settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The API refuses a NUL (no PostgreSQL text holds one) and the csv module stops at a cell over 131,072
+    # characters: each must end only its own row, reported by line like the API's error.
+    make_account(name="Northwind", external_id="crm-1")
+    export = tmp_path / "signals.csv"
+    with export.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["account", "kind", "value", "source", "observed_at", "at_risk"])
+        writer.writerows([
+            ["crm-1", "open_risk_tasks", "2", "gainsight", NOW.isoformat(), ""],
+            ["crm-1", "nps", "10", "sur\x00vey", NOW.isoformat(), ""],
+            ["crm-1", "nps", "10", "s" * 131_073, NOW.isoformat(), ""],
+            ["crm-\x00" + "1" * 200_000, "nps", "10", "survey", NOW.isoformat(), ""],
+            ["crm-" + "9" * 200_000, "nps", "10", "survey", NOW.isoformat(), ""],
+            ["crm-1", "health", "55", "gainsight", NOW.isoformat(), "false"]])
+    runner = CliRunner()
+    done = runner.invoke(app, ["signals", "import", str(export), "--db", settings.database_url])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (report["read"], report["created"], report["errors"]) == (6, 2, 4)
+    errors = {e["line"]: e["error"] for e in report["errors_shown"]}
+    assert errors[3] == "source holds a NUL character or a lone surrogate, which no text can store"
+    assert errors[4] == "source: String should have at most 100 characters"
+    assert errors[5] == "account holds a NUL character or a lone surrogate, which no text can store"
+    assert errors[6].startswith("account 'crm-999") and errors[6].endswith("…") and len(errors[6]) == 300
+    assert f"{export}:3: source holds a NUL" in " ".join(done.stderr.split())
+    northwind = next(a for a in client.get("/v1/accounts", headers=emea_csm[1]).json()["data"])
+    assert {s["kind"]: s["source"] for s in northwind["signals"]} == {"open_risk_tasks": "gainsight",
+                                                                      "health": "gainsight"}
+
+    # A cell past what the reader takes at all is its row's error too, and the row after it is read.
+    monkeypatch.setattr(records, "MAX_CELL", 1000)
+    export.write_text(f"account,kind,value,source,observed_at\ncrm-1,nps,10,{'s' * 2000},{NOW.isoformat()}\n"
+                      f"crm-1,usage_trend,-5,gainsight,{NOW.isoformat()}\n")
+    done = runner.invoke(app, ["signals", "import", str(export), "--db", settings.database_url])
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (report["read"], report["created"], report["errors"]) == (2, 1, 1), done.output
+    assert report["errors_shown"] == [{"line": 2, "error": "a cell is longer than 1,000 characters"}]
