@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+import api.tables  # noqa: F401  (every table registered: a suggestion's row refers to check items)
 from api.accounts.models import Account
 from api.config import Settings
 from api.db import make_engine
