@@ -18,7 +18,7 @@ from api.config import Settings
 from api.db import utcnow
 from api.errors import UnprocessableError
 from api.interactions.models import Interaction, InteractionCreate
-from api.interactions.service import find_existing
+from api.interactions.service import erased_external_id, find_existing
 from api.jobs import service as jobs
 from api.jobs.models import JobKind
 from api.model_versions import service as model_versions
@@ -51,12 +51,14 @@ def language_cap(settings: Settings) -> float:
 
 
 def stored_keys(session: Session, items: Sequence[InteractionCreate]) -> set[tuple[int, str | None]]:
-    """The (account id, external id) pairs of these items that are stored already."""
-    external_ids = [i.external_id for i in items if i.external_id is not None]
-    if not external_ids:
+    """The (account id, external id) pairs of these items that are stored already, erased ones included."""
+    given = {i.external_id: i.external_id for i in items if i.external_id is not None}
+    if not given:
         return set()
-    return set(session.exec(select(Interaction.account_id, Interaction.external_id)
-                            .where(col(Interaction.external_id).in_(external_ids))))
+    keys = given | {erased_external_id(external_id): external_id for external_id in given}
+    return {(account_id, keys[key]) for account_id, key in session.exec(
+        select(Interaction.account_id, Interaction.external_id).where(col(Interaction.external_id).in_(list(keys))))
+        if key is not None}
 
 
 def create_many(*, session: Session, user: User, items: Sequence[InteractionCreate], classifier: Classifier,

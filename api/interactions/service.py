@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlmodel import Session, col, select
 
 from api.interactions.models import Interaction
 from api.suggestions.models import Suggestion
 
+ERASED_PREFIX = "erased:sha256:"
+
+
+def erased_external_id(external_id: str) -> str:
+    """What an erased interaction keeps of its external id: a digest, which still tells that the same message
+    is stored, without the id itself (a Message-ID often carries an e-mail address)."""
+    if external_id.startswith(ERASED_PREFIX):
+        return external_id
+    return ERASED_PREFIX + hashlib.sha256(external_id.encode("utf-8", "surrogatepass")).hexdigest()
+
 
 def find_existing(*, session: Session, account_id: int, external_id: str) -> tuple[Interaction, Suggestion] | None:
-    """The interaction already stored under this external id, with its latest suggestion."""
+    """The interaction already stored under this external id (or its digest, once erased), with its latest
+    suggestion."""
     interaction = session.exec(select(Interaction).where(Interaction.account_id == account_id)
-                               .where(Interaction.external_id == external_id)).first()
+                               .where(col(Interaction.external_id).in_({external_id,
+                                                                       erased_external_id(external_id)}))).first()
     if interaction is None:
         return None
     suggestion = session.exec(select(Suggestion).where(Suggestion.interaction_id == interaction.id)

@@ -1,13 +1,17 @@
 """Erasing an account's personal data: its customers' words go, the anonymous decision counts stay.
 
-Erased: every interaction's body, author and subject; the evidence and roll-up snippets stored on
-its suggestions; the free-text notes on its decisions and check items (which stop being served). Kept:
-the rows themselves, their labels, versions, times and people, so every audit count is the same before
-and after. On SQLite the erased pages are overwritten (secure_delete), the WAL is checkpointed and
-truncated, and the file is vacuumed, so the old text is in no file; on PostgreSQL the tables are
-vacuumed (WAL segments are recycled by the server on its own schedule; see the README).
+Erased: every interaction's body, author and subject, and its external id, which becomes a digest (a
+Message-ID often carries an address; the digest still tells a re-ingest of the same message that it is
+stored, so the erased text does not come back); the evidence and roll-up snippets stored on its
+suggestions; the free text of its pulse updates: decision notes, tags and lifecycle stages, to-do titles
+and the account's own lifecycle stage; the notes on its outcomes, check items and check answers; the
+sources of its signals. Kept: the rows themselves, their labels, scale points, reasons (from the
+deployment's lists), versions, times, dates, values and people, so every audit count is the same before
+and after, and the account's name, external id and mail domains, which route its further mail. On SQLite
+the erased pages are overwritten (secure_delete), the WAL is checkpointed and truncated, and the file is
+vacuumed, so the old text is in no file; on PostgreSQL the tables are vacuumed (WAL segments are recycled
+by the server on its own schedule; see the README).
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,8 +27,11 @@ from api.db import utcnow
 from api.decisions.models import Decision
 from api.errors import NotFoundError
 from api.interactions.models import Interaction
+from api.interactions.service import ERASED_PREFIX, erased_external_id
 from api.outcomes.models import Outcome
+from api.signals.models import Signal
 from api.suggestions.models import Suggestion
+from api.todos.models import Todo
 
 ERASED = "[erased]"
 
@@ -39,6 +46,8 @@ class Erasure:
     decision_notes: int
     outcome_notes: int
     check_notes: int = 0
+    todos: int = 0
+    signals: int = 0
 
 
 def erase_account(engine: Engine, account_id: int) -> Erasure:
@@ -50,10 +59,16 @@ def erase_account(engine: Engine, account_id: int) -> Erasure:
             session.execute(text("PRAGMA secure_delete = ON"))
         interactions = session.execute(update(Interaction).where(col(Interaction.account_id) == account_id)
                                        .values(body=ERASED, author=None, subject=None))
+        _digest_external_ids(session, account_id)
         suggestions = session.execute(update(Suggestion).where(col(Suggestion.account_id) == account_id)
                                       .values(explanation=[]))
         notes = session.execute(update(Decision).where(col(Decision.account_id) == account_id)
                                 .where(col(Decision.note).is_not(None)).values(note=None))
+        session.execute(update(Decision).where(col(Decision.account_id) == account_id)  # migration 0017 allows it
+                        .values(tags=[], lifecycle_stage=None))
+        session.execute(update(Account).where(col(Account.id) == account_id).values(lifecycle_stage=None))
+        todos = session.execute(update(Todo).where(col(Todo.account_id) == account_id).values(title=ERASED))
+        signals = session.execute(update(Signal).where(col(Signal.account_id) == account_id).values(source=ERASED))
         outcome_notes = session.execute(update(Outcome).where(col(Outcome.account_id) == account_id)
                                         .where(col(Outcome.note).is_not(None)).values(note=None))
         checks_of_account = sa_select(col(Check.id)).where(col(Check.account_id) == account_id)
@@ -66,9 +81,21 @@ def erase_account(engine: Engine, account_id: int) -> Erasure:
                          suggestions=int(suggestions.rowcount),  # type: ignore[attr-defined]
                          decision_notes=int(notes.rowcount),  # type: ignore[attr-defined]
                          outcome_notes=int(outcome_notes.rowcount),  # type: ignore[attr-defined]
-                         check_notes=int(check_notes.rowcount))  # type: ignore[attr-defined]
+                         check_notes=int(check_notes.rowcount),  # type: ignore[attr-defined]
+                         todos=int(todos.rowcount), signals=int(signals.rowcount))  # type: ignore[attr-defined]
     _compact(engine)
     return result
+
+
+def _digest_external_ids(session: Session, account_id: int) -> None:
+    """Replace each external id of the account's interactions with its digest (one already erased stays)."""
+    rows = session.execute(sa_select(col(Interaction.id), col(Interaction.external_id))
+                           .where(col(Interaction.account_id) == account_id)
+                           .where(col(Interaction.external_id).is_not(None))
+                           .where(col(Interaction.external_id).not_like(f"{ERASED_PREFIX}%"))).all()
+    for interaction_id, external_id in rows:
+        session.execute(update(Interaction).where(col(Interaction.id) == interaction_id)
+                        .values(external_id=erased_external_id(external_id)))
 
 
 def _compact(engine: Engine) -> None:
@@ -79,4 +106,5 @@ def _compact(engine: Engine) -> None:
             connection.execute(text("VACUUM"))
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         else:
-            connection.execute(text("VACUUM interactions, suggestions, decisions, outcomes, checks, check_answers"))
+            connection.execute(text("VACUUM accounts, interactions, suggestions, decisions, outcomes, checks, "
+                                    "check_answers, todos, signals"))
