@@ -21,6 +21,7 @@ from api.db import utcnow
 from api.decisions import service as decisions
 from api.decisions.models import DecisionCreate, DecisionPublic
 from api.errors import ForbiddenError
+from api.policies import confined_team
 from api.suggestions.models import Suggestion
 from api.users.models import Role, User
 
@@ -135,6 +136,15 @@ def note_served(session: Session, user: User, suggestion: Suggestion) -> None:
     """An item opened by a person: the server's clock starts if it had not already."""
     if suggestion.id is not None and user.id is not None:
         checks.record_servings(session, user.id, [suggestion.id])
+
+
+def decisions_for(session: Session, *, user: User, filters: dict[str, Any], current: bool | None, limit: int,
+                  offset: int) -> tuple[list[DecisionPublic], int]:
+    """The decision listing as this person may read it: a CSM's own (own_decisions), everyone else's by team."""
+    if user.role == Role.CSM:
+        return own_decisions(session, user=user, filters=filters, current=current, limit=limit, offset=offset)
+    return decisions.get_all(session=session, team=confined_team(user), filters=filters, current=current,
+                             limit=limit, offset=offset)
 
 
 def own_decisions(session: Session, *, user: User, filters: dict[str, Any], current: bool | None, limit: int,

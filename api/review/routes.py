@@ -18,7 +18,7 @@ from api.errors import UnprocessableError
 from api.ids import IdPath, IdQuery
 from api.intake import service as intake
 from api.interactions.models import Interaction
-from api.policies import TEAM_READERS, confined_team, visible_team
+from api.policies import TEAM_READERS, visible_team
 from api.review import checking, queue
 from api.review import decide as decide_service
 from api.scale import Scale
@@ -145,15 +145,10 @@ def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, a
                    current: bool | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0) -> DecisionsPublic:
     """Decisions beside their suggestions; the filters reproduce any count of the audit summary."""
-    team = confined_team(user)
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
                "since": as_utc(since, "since"), "until": as_utc(until, "until"), "label": label,
                "suggested_label": suggested_label,
                "scope": scope, "segment": segment, "blind": blind, "language": language}
-    if user.role == Role.CSM:
-        data, count = checking.own_decisions(session, user=user, filters=filters, current=current, limit=limit,
-                                             offset=offset)
-    else:
-        data, count = decisions.get_all(session=session, team=team, filters=filters, current=current, limit=limit,
-                                        offset=offset)
+    data, count = checking.decisions_for(session, user=user, filters=filters, current=current, limit=limit,
+                                         offset=offset)
     return DecisionsPublic(data=data, count=count)

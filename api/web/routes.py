@@ -25,7 +25,6 @@ from api.audit.models import AuditSettings
 from api.checks import service as checks
 from api.config import Settings
 from api.db import as_utc, utcnow
-from api.decisions import service as decisions
 from api.decisions.models import DecisionCreate
 from api.deps import ClassifierDep, SessionDep, SettingsDep
 from api.errors import ConflictError, ForbiddenError, PulseError, UnprocessableError
@@ -384,17 +383,12 @@ def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_i
                    language: Annotated[str | None, Query(max_length=8)] = None, offset: int = 0) -> HTMLResponse:
     """The decisions behind an audit number, with the same filters as GET /v1/decisions."""
     user = allow(viewer, (Role.CSM, Role.LEAD, Role.DATA_SCIENTIST, Role.ADMIN), "read decisions")
-    team = confined_team(user)
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
                "since": as_utc(since, "since"), "until": as_utc(until, "until"), "label": label,
                "suggested_label": suggested_label,
                "scope": scope, "blind": blind, "language": language}
-    if user.role == Role.CSM:  # their own, answers on check copies among them (api.review.checking)
-        data, count = checking.own_decisions(session, user=user, filters=filters, current=current, limit=200,
-                                             offset=min(max(offset, 0), queue.MAX_OFFSET))
-    else:
-        data, count = decisions.get_all(session=session, team=team, filters=filters, current=current, limit=200,
-                                        offset=min(max(offset, 0), queue.MAX_OFFSET))
+    data, count = checking.decisions_for(session, user=user, filters=filters, current=current, limit=200,
+                                         offset=min(max(offset, 0), queue.MAX_OFFSET))
     names = account_names(session, {d.account_id for d in data})
     people = {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_({d.user_id for d in data})))}
     shown = {k: v for k, v in {**filters, "current": current}.items() if v is not None}
