@@ -98,11 +98,13 @@ def eligible(session: Session, user: User) -> list[Check]:
                              .where(~decided_by_them, ~served_to_them).order_by(col(Check.id)).limit(500)))
 
 
-def copy(session: Session, check: Check, user: User, *, decoy: bool, blind: bool, rng: random.Random) -> Suggestion:
+def copy(session: Session, check: Check, user: User, *, decoy: bool, blind: bool, rng: random.Random,
+         model_version: str | None = None) -> Suggestion:
     """A check item's copy for one person, shaped like the decided suggestion it came from.
 
     The colour shown is the agreed one, or for a decoy a neighbouring one (Yellow for Red or Green; Red or
-    Green for Yellow); the probabilities are the original's, with the shown colour's swapped to the top.
+    Green for Yellow); the probabilities are the original's, with the shown colour's swapped to the top. It
+    names `model_version` (the active one, as every new item does) where given, else the original's.
     """
     original = session.get(Suggestion, check.suggestion_id)
     assert original is not None
@@ -116,7 +118,8 @@ def copy(session: Session, check: Check, user: User, *, decoy: bool, blind: bool
     probabilities[top], probabilities[wanted] = probabilities[wanted], probabilities[top]
     made = Suggestion(scope=Scope.INTERACTION, account_id=check.account_id, interaction_id=None, label=shown,
                       p_red=probabilities[0], p_yellow=probabilities[1], p_green=probabilities[2],
-                      confidence=max(probabilities), margin=original.margin, model_version=original.model_version,
+                      confidence=max(probabilities), margin=original.margin,
+                      model_version=model_version or original.model_version,
                       # Made now, as any new item is: the original's time beside a new id would give it away.
                       explanation=list(original.explanation), created_at=utcnow(), blind=blind,
                       language=original.language, unsupported_language=original.unsupported_language,

@@ -17,6 +17,7 @@ from api.cli.common import (
     webhooks_app,
 )
 from api.db import migrate
+from api.ids import MAX_ID
 from api.users import service as users
 from api.users.models import Role
 
@@ -62,7 +63,7 @@ def _revoke(user_id: int, db: str | None, disable: bool) -> tuple[str, str | Non
 
 
 @users_app.command("disable")
-def users_disable(user_id: Annotated[int, typer.Argument(help="the id `pulse users list` shows")],
+def users_disable(user_id: Annotated[int, typer.Argument(min=1, max=MAX_ID, help="the id `pulse users list` shows")],
                   db: DbOption = None) -> None:
     """Stop a user's key at once and end their web sessions; their decisions stay."""
     name, _ = _revoke(user_id, db, disable=True)
@@ -70,7 +71,8 @@ def users_disable(user_id: Annotated[int, typer.Argument(help="the id `pulse use
 
 
 @users_app.command("rotate-key")
-def users_rotate_key(user_id: Annotated[int, typer.Argument(help="the id `pulse users list` shows")],
+def users_rotate_key(user_id: Annotated[int, typer.Argument(min=1, max=MAX_ID,
+                                                            help="the id `pulse users list` shows")],
                      db: DbOption = None) -> None:
     """Give a user a new key (printed once); the old key and their web sessions stop at once."""
     name, key = _revoke(user_id, db, disable=False)
@@ -120,7 +122,8 @@ def webhooks_list(db: DbOption = None) -> None:
 
 
 @webhooks_app.command("remove")
-def webhooks_remove(webhook_id: Annotated[int, typer.Argument(help="the id `pulse webhooks list` shows")],
+def webhooks_remove(webhook_id: Annotated[int, typer.Argument(min=1, max=MAX_ID,
+                                                               help="the id `pulse webhooks list` shows")],
                     db: DbOption = None) -> None:
     """Stop sending events to an endpoint."""
     from api.events import service as webhooks

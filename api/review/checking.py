@@ -21,6 +21,7 @@ from api.db import utcnow
 from api.decisions import service as decisions
 from api.decisions.models import DecisionCreate, DecisionPublic
 from api.errors import ForbiddenError
+from api.model_versions import service as model_versions
 from api.policies import confined_team
 from api.suggestions.models import Suggestion
 from api.users.models import Role, User
@@ -38,7 +39,9 @@ def serve_after_decision(session: Session, user: User, settings: Settings) -> Su
     check = candidates[rng.randrange(len(candidates))]
     blind = draws.chance(settings.blind_share, settings.random_seed)
     decoy = not blind and draws.chance(settings.check_decoy_share, settings.random_seed)
-    made = checks.copy(session, check, user, decoy=decoy, blind=blind, rng=rng)
+    active = model_versions.get_active(session=session)
+    made = checks.copy(session, check, user, decoy=decoy, blind=blind, rng=rng,
+                       model_version=active.version if active else None)
     session.commit()
     return made
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlmodel import Session, select
 from api.checks.models import CheckAnswer
 from api.config import Settings
 from api.decisions.models import Decision
+from api.model_versions import service as model_versions
 from tests.api.test_checks import decide, pending
 from tests.conftest import UserFactory
 
@@ -187,3 +189,23 @@ def test_the_same_request_ten_times_at_once_answers_as_one_does(
     assert sorted(r.status_code for r in marks) == [201] + [409] * 9, [r.text for r in marks]
     assert all("already check item" in r.json()["detail"] for r in marks if r.status_code == 409)
     assert session.exec(select(Decision).where(Decision.suggestion_id == copy["id"])).first() is None
+
+
+def test_a_copy_names_the_model_version_new_items_name(
+        client: TestClient, make_user: UserFactory, make_account: Callable[..., dict[str, Any]],
+        post_message: Callable[..., dict[str, Any]], session: Session, second_model: Path) -> None:
+    _, author = make_user(name="Author CSM")
+    _, reader = make_user(name="Reader CSM")
+    _, lead = make_user(role="lead", name="Lead")
+    account = make_account(headers=lead)
+    original = post_message(account["id"], "We are moving to a competitor next quarter.", headers=author)["suggestion"]
+    decide(client, author, original, "Red")
+    assert client.post("/v1/checks", headers=lead, json={"suggestion_id": original["id"], "label": "Red"}
+                       ).status_code == 201
+    newer = model_versions.register(session=session, directory=second_model).version
+    model_versions.promote(session=session, version=newer)
+    client.post("/v1/models/reload", headers=lead)  # no-op where absent: the holder follows the database
+    first = post_message(account["id"], "Please send the invoice again.", headers=author)["suggestion"]
+    decide(client, reader, first, first["label"])
+    [copy] = [item for item in pending(client, reader) if item["interaction_id"] == original["interaction_id"]]
+    assert original["model_version"] != newer and copy["model_version"] == newer == first["model_version"]

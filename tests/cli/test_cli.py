@@ -140,3 +140,10 @@ def test_webhooks_are_added_listed_and_removed_by_the_cli(fresh_database_url: st
     assert missing.exit_code == 2 and "webhook 9 not found" in missing.output
     bad_kind = runner.invoke(app, ["worker", "--once", "--kinds", "laundry", "--db", db])
     assert bad_kind.exit_code == 2 and "--kinds takes webhook, rollup, score" in bad_kind.output
+
+
+@pytest.mark.parametrize("args", [["users", "disable"], ["users", "rotate-key"], ["webhooks", "remove"],
+                                  ["erase", "--account"]])
+def test_an_id_beyond_the_key_columns_is_refused_by_the_command(fresh_database_url: str, args: list[str]) -> None:
+    result = runner.invoke(app, [*args, str(2**31), "--db", fresh_database_url])
+    assert result.exit_code == 2 and "2147483647" in result.output, result.output
