@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.ingest.records import BadRecord, Notice, aware
+from pipelines.ingest.records import BadRecord, Notice, ShapeError, aware, folder_files
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -37,15 +37,51 @@ class Gathered:
         return self.items.get(collection, [])
 
     def by_id(self, collection: str) -> dict[str, dict[str, Any]]:
-        """The objects of a collection keyed by their id (as a string)."""
-        return {str(item["id"]): item for _, item in self.of(collection) if item.get("id") is not None}
+        """The objects of a collection keyed by their id (as a string); one whose id is not a string or a
+        number cannot be referred to, and is left out."""
+        return {key: item for _, item in self.of(collection) if (key := scalar(item.get("id"))) is not None}
 
 
-def files(path: Path) -> list[Path]:
-    """The JSON files of a path: itself, or every JSON file under a folder, sorted."""
+def json_type(value: Any) -> str:
+    """The kind of a JSON value, as an error message names it."""
+    if isinstance(value, bool):
+        return "true or false"
+    kinds = ((str, "a string"), (int | float, "a number"), (list, "a list"), (dict, "an object"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "null")
+
+
+def scalar(value: Any) -> str | None:
+    """An id or key as a string: a string or a number; None for anything else."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def obj(item: dict[str, Any], key: str) -> dict[str, Any]:
+    """item[key] as an object; absent, null or empty is {}, any other kind of value a ShapeError."""
+    value = item.get(key)
+    if isinstance(value, dict):
+        return value
+    if not value:
+        return {}
+    raise ShapeError(f"{key} must be a JSON object, got {json_type(value)}")
+
+
+def array(item: dict[str, Any], key: str) -> list[Any]:
+    """item[key] as a list; absent, null or empty is [], any other kind of value a ShapeError."""
+    value = item.get(key)
+    if isinstance(value, list):
+        return value
+    if not value:
+        return []
+    raise ShapeError(f"{key} must be a list, got {json_type(value)}")
+
+
+def files(path: Path) -> tuple[list[Path], list[Notice]]:
+    """The JSON files of a path: itself, or every JSON file under a folder, sorted; and the links not followed."""
     if not path.is_dir():
-        return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in JSON_SUFFIXES)
+        return [path], []
+    return folder_files(path, lambda file: file.suffix.lower() in JSON_SUFFIXES)
 
 
 def gather(where: Path | Sequence[Path], collections: dict[str, str], single: dict[str, str]) -> Gathered:
@@ -60,9 +96,12 @@ def gather(where: Path | Sequence[Path], collections: dict[str, str], single: di
     for path in [where] if isinstance(where, Path) else where:
         if not path.exists():
             found.problems.append(BadRecord(str(path), "no such file or folder"))
-        elif not files(path):
+            continue
+        readable, skipped = files(path)
+        found.problems += skipped
+        if not readable:
             found.problems.append(Notice(str(path), "the folder holds no .json or .jsonl files"))
-        paths += files(path) if path.exists() else []
+        paths += readable
     for file in paths:
         try:
             text = file.read_text(encoding="utf-8-sig", errors="replace")
@@ -75,23 +114,39 @@ def gather(where: Path | Sequence[Path], collections: dict[str, str], single: di
 
 
 def _documents(file: Path, text: str, found: Gathered) -> Iterator[tuple[str, Any]]:
+    """The file as one JSON document, else each of its lines as one (a JSONL stream)."""
     try:
-        yield str(file), json.loads(text)
-        return
-    except json.JSONDecodeError:
+        document = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):  # a stream, or its first line nests too deeply: by line
         pass
+    else:
+        yield str(file), document
+        return
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                yield f"{file}:{number}", json.loads(line)
-            except json.JSONDecodeError as error:
-                found.problems.append(BadRecord(f"{file}:{number}", f"not valid JSON ({error.msg})"))
+                yield f"{file}:{number}", loads(line)
+            except ValueError as error:
+                found.problems.append(BadRecord(f"{file}:{number}", str(error)))
+
+
+def loads(text: str) -> Any:
+    """A JSON value; a ValueError that says why not, naming a value nested too deeply for the parser."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON ({error.msg})") from None
+    except RecursionError:
+        raise ValueError("not valid JSON (nested too deeply)") from None
 
 
 def _sort(source: str, document: Any, collections: dict[str, str], single: dict[str, str], found: Gathered) -> None:
-    if isinstance(document, list):
+    if isinstance(document, list):  # a response that is a list of objects (a list within it is no record)
         for index, item in enumerate(document, start=1):
-            _sort(f"{source}#{index}", item, collections, single, found)
+            if isinstance(item, dict):
+                _sort(f"{source}#{index}", item, collections, single, found)
+            else:
+                found.problems.append(BadRecord(f"{source}#{index}", "expected a JSON object"))
         return
     if not isinstance(document, dict):
         found.problems.append(BadRecord(source, "expected a JSON object or a list of them"))
@@ -119,8 +174,10 @@ def _sort(source: str, document: Any, collections: dict[str, str], single: dict[
 
 def when(value: Any) -> datetime | None:
     """An ISO 8601 string (a space for the T allowed) or a Unix timestamp, as an aware datetime."""
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, tz=UTC)
-    return aware(datetime.fromisoformat(str(value).strip().replace("Z", "+00:00")))
+    if not isinstance(value, str):
+        raise ValueError(f"a time is a string or a number, not {json_type(value)}")
+    return aware(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.ingest.addresses import sender_address
-from pipelines.ingest.documents import Gathered, gather, when
-from pipelines.ingest.records import BadRecord, RawMessage, Record, csv_rows
+from pipelines.ingest.documents import Gathered, array, gather, json_type, obj, scalar, when
+from pipelines.ingest.records import BadRecord, RawMessage, Record, ShapeError, csv_rows, shielded
 
 CUSTOMER_ROLES = {"end-user", "end_user", "user", "lead", "contact"}
 
@@ -26,18 +26,28 @@ def _problems(found: Gathered) -> Iterator[Record]:
     yield from found.problems
 
 
-def _message(where: str, *, source_id: str, body: Any, kind: str, sender: str | None, created: Any,
-             ours: bool, account: str | None, account_name: str | None, subject: str | None = None) -> Record | None:
-    """A RawMessage, a BadRecord for an unreadable time, or None for a part without text."""
-    if not isinstance(body, str) or not body.strip():
+def _message(where: str, *, source_id: str, body: Any, kind: str, sender: Any, created: Any,
+             ours: bool, account: str | None, account_name: Any, subject: Any = None) -> Record | None:
+    """A RawMessage, a BadRecord for a field of the wrong kind or an unreadable time, or None for a part
+    without text."""
+    for field, value in (("body", body), ("sender", sender), ("subject", subject), ("organisation name", account_name)):
+        if value is not None and not isinstance(value, str):
+            return BadRecord(where, f"{field} must be a string, got {json_type(value)}")
+    if not body or not body.strip():
         return None
+    if created is not None and scalar(created) is None:
+        return BadRecord(where, f"created_at must be a string or a number, got {json_type(created)}")
     try:
         occurred_at = when(created)
     except (ValueError, OverflowError, OSError):
-        return BadRecord(where, f"created_at is not a time: {created!r}")
+        return BadRecord(where, f"created_at is not a time: {str(created)[:100]!r}")
     return RawMessage(source=where, source_id=source_id, body=body, kind=kind, account=account,
                       account_name=account_name, sender=sender_address(sender) if sender else None,
                       occurred_at=occurred_at, subject=subject, ours=ours, date_source="export")
+
+
+def _customer(role: Any) -> bool:
+    return isinstance(role, str) and role in CUSTOMER_ROLES
 
 
 def _org(organizations: dict[str, dict[str, Any]], org_id: Any, vendor: str, noun: str
@@ -45,9 +55,11 @@ def _org(organizations: dict[str, dict[str, Any]], org_id: Any, vendor: str, nou
     """(account key, account name) of an organisation or company id."""
     if org_id in (None, ""):
         return None, None
+    if scalar(org_id) is None:
+        raise ShapeError(f"{noun}_id must be a string or a number, got {json_type(org_id)}")
     org = organizations.get(str(org_id), {})
-    key = org.get("external_id") or org.get("company_id") or f"{vendor}:{noun}:{org_id}"
-    return str(key), org.get("name")
+    key = scalar(org.get("external_id")) or scalar(org.get("company_id")) or f"{vendor}:{noun}:{org_id}"
+    return key, scalar(org.get("name"))
 
 
 def read_zendesk(path: Path | Sequence[Path]) -> Iterator[Record]:
@@ -66,12 +78,17 @@ def read_zendesk(path: Path | Sequence[Path]) -> Iterator[Record]:
     users, organizations = found.by_id("users"), found.by_id("organizations")
     comments: dict[str, list[tuple[str, dict[str, Any], Any]]] = {}
     for source, audit in found.of("audits"):
-        for event in audit.get("events") or []:
+        try:
+            events = array(audit, "events")
+        except ShapeError as error:
+            yield BadRecord(source, str(error))
+            continue
+        for event in events:
             if isinstance(event, dict) and event.get("type") == "Comment":
-                comments.setdefault(str(audit.get("ticket_id")), []).append(
+                comments.setdefault(str(scalar(audit.get("ticket_id"))), []).append(
                     (source, event, event.get("created_at") or audit.get("created_at")))
     for source, comment in found.of("comments"):
-        if comment.get("ticket_id") is not None:
+        if scalar(comment.get("ticket_id")) is not None:
             comments.setdefault(str(comment["ticket_id"]), []).append((source, comment, comment.get("created_at")))
     tickets = found.of("tickets") + [(s, t) for s, t in found.of("_bare") if "requester_id" in t or "comments" in t]
     for item in _with_ids(tickets, "ticket"):
@@ -79,46 +96,74 @@ def read_zendesk(path: Path | Sequence[Path]) -> Iterator[Record]:
             yield item
             continue
         source, ticket, tid = item
-        account, name = _org(organizations, ticket.get("organization_id"), "zendesk", "organization")
-        if account is None and isinstance(ticket.get("organization"), dict):  # an older export shape
-            account, name = ticket["organization"].get("external_id"), ticket["organization"].get("name")
-        own = comments.get(tid) or [(source, c, c.get("created_at")) for c in ticket.get("comments") or []
-                                    if isinstance(c, dict)]
-        if not own:
-            own = [(source, {"id": "description", "body": ticket.get("description"),
-                             "author_id": ticket.get("requester_id"), "public": True}, ticket.get("created_at"))]
-        for where, comment, created in own:
-            place = f"{where} ticket {tid} comment {comment.get('id')}"
-            author = users.get(str(comment.get("author_id")), comment.get("author") or {})
-            role = author.get("role")
-            customer = role in CUSTOMER_ROLES if role else comment.get("author_id") == ticket.get("requester_id")
-            message = _message(place, source_id=f"zendesk:{tid}:{comment.get('id')}",
-                               body=comment.get("body") or comment.get("plain_body") or comment.get("html_body"),
-                               kind="ticket", sender=author.get("email"), created=created,
-                               ours=not customer or comment.get("public") is False, account=account,
-                               account_name=name, subject=ticket.get("subject"))
-            yield message or BadRecord(place, "the comment has no body")
+        yield from shielded(f"{source} ticket {tid}", _zendesk_ticket(
+            source, ticket, tid, comments.get(tid), users=users, organizations=organizations))
+
+
+def _zendesk_ticket(source: str, ticket: dict[str, Any], tid: str, comments: list[tuple[str, dict[str, Any], Any]]
+                    | None, *, users: dict[str, dict[str, Any]], organizations: dict[str, dict[str, Any]]
+                    ) -> Iterator[Record]:
+    """The messages of one ticket: its comments, else its description."""
+    account, name = _org(organizations, ticket.get("organization_id"), "zendesk", "organization")
+    if account is None and ticket.get("organization"):  # an older export shape
+        older = obj(ticket, "organization")
+        account, name = scalar(older.get("external_id")), scalar(older.get("name"))
+    own = comments or []
+    for index, comment in enumerate([] if own else array(ticket, "comments"), start=1):
+        if isinstance(comment, dict):
+            own.append((source, comment, comment.get("created_at")))
+        else:
+            yield BadRecord(f"{source} ticket {tid} comment {index}",
+                            f"a comment must be a JSON object, got {json_type(comment)}")
+    if not own:
+        own = [(source, {"id": "description", "body": ticket.get("description"),
+                         "author_id": ticket.get("requester_id"), "public": True}, ticket.get("created_at"))]
+    for where, comment, created in own:
+        place = f"{where} ticket {tid} comment {scalar(comment.get('id'))}"
+        yield from shielded(place, _zendesk_comment(place, ticket, tid, comment, created, users=users,
+                                                    account=account, name=name))
+
+
+def _zendesk_comment(place: str, ticket: dict[str, Any], tid: str, comment: dict[str, Any], created: Any, *,
+                     users: dict[str, dict[str, Any]], account: str | None, name: str | None) -> Iterator[Record]:
+    author = users.get(str(scalar(comment.get("author_id")))) or obj(comment, "author")
+    role = author.get("role")
+    customer = _customer(role) if role else comment.get("author_id") == ticket.get("requester_id")
+    message = _message(place, source_id=f"zendesk:{tid}:{scalar(comment.get('id'))}",
+                       body=comment.get("body") or comment.get("plain_body") or comment.get("html_body"),
+                       kind="ticket", sender=author.get("email"), created=created,
+                       ours=not customer or comment.get("public") is False, account=account,
+                       account_name=name, subject=ticket.get("subject"))
+    yield message or BadRecord(place, "the comment has no body")
 
 
 def _latest(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
     """One entry an id, in first-seen order: exports page through the same objects again, and a later copy's
     fields update an earlier one's (a search result lacks the side-loaded requester of the full ticket).
-    Entries without an id are kept, to be reported."""
+    Entries without a usable id are kept, to be reported."""
     latest: dict[str, tuple[str, dict[str, Any]]] = {}
     for index, (source, item) in enumerate(items):
-        key = str(item["id"]) if item.get("id") is not None else f"#{index}"
+        key = scalar(item.get("id")) or f"#{index}"
         latest[key] = (source, {**latest[key][1], **item}) if key in latest else (source, item)
     return list(latest.values())
 
 
 def _with_ids(items: list[tuple[str, dict[str, Any]]], what: str
               ) -> Iterator[tuple[str, dict[str, Any], str] | BadRecord]:
-    """(source, object, id) of each object once (see _latest), or a BadRecord for one without an id."""
+    """(source, object, id) of each object once (see _latest), or a BadRecord for one without a usable id."""
     for source, item in _latest(items):
+        key = scalar(item.get("id"))
         if item.get("id") is None:
             yield BadRecord(source, f"a {what} needs an id")
+        elif key is None:
+            yield BadRecord(source, f"a {what}'s id must be a string or a number, got {json_type(item['id'])}")
         else:
-            yield source, item, str(item["id"])
+            yield source, item, key
+
+
+def _keyed(items: list[tuple[str, dict[str, Any]]], *kinds: str) -> dict[str, dict[str, Any]]:
+    """The objects of the given `type`s, by id."""
+    return {key: o for _, o in items if o.get("type") in kinds and (key := scalar(o.get("id"))) is not None}
 
 
 def read_intercom(path: Path | Sequence[Path]) -> Iterator[Record]:
@@ -133,11 +178,10 @@ def read_intercom(path: Path | Sequence[Path]) -> Iterator[Record]:
                           "contacts": "contacts", "companies": "companies", "data": "contacts"}, {})
     yield from _problems(found)
     people = found.of("contacts") + found.of("companies") + found.of("_bare")
-    contacts = {str(o["id"]): o for _, o in people if o.get("type") in ("contact", "user", "lead") and "id" in o}
-    companies = {str(o["id"]): o for _, o in people if o.get("type") == "company" and "id" in o}
-    by_conversation: dict[str, list[dict[str, Any]]] = {}
+    contacts, companies = _keyed(people, "contact", "user", "lead"), _keyed(people, "company")
+    by_conversation: dict[str, list[Any]] = {}
     for _, part in found.of("parts"):
-        by_conversation.setdefault(str(part.get("conversation_id")), []).append(part)
+        by_conversation.setdefault(str(scalar(part.get("conversation_id"))), []).append(part)
     conversations = found.of("conversations") + [(s, c) for s, c in found.of("_bare")
                                                  if c.get("type") == "conversation" or "source" in c]
     for item in _with_ids(conversations, "conversation"):
@@ -145,35 +189,63 @@ def read_intercom(path: Path | Sequence[Path]) -> Iterator[Record]:
             yield item
             continue
         source, conversation, cid = item
-        account, name = _intercom_company(conversation, contacts, companies)
-        listed = (conversation.get("conversation_parts") or {}).get("conversation_parts") or []
-        opening = conversation.get("source") or {}
-        parts = [{**opening, "id": "source", "created_at": opening.get("created_at") or conversation.get("created_at")},
-                 *listed, *by_conversation.get(cid, [])]
-        seen: set[str] = set()
-        for part in parts:
-            if not isinstance(part, dict) or str(part.get("id")) in seen or part.get("redacted"):
-                continue
-            seen.add(str(part.get("id")))
-            author = part.get("author") or {}
-            email = author.get("email") or contacts.get(str(author.get("id")), {}).get("email")
-            message = _message(f"{source} conversation {cid} part {part.get('id')}",
-                               source_id=f"intercom:{cid}:{part.get('id')}", body=part.get("body"), kind="chat",
-                               sender=email, created=part.get("created_at"),
-                               ours=author.get("type") not in CUSTOMER_ROLES, account=account, account_name=name)
-            if message:
-                yield message
+        place = f"{source} conversation {cid}"
+        yield from shielded(place, _intercom_conversation(place, conversation, cid, by_conversation.get(cid, []),
+                                                          contacts, companies))
+
+
+def _intercom_conversation(place: str, conversation: dict[str, Any], cid: str, streamed: list[Any],
+                           contacts: dict[str, dict[str, Any]], companies: dict[str, dict[str, Any]]
+                           ) -> Iterator[Record]:
+    """The messages of one conversation: its opening (`source`) and its parts; a part of the wrong shape is an
+    error of its own, and the other parts are read."""
+    account, name = _intercom_company(conversation, contacts, companies)
+    parts: list[tuple[str, Any]] = []
+    try:
+        opening = obj(conversation, "source")
+        parts.append(("source", {**opening, "id": "source",
+                                 "created_at": opening.get("created_at") or conversation.get("created_at")}))
+    except ShapeError as error:
+        yield BadRecord(place, str(error))
+    try:
+        listed = array(obj(conversation, "conversation_parts"), "conversation_parts")
+    except ShapeError as error:
+        yield BadRecord(place, str(error))
+        listed = []
+    parts += [(str(index), part) for index, part in enumerate([*listed, *streamed], start=1)]
+    seen: set[str] = set()
+    for index, part in parts:
+        if not isinstance(part, dict):
+            yield BadRecord(f"{place} part {index}", f"a part must be a JSON object, got {json_type(part)}")
+            continue
+        pid = str(scalar(part.get("id")))
+        if pid in seen or part.get("redacted"):
+            continue
+        seen.add(pid)
+        yield from shielded(f"{place} part {pid}", _intercom_part(f"{place} part {pid}", part, cid, pid, contacts,
+                                                                  account=account, name=name))
+
+
+def _intercom_part(place: str, part: dict[str, Any], cid: str, pid: str, contacts: dict[str, dict[str, Any]], *,
+                   account: str | None, name: str | None) -> Iterator[Record]:
+    author = obj(part, "author")
+    email = author.get("email") or contacts.get(str(scalar(author.get("id"))), {}).get("email")
+    message = _message(place, source_id=f"intercom:{cid}:{pid}", body=part.get("body"), kind="chat",
+                       sender=email, created=part.get("created_at"), ours=not _customer(author.get("type")),
+                       account=account, account_name=name)
+    if message:
+        yield message
 
 
 def _intercom_company(conversation: dict[str, Any], contacts: dict[str, dict[str, Any]],
                       companies: dict[str, dict[str, Any]]) -> tuple[str | None, str | None]:
     company = conversation.get("company")
     if isinstance(company, dict):  # older API versions put the company on the conversation
-        return company.get("company_id") or company.get("external_id"), company.get("name")
-    for listed in (conversation.get("contacts") or {}).get("contacts") or []:
-        contact = contacts.get(str(listed.get("id")), {}) if isinstance(listed, dict) else {}
-        for entry in (contact.get("companies") or {}).get("data") or []:
-            if isinstance(entry, dict) and entry.get("id") is not None:
+        return scalar(company.get("company_id")) or scalar(company.get("external_id")), scalar(company.get("name"))
+    for listed in array(obj(conversation, "contacts"), "contacts"):
+        contact = contacts.get(str(scalar(listed.get("id"))), {}) if isinstance(listed, dict) else {}
+        for entry in array(obj(contact, "companies"), "data"):
+            if isinstance(entry, dict) and scalar(entry.get("id")) is not None:
                 return _org(companies, entry["id"], "intercom", "company")
     return None, None
 
@@ -197,41 +269,63 @@ def read_freshdesk(path: Path | Sequence[Path]) -> Iterator[Record]:
     bare = found.of("_bare")
     tickets = found.of("tickets") + [(s, o) for s, o in bare if "requester_id" in o and "subject" in o]
     conversations = found.of("conversations") + [(s, o) for s, o in bare if "ticket_id" in o and "incoming" in o]
-    contacts = {str(o["id"]): o for _, o in bare if "email" in o and "helpdesk_agent" in o and "id" in o}
-    agents = {str((o.get("contact") or {}).get("email", "")).lower() for _, o in bare if "ticket_scope" in o}
-    companies = {str(o["id"]): o for _, o in bare if "domains" in o and "name" in o and "id" in o}
+    contacts = {key: o for _, o in bare if "email" in o and "helpdesk_agent" in o
+                and (key := scalar(o.get("id"))) is not None}
+    agents: set[str] = set()
+    for source, agent in bare:
+        if "ticket_scope" in agent:
+            try:
+                agents.add(_address(obj(agent, "contact").get("email")))
+            except ShapeError as error:
+                yield BadRecord(source, str(error))
+    companies = {key: o for _, o in bare if "domains" in o and "name" in o and (key := scalar(o.get("id"))) is not None}
     replies: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for source, conversation in conversations:
-        replies.setdefault(str(conversation.get("ticket_id")), []).append((source, conversation))
+        replies.setdefault(str(scalar(conversation.get("ticket_id"))), []).append((source, conversation))
     for item in _with_ids(tickets, "ticket"):
         if isinstance(item, BadRecord):
             yield item
             continue
         source, ticket, tid = item
-        account, name = _org(companies, ticket.get("company_id"), "freshdesk", "company")
-        requester = ticket.get("requester") or contacts.get(str(ticket.get("requester_id")), {})
-        first = _message(f"{source} ticket {tid}", source_id=f"freshdesk:{tid}", kind="ticket",
-                         body=ticket.get("description_text") or ticket.get("description"),
-                         sender=requester.get("email"), created=ticket.get("created_at"),
-                         ours=str(requester.get("email", "")).lower() in agents, account=account,
-                         account_name=name, subject=ticket.get("subject"))
-        if first:
-            yield first
-        for where, reply in replies.get(tid, []):
-            sender = reply.get("from_email") or contacts.get(str(reply.get("user_id")), {}).get("email")
-            message = _message(f"{where} ticket {tid} conversation {reply.get('id')}",
-                               source_id=f"freshdesk:{tid}:{reply.get('id')}", kind="ticket",
-                               body=reply.get("body_text") or reply.get("body"), sender=sender,
-                               created=reply.get("created_at"),
-                               ours=not reply.get("incoming") or bool(reply.get("private"))
-                               or _address(sender) in agents, account=account, account_name=name,
-                               subject=ticket.get("subject"))
-            if message:
-                yield message
+        yield from shielded(f"{source} ticket {tid}", _freshdesk_ticket(
+            source, ticket, tid, replies.get(tid, []), contacts=contacts, agents=agents, companies=companies))
 
 
-def _address(sender: str | None) -> str:
-    return (sender_address(sender or "") or "").lower()
+def _freshdesk_ticket(source: str, ticket: dict[str, Any], tid: str, replies: list[tuple[str, dict[str, Any]]], *,
+                      contacts: dict[str, dict[str, Any]], agents: set[str], companies: dict[str, dict[str, Any]]
+                      ) -> Iterator[Record]:
+    """A ticket's first message (its description) and its conversations."""
+    account, name = _org(companies, ticket.get("company_id"), "freshdesk", "company")
+    requester = obj(ticket, "requester") or contacts.get(str(scalar(ticket.get("requester_id"))), {})
+    first = _message(f"{source} ticket {tid}", source_id=f"freshdesk:{tid}", kind="ticket",
+                     body=ticket.get("description_text") or ticket.get("description"),
+                     sender=requester.get("email"), created=ticket.get("created_at"),
+                     ours=_address(requester.get("email")) in agents, account=account,
+                     account_name=name, subject=ticket.get("subject"))
+    if first:
+        yield first
+    for where, reply in replies:
+        place = f"{where} ticket {tid} conversation {scalar(reply.get('id'))}"
+        yield from shielded(place, _freshdesk_reply(place, ticket, tid, reply, contacts=contacts, agents=agents,
+                                                    account=account, name=name))
+
+
+def _freshdesk_reply(place: str, ticket: dict[str, Any], tid: str, reply: dict[str, Any], *,
+                     contacts: dict[str, dict[str, Any]], agents: set[str], account: str | None, name: str | None
+                     ) -> Iterator[Record]:
+    sender = reply.get("from_email") or contacts.get(str(scalar(reply.get("user_id"))), {}).get("email")
+    message = _message(place, source_id=f"freshdesk:{tid}:{scalar(reply.get('id'))}", kind="ticket",
+                       body=reply.get("body_text") or reply.get("body"), sender=sender,
+                       created=reply.get("created_at"),
+                       ours=not reply.get("incoming") or bool(reply.get("private")) or _address(sender) in agents,
+                       account=account, account_name=name, subject=ticket.get("subject"))
+    if message:
+        yield message
+
+
+def _address(sender: Any) -> str:
+    """The lower-case address of a sender; "" for none (or a value that is not text)."""
+    return (sender_address(sender) or "").lower() if isinstance(sender, str) else ""
 
 
 FRESHDESK_COLUMNS = ("Ticket ID", "Description")

@@ -22,7 +22,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from pipelines.ingest.addresses import sender_address
-from pipelines.ingest.records import BadRecord, Notice, RawMessage, Record, aware
+from pipelines.ingest.records import BadRecord, Notice, RawMessage, Record, aware, folder_files, unreadable
 
 MAILDIR_PARTS = ("cur", "new")
 
@@ -32,22 +32,18 @@ def is_maildir(path: Path) -> bool:
     return path.is_dir() and all((path / part).is_dir() for part in ("cur", "new", "tmp"))
 
 
-def mail_files(folder: Path) -> list[Path]:
-    """Every message file under a folder: `.eml` in any case, and the messages of any Maildir in it."""
-    found: set[Path] = set()
-    for path in folder.rglob("*"):
-        if path.is_file() and (path.suffix.lower() == ".eml" or path.parent.name in MAILDIR_PARTS
-                               and is_maildir(path.parent.parent)):
-            found.add(path)
-    return sorted(found)
+def is_mail(path: Path) -> bool:
+    """A message file: `.eml` in any case, or a message of a Maildir."""
+    return path.suffix.lower() == ".eml" or path.parent.name in MAILDIR_PARTS and is_maildir(path.parent.parent)
 
 
 def read_eml(path: Path) -> Iterator[Record]:
-    """One e-mail file, or every e-mail under a folder (sorted, so runs are repeatable)."""
+    """One e-mail file, or every e-mail under a folder (sorted, so runs are repeatable; links out of it skipped)."""
     if not path.is_dir():
         yield read_file(path)
         return
-    files = mail_files(path)
+    files, skipped = folder_files(path, is_mail)
+    yield from skipped
     if not files:
         yield Notice(str(path), "the folder holds no e-mail (.eml files or a Maildir's cur/ and new/)")
     for file in files:
@@ -66,14 +62,16 @@ def read_file(file: Path) -> Record:
 def read_mbox(path: Path) -> Iterator[Record]:
     """Every message of an mbox archive."""
     box = mailbox.mbox(str(path), create=False)
-    count = 0
     try:
-        for index, key in enumerate(box.iterkeys()):
-            count += 1
+        keys = list(box.iterkeys())
+        for index, key in enumerate(keys):
             yield parse(f"{path}#{index + 1}", box.get_bytes(key), file_time=_mtime(path))
+    except OSError as error:
+        yield BadRecord(str(path), f"cannot read the file: {error.strerror or error}")
+        return
     finally:
         box.close()
-    if not count:
+    if not keys:
         yield Notice(str(path), "the mbox archive holds no messages")
 
 
@@ -84,15 +82,24 @@ def parse(source: str, raw: bytes, file_time: datetime | None = None) -> Record:
     try:
         message = email.message_from_bytes(raw, policy=policy.default)
         body = body_text(message)
-    except (ValueError, LookupError, TypeError, AttributeError) as error:  # the parser's rare hard failures
-        return BadRecord(source, f"not a readable e-mail: {error}")
-    if body is None:
-        return BadRecord(source, "the e-mail has no text or HTML body")
-    occurred_at, date_source = sent_time(message, file_time)
-    message_id = str(message.get("message-id", "") or "").strip() or "sha256:" + hashlib.sha256(raw).hexdigest()
-    return RawMessage(source=source, source_id=message_id, body=body, kind="email",
-                      sender=sender_address(str(message.get("from", "") or "")), occurred_at=occurred_at,
-                      subject=str(message.get("subject", "") or "") or None, date_source=date_source)
+        if body is None:
+            return BadRecord(source, "the e-mail has no text or HTML body")
+        occurred_at, date_source = sent_time(message, file_time)
+        message_id = header(message, "message-id", raw=False).strip() or "sha256:" + hashlib.sha256(raw).hexdigest()
+        return RawMessage(source=source, source_id=message_id, body=body, kind="email",
+                          sender=sender_address(header(message, "from")), occurred_at=occurred_at,
+                          subject=header(message, "subject") or None, date_source=date_source)
+    except Exception as error:  # noqa: BLE001 - the parser's hard failures on hostile mail end this message only
+        return BadRecord(source, f"not a readable e-mail: {unreadable(error)}")
+
+
+def header(message: EmailMessage, name: str, raw: bool = True) -> str:
+    """A header's value as text. One the parser fails on (`Message-ID: <`, a From of 5,000 `(`) is taken as
+    written when `raw`, else as absent (a Message-ID that cannot be read is no id to keep)."""
+    try:
+        return str(message.get(name, "") or "")
+    except Exception:  # noqa: BLE001 - header parsing is lazy: its failures surface here, on first access
+        return next((str(value) for key, value in message.raw_items() if key.lower() == name), "") if raw else ""
 
 
 def body_text(message: EmailMessage) -> str | None:
@@ -148,8 +155,8 @@ def decoded(part: Message) -> str:
 
 def sent_time(message: EmailMessage, file_time: datetime | None) -> tuple[datetime | None, str]:
     """When the message was sent, and where that came from: header, received, file or import (not known)."""
-    for header, kind in (("date", "header"), ("received", "received")):
-        values = [str(v) for v in (message.get_all(header) or [])]
+    for name, kind in (("date", "header"), ("received", "received")):
+        values = [str(value) for key, value in message.raw_items() if key.lower() == name]  # dates as written
         for value in values:  # the first Received header is the last hop: the delivery time
             moment = _date(value.rsplit(";", 1)[-1] if kind == "received" else value)
             if moment is not None:

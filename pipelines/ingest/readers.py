@@ -14,13 +14,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from pipelines.ingest.documents import json_type
 from pipelines.ingest.helpdesk import read_freshdesk, read_intercom, read_zendesk
 from pipelines.ingest.mail import read_eml, read_mbox
-from pipelines.ingest.records import BadRecord, Notice, RawMessage, Record, aware, csv_rows
+from pipelines.ingest.records import BadRecord, Notice, RawMessage, Record, aware, csv_rows, shielded
 
 __all__ = ["BadRecord", "Notice", "RawMessage", "Record", "detect", "read", "read_all"]
 
 PLAIN_COLUMNS = ("account", "text")
+PLAIN_FIELDS = ("account", "text", "occurred_at", "id", "author", "kind")
 
 
 def detect(path: Path) -> str:
@@ -47,7 +49,7 @@ def read(path: Path, fmt: str | None = None) -> Iterator[Record]:
         return
     readers = {"eml": read_eml, "mbox": read_mbox, "jsonl": read_jsonl, "csv": read_csv,
                "zendesk": read_zendesk, "intercom": read_intercom, "freshdesk": read_freshdesk}
-    yield from readers[fmt](path)
+    yield from shielded(str(path), readers[fmt](path))  # the last resort: the next path is read whatever happens
 
 
 HELPDESK = {"zendesk": read_zendesk, "intercom": read_intercom, "freshdesk": read_freshdesk}
@@ -57,7 +59,7 @@ def read_all(paths: list[Path], fmt: str | None = None) -> Iterator[Record]:
     """Every message in several paths. A help-desk export's pieces (tickets here, audits or users there)
     are read together, so that they join."""
     if fmt in HELPDESK:
-        yield from HELPDESK[fmt](paths)
+        yield from shielded(", ".join(map(str, paths)), HELPDESK[fmt](paths))
         return
     for path in paths:
         yield from read(path, fmt)
@@ -65,20 +67,37 @@ def read_all(paths: list[Path], fmt: str | None = None) -> Iterator[Record]:
 
 def read_jsonl(path: Path) -> Iterator[Record]:
     """A JSON object a line with `account`, `text` and optionally `occurred_at`, `id`, `author`, `kind`."""
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        yield BadRecord(str(path), f"cannot read the file: {error.strerror or error}")
+        return
+    with handle:
+        for number, raw in enumerate(handle, start=1):
             source = f"{path}:{number}"
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                yield BadRecord(source, f"not valid JSON ({error.msg.removesuffix(' at')}) at column {error.colno}")
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as error:  # one line's bytes, not the rest of the file
+                yield BadRecord(source, f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1})")
                 continue
-            if not isinstance(row, dict):
-                yield BadRecord(source, "each line must be a JSON object")
-                continue
-            yield from_row(source, {k: None if v is None else str(v) for k, v in row.items()})
+            if line.strip():
+                yield from shielded(source, iter([_jsonl_row(source, line)]))
+
+
+def _jsonl_row(source: str, line: str) -> Record:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        return BadRecord(source, f"not valid JSON ({error.msg.removesuffix(' at')}) at column {error.colno}")
+    except RecursionError:
+        return BadRecord(source, "not valid JSON (nested too deeply)")
+    if not isinstance(row, dict):
+        return BadRecord(source, "each line must be a JSON object")
+    fields = {key: row.get(key) for key in PLAIN_FIELDS}
+    wrong = next((key for key, value in fields.items() if isinstance(value, dict | list)), None)
+    if wrong:
+        return BadRecord(source, f"{wrong} must be a string, got {json_type(fields[wrong])}")
+    return from_row(source, {k: None if v is None else str(v) for k, v in fields.items()})
 
 
 def read_csv(path: Path) -> Iterator[Record]:
@@ -104,6 +123,6 @@ def from_row(source: str, row: dict[str, str | None]) -> Record:
     if kind not in ("email", "ticket", "call_note", "chat"):
         return BadRecord(source, f"kind must be one of email, ticket, call_note, chat, got {kind!r}")
     source_id = (row.get("id") or "").strip() or "sha256:" + hashlib.sha256(
-        f"{account}\n{row.get('occurred_at') or ''}\n{text}".encode()).hexdigest()
+        f"{account}\n{row.get('occurred_at') or ''}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()
     return RawMessage(source=source, source_id=source_id, body=text, kind=kind, account=account,
                       sender=(row.get("author") or None), occurred_at=occurred_at)

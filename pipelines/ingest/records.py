@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import itertools
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from pipelines.ingest.addresses import domain_of
 
@@ -52,17 +55,120 @@ class Notice:
 Record = RawMessage | BadRecord | Notice
 
 
+class ShapeError(ValueError):
+    """A field of an export that holds the wrong kind of JSON value (an author given as a string, say)."""
+
+
+MAX_CELL = 10_000_000
+"""The longest CSV cell read, in characters: fifty times the body limit, as mail of 9 MB is read. A body that long
+is then cleaned and cut like any other (api.intake.ingest.bounded_body); a longer cell is an error for its row."""
+
+Row = TypeVar("Row")
+
+
 def csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, str | None]] | BadRecord]:
-    """(source, row) for every row of a CSV file, or one BadRecord naming the columns it lacks."""
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+    """(source, row) for every row of a CSV file; a BadRecord naming the file when it cannot be read or lacks
+    a column, and one naming the row for a row the csv module cannot read (a cell over MAX_CELL characters)."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig", errors="replace")
+    except OSError as error:
+        yield BadRecord(str(path), f"cannot read the file: {error.strerror or error}")
+        return
+    with handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        try:
+            columns = _within_cell_limit(lambda: reader.fieldnames) or []
+        except (csv.Error, OSError) as error:
+            yield BadRecord(f"{path}:1", _csv_problem(error))
+            return
+        missing = [c for c in required if c not in columns]
         if missing:
             yield BadRecord(str(path), f"missing column(s) {', '.join(missing)}; found "
-                                       f"{', '.join(reader.fieldnames or []) or 'no header'}")
+                                       f"{', '.join(columns) or 'no header'}")
             return
-        for number, row in enumerate(reader, start=2):
+        for number in itertools.count(2):
+            try:
+                row = _within_cell_limit(lambda: next(reader))
+            except StopIteration:
+                return
+            except (csv.Error, OSError) as error:  # the row is lost, the csv module reads on from the next line
+                yield BadRecord(f"{path}:{number}", _csv_problem(error))
+                continue
             yield f"{path}:{number}", row
+
+
+def _within_cell_limit(read: Callable[[], Row]) -> Row:
+    """What `read` returns, read with cells of up to MAX_CELL characters. The csv module's limit is one for the
+    whole process, so it is raised only while a row is read, and other CSV readers keep theirs."""
+    previous = csv.field_size_limit(MAX_CELL)
+    try:
+        return read()
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _csv_problem(error: csv.Error | OSError) -> str:
+    if isinstance(error, OSError):
+        return f"cannot read the file: {error.strerror or error}"
+    if "field larger than field limit" in str(error):
+        return f"a cell is longer than {MAX_CELL:,} characters"
+    return f"not valid CSV ({error})"
+
+
+def unreadable(error: Exception) -> str:
+    """Why a record could not be read, from the error a parser gave up with."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return f"{type(error).__name__}: {str(error)[:200]}"
+
+
+def shielded(source: str, records: Iterator[Record]) -> Iterator[Record]:
+    """The records; an error a parser raises part way becomes a BadRecord naming the source, so that one hostile
+    record ends only itself and never the run (whatever a vendor's shape checks did not foresee)."""
+    try:
+        yield from records
+    except ShapeError as error:
+        yield BadRecord(source, str(error))
+    except Exception as error:  # noqa: BLE001 - any parser failure on hostile input is this record's error
+        yield BadRecord(source, f"cannot be read: {unreadable(error)}")
+
+
+OUTSIDE = "a link to outside the folder, not followed"
+NOWHERE = "a link to nothing, not followed"
+
+
+def folder_files(folder: Path, wanted: Callable[[Path], bool]) -> tuple[list[Path], list[Notice]]:
+    """The wanted files under a folder, sorted, and a Notice for each link that was not followed.
+
+    The walk never leaves the folder: a link to a file outside it (another user's mail, a key) is skipped
+    and reported, a link inside it is read once (a file reached twice is read at its first path), and
+    linked folders are never entered, so a loop cannot hang the walk (what they point to inside the
+    folder is read where it is).
+    """
+    root = os.path.realpath(folder)
+    found: dict[str, Path] = {}
+    skipped: list[Notice] = []
+    for directory, subfolders, names in os.walk(folder):
+        for name in subfolders:
+            path = Path(directory, name)
+            if path.is_symlink() and not _inside(root, os.path.realpath(path)):
+                skipped.append(Notice(str(path), OUTSIDE))
+        for name in names:
+            path = Path(directory, name)
+            if not wanted(path):
+                continue
+            target = os.path.realpath(path)
+            if path.is_symlink() and not os.path.exists(target):
+                skipped.append(Notice(str(path), NOWHERE))
+            elif path.is_symlink() and not _inside(root, target):
+                skipped.append(Notice(str(path), OUTSIDE))
+            elif path.is_file() and (target not in found or str(path) < str(found[target])):
+                found[target] = path
+    return sorted(found.values()), sorted(skipped, key=lambda notice: notice.source)
+
+
+def _inside(root: str, target: str) -> bool:
+    return os.path.commonpath([root, target]) == root
 
 
 def aware(moment: datetime) -> datetime:
