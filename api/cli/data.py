@@ -83,10 +83,18 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files, folders
                 handle.write(json.dumps(row) + "\n")
         err.print(f"{len(result.unmatched)} unmatched message(s) listed in {report}", highlight=False)
     for problem in result.errors[:20]:
-        err.print(f"[yellow]skipped[/] {problem['source']}: {problem['error']}", highlight=False)
+        err.print(f"[yellow]skipped[/] {shown(problem['source'])}: {shown(problem['error'])}", highlight=False)
     for notice in result.warnings[:20]:
-        err.print(f"[yellow]warning[/] {notice['source']}: {notice['warning']}", highlight=False)
+        err.print(f"[yellow]warning[/] {shown(notice['source'])}: {shown(notice['warning'])}", highlight=False)
     print(json.dumps({"dry_run": dry_run, **result.summary()}))
+
+
+def shown(text: str) -> str:
+    """Text from the input as the terminal shows it: never read as markup (an error quoting `[/]` once ended the
+    run), and with lone surrogates (from file names or JSON escapes) replaced, as a terminal cannot print them."""
+    from rich.markup import escape
+
+    return escape(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def read_account_map(path: Path) -> dict[str, str]:
