@@ -24,6 +24,7 @@ from api.cli.common import (
 )
 from api.db import make_engine
 from api.errors import PulseError
+from api.ids import MAX_ID
 from api.model_versions import resolve
 from api.model_versions.holder import ModelHolder
 
@@ -178,7 +179,8 @@ def export_labels(out: Annotated[Path, typer.Option("--out", help="file to write
 
 
 @app.command()
-def erase(account: Annotated[int, typer.Option("--account", help="the account id whose texts are erased")],
+def erase(account: Annotated[int, typer.Option("--account", min=1, max=MAX_ID,
+                                               help="the account id whose texts are erased")],
           yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
           db: DbOption = None) -> None:
     """Erase an account's customer texts everywhere (the decision counts stay); this cannot be undone."""
