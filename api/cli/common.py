@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -135,3 +136,9 @@ def load_model(spec: str | None, settings: Settings) -> Classifier:
                    f"{safe_url(settings.database_url)}") from None
     except ArtifactError as error:
         raise fail(f"model artifact refused: {error}") from error
+
+
+def shown(text: str) -> str:
+    """Text from the input as the terminal shows it: never read as markup (an error quoting `[/]` once ended the
+    run), and with lone surrogates (from file names or JSON escapes) replaced, as a terminal cannot print them."""
+    return escape(text.encode("utf-8", "replace").decode("utf-8"))

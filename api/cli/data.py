@@ -21,6 +21,7 @@ from api.cli.common import (
     progress_bar,
     safe_url,
     settings_for,
+    shown,
 )
 from api.db import make_engine
 from api.errors import PulseError
@@ -88,14 +89,6 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files, folders
     for notice in result.warnings[:20]:
         err.print(f"[yellow]warning[/] {shown(notice['source'])}: {shown(notice['warning'])}", highlight=False)
     print(json.dumps({"dry_run": dry_run, **result.summary()}))
-
-
-def shown(text: str) -> str:
-    """Text from the input as the terminal shows it: never read as markup (an error quoting `[/]` once ended the
-    run), and with lone surrogates (from file names or JSON escapes) replaced, as a terminal cannot print them."""
-    from rich.markup import escape
-
-    return escape(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def read_account_map(path: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from api.accounts.models import Account
-from api.cli.common import DbOption, app, database, err, fail, prepare_database, settings_for
+from api.cli.common import DbOption, app, database, err, fail, prepare_database, settings_for, shown
 from api.errors import describe_validation_error
 from api.hostile import bad_field, refusal
 from api.intake.ingest import ingest_user
@@ -60,7 +60,8 @@ def import_signals(path: Annotated[Path, typer.Argument(help="CSV: account (exte
         if not dry_run:
             session.commit()
     for problem in report["errors_shown"]:
-        err.print(f"[yellow]skipped[/] {path}:{problem['line']}: {problem['error']}", highlight=False)
+        err.print(f"[yellow]skipped[/] {shown(str(path))}:{problem['line']}: {shown(problem['error'])}",
+                  highlight=False)
     print(json.dumps({"dry_run": dry_run, **report}))
 
 

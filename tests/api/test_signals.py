@@ -169,3 +169,8 @@ def test_signals_import_reports_a_nul_or_a_huge_cell_by_line_and_imports_the_res
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert (report["read"], report["created"], report["errors"]) == (2, 1, 1), done.output
     assert report["errors_shown"] == [{"line": 2, "error": "a cell is longer than 1,000 characters"}]
+    # An error quoting terminal markup is printed as written; it once ended the run before its report.
+    export.write_text(f"account,kind,value,source,observed_at\n[/]crm-[bold]x,nps,10,survey,{NOW.isoformat()}\n")
+    done = runner.invoke(app, ["signals", "import", str(export), "--db", settings.database_url])
+    assert done.exit_code == 0, done.output
+    assert "[/]crm-[bold]x" in done.stderr and json.loads(done.stdout.strip().splitlines()[-1])["errors"] == 1
