@@ -96,7 +96,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     `if_revision` (the API's If-Match) is the revision the caller saw, 0 for none: if another
     decision came first, the answer is 412 with the current decision.
     """
-    suggestion = suggestions.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
+    suggestion = suggestions.get_or_raise(session=session, user=user, suggestion_id=suggestion_id, deciding=True)
     request_hash = _request_hash(suggestion_id, data)
     data = with_point(data, settings)
     assert data.label is not None

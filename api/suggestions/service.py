@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from api import draws
 from api.accounts.models import Account
 from api.decisions.models import Decision, DecisionHead, DecisionPublic, decision_public
-from api.errors import NotFoundError
+from api.errors import ConflictError, NotFoundError
 from api.policies import can_see
 from api.suggestions.models import Scope, Suggestion, SuggestionPublic
 from api.users.models import Role, User
@@ -38,8 +38,12 @@ def from_prediction(prediction: Prediction, *, account_id: int, scope: Scope, bl
     )
 
 
-def get_or_raise(*, session: Session, user: User, suggestion_id: int) -> Suggestion:
-    """A suggestion the user may see; another team's answers exactly like a missing one."""
+def get_or_raise(*, session: Session, user: User, suggestion_id: int, deciding: bool = False) -> Suggestion:
+    """A suggestion the user may see; another team's answers exactly like a missing one.
+
+    A message a colleague decided is not a CSM's to read (404); one they try to decide, having had it open
+    while a colleague decided it, is a 409 that shows nothing of the colleague's decision.
+    """
     row = session.exec(select(Suggestion, Account.team).join(Account, col(Account.id) == Suggestion.account_id)
                        .where(Suggestion.id == suggestion_id).where(col(Suggestion.shadow).is_(False))).first()
     if row is None or not can_see(user, row[1]):
@@ -48,7 +52,10 @@ def get_or_raise(*, session: Session, user: User, suggestion_id: int) -> Suggest
         raise NotFoundError(f"suggestion {suggestion_id} not found")  # another person's copy of a check item
     if user.role == Role.CSM and decided_by_another(session, row[0], user):
         # A CSM sees the messages they decided, never which ones colleagues did: that would tell a check item's
-        # copy (of a message decided before) from an ordinary item. Said as a missing one.
+        # copy (of a message decided before) from an ordinary item.
+        if deciding:
+            raise ConflictError(f"suggestion {suggestion_id} was decided by a colleague while you had it open; it "
+                                "has left your queue")
         raise NotFoundError(f"suggestion {suggestion_id} not found")
     return row[0]
 

@@ -87,6 +87,9 @@ def test_a_csm_cannot_tell_a_copy_from_an_ordinary_item_before_or_after_answerin
     decided = client.get("/v1/suggestions", headers=reader, params={"status": "decided"}).json()["data"]
     assert [item["id"] for item in decided] == [world["first"]["id"]]
     assert client.get(f"/v1/suggestions/{original['id']}", headers=reader).status_code == 404
+    # Deciding it, as when a colleague decided it while the reader had it open: told so, shown nothing of it.
+    late = client.post(f"/v1/suggestions/{original['id']}/decisions", headers=reader, json={"label": "Red"})
+    assert late.status_code == 409 and "left your queue" in late.json()["detail"] and "current" not in late.json()
     timeline = client.get(f"/v1/accounts/{world['account']['id']}/timeline", headers=reader).json()["data"]
     assert [e["id"] for e in timeline if e["type"] == "suggestion" and e["detail"]["scope"] == "interaction"] == [
         world["first"]["id"]]  # only what the reader decided
