@@ -31,7 +31,8 @@ def write(tmp_path: Path, *rows: str) -> list[corpus.Message]:
 def test_the_checker_names_each_broken_rule(tmp_path: Path) -> None:
     messages = write(
         tmp_path,
-        'en-train-00001,en,email,software,director,"We are very happy with the Zeta product, thanks a lot for it.",Red,',
+        'en-train-00001,en,email,software,director,'
+        '"We are very happy with the Zeta product, thanks a lot for it.",Red,',
         'en-train-00002,en,chat,retail,manager,"we signed with another vendor for next year",Red,'
         '"competitor=we signed with a different vendor for next year"',
         'en-train-00003,en,ticket,banking,it,"The export keeps failing since this morning, please help us quickly.",'
