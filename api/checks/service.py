@@ -204,11 +204,17 @@ def record_servings(session: Session, user_id: int, suggestion_ids: Sequence[int
     wanted = set(suggestion_ids)
     if not wanted:
         return
+    # A page read again writes nothing (no transaction to flush under load); what is new is inserted by one
+    # statement that skips rows already there, so the same person reading two pages at once cannot collide.
+    known = set(session.exec(select(Serving.suggestion_id).where(Serving.user_id == user_id)
+                             .where(col(Serving.suggestion_id).in_(wanted))))
+    new = wanted - known
+    if not new:
+        return
     moment = at or utcnow()
-    # One statement that skips what is there: the same person reading two pages at once must not collide.
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(Serving).values([{"user_id": user_id, "suggestion_id": s, "served_at": moment}
-                                            for s in sorted(wanted)]).on_conflict_do_nothing())
+                                            for s in sorted(new)]).on_conflict_do_nothing())
     session.commit()
 
 
