@@ -61,11 +61,11 @@ class Matcher:
     """Finds the account of a message: by external id, name or sender domain, in the configured order,
     within one team.
 
-    The routing rule (README, Security): a sender domain is a claim only a lead or an admin makes, one
-    account per domain, so a claimed domain decides the team. External-id and name matches in any other team
-    are then ignored, and within the domain's team the configured order picks the account (the domain's own
-    account when nothing else in that team matches). Without a domain claim, the candidates by external id and
-    by name must all be in one team; when they span teams the message is unmatched as `ambiguous_team`.
+    The routing rule (README, Security): a sender domain and an account's external id are claims only a lead
+    or an admin makes, each naming one account across all teams, so a claim decides the team. Name matches in
+    any other team are then ignored, and within the claimed team the configured order picks the account (the
+    domain's own account when nothing else in that team matches). Claims of two teams on one message, or with
+    no claim names in more than one team, leave the message unmatched as `ambiguous_team`.
     `account_map` translates the keys a help-desk export carries (`zendesk:organization:361`) into
     account external ids.
     """
@@ -93,13 +93,20 @@ class Matcher:
         by_name = self.by_name.get(message.account_name.strip().casefold(), []) if message.account_name else []
         domain = message.sender_domain
         claim = next((self.by_domain[c] for c in (enclosing(domain) if domain else []) if c in self.by_domain), None)
-        if claim is not None:  # a claimed domain decides the team: no other team's name or id beats it
-            by_external = [a for a in by_external if a.team == claim[1]]
-            by_name = [a for a in by_name if a.team == claim[1]]
-        elif len({a.team for a in by_external + by_name}) > 1:
-            return None, (AMBIGUOUS_TEAM + ": the message's account id and organisation match accounts of more "
-                          "than one team, and its sender's domain is claimed by none; claim the domain, or give "
-                          "--team")
+        # Domains and external ids are claims (only leads and admins make them); a name is not. Claims decide the
+        # team, and claims of two teams on one message leave it to a person.
+        claimed = {claim[1]} if claim else set()
+        claimed |= {a.team for a in by_external}
+        if len(claimed) > 1:
+            return None, (AMBIGUOUS_TEAM + ": the sender's domain and the message's account id are claimed by "
+                          "accounts of different teams; give --team, or ask an admin to settle the claims")
+        if claimed:
+            [team] = claimed
+            by_external = [a for a in by_external if a.team == team]
+            by_name = [a for a in by_name if a.team == team]
+        elif len({a.team for a in by_name}) > 1:
+            return None, (AMBIGUOUS_TEAM + ": the message's organisation names accounts of more than one team, "
+                          "and no domain or account id claims it; claim the domain, or give --team")
         reasons = []
         for method in self.order:
             if method == "external_id":

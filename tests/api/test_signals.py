@@ -84,9 +84,10 @@ def test_bad_signals_are_refused_naming_the_field(client: TestClient, emea_csm: 
 
 
 def test_signals_import_from_csv_reports_bad_rows_and_stores_the_rest(
-        client: TestClient, emea_csm: tuple[User, dict[str, str]], make_account: Callable[..., dict[str, Any]],
+        client: TestClient, make_user: UserFactory, emea_csm: tuple[User, dict[str, str]],
+        make_account: Callable[..., dict[str, Any]],
         settings: Any, tmp_path: Path) -> None:
-    make_account(name="Northwind", external_id="crm-1")
+    make_account(headers=make_user(Role.LEAD, "emea")[1], name="Northwind", external_id="crm-1")
     export = tmp_path / "signals.csv"
     export.write_text("account,kind,value,source,observed_at,at_risk\n"
                       f"crm-1,open_risk_tasks,2,gainsight,{NOW.isoformat()},\n"
@@ -130,11 +131,12 @@ def test_the_honesty_view_puts_each_book_beside_peers_and_the_model(
 
 
 def test_signals_import_reports_a_nul_or_a_huge_cell_by_line_and_imports_the_rest(
-        client: TestClient, emea_csm: tuple[User, dict[str, str]], make_account: Callable[..., dict[str, Any]],
+        client: TestClient, make_user: UserFactory, emea_csm: tuple[User, dict[str, str]],
+        make_account: Callable[..., dict[str, Any]],
         settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The API refuses a NUL (no PostgreSQL text holds one) and the csv module stops at a cell over 131,072
     # characters: each must end only its own row, reported by line like the API's error.
-    make_account(name="Northwind", external_id="crm-1")
+    make_account(headers=make_user(Role.LEAD, "emea")[1], name="Northwind", external_id="crm-1")
     export = tmp_path / "signals.csv"
     with export.open("w", newline="") as handle:
         writer = csv.writer(handle)

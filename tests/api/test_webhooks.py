@@ -89,7 +89,7 @@ def test_pulse_changes_are_delivered_signed_after_retries_and_shown_in_the_timel
         emea_csm) -> None:
     _, admin = make_user(Role.ADMIN, None)
     headers = emea_csm[1]
-    account = make_account(external_id="crm-42")
+    account = make_account(headers=make_user(Role.LEAD, "emea")[1], external_id="crm-42")
     post_message(account["id"], "Renewal is signed and the team loves the new dashboards.")
     with receiving(fail_first=2) as receiver:
         subscribe(client, admin, receiver)

@@ -15,7 +15,7 @@ def test_the_loop_end_to_end(live: Live) -> None:
     auth = {name: {"Authorization": f"Bearer {key}"} for name, key in keys.items()}
     with httpx.Client(base_url=base, timeout=30) as http:
         account = http.post("/v1/accounts", headers=auth["csm"], json={
-            "name": "Keystone Retail", "renewal_date": "2027-02-01", "arr": 18000, "external_id": "crm-77"})
+            "name": "Keystone Retail", "renewal_date": "2027-02-01", "arr": 18000})
         assert account.status_code == 201, account.text
         account_id = account.json()["id"]
 
