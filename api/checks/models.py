@@ -61,6 +61,7 @@ class CheckAnswer(SQLModel, table=True):
     viewed_ms: int | None = None
     server_ms: int | None = None
     idempotency_key: str | None = Field(default=None, max_length=200)
+    request_hash: str | None = Field(default=None, max_length=64)  # as a decision's: a replay must match it whole
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

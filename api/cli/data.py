@@ -126,7 +126,10 @@ def score(input: Annotated[Path, typer.Option("--input", help="CSV with a `text`
     except ScoreInputError as error:
         raise fail(str(error)) from error
     err.print(f"wrote {output}: {counts['scored']} rows scored by {classifier.version}"
-              + (f", {counts['empty']} rows without text left blank" if counts["empty"] else ""), highlight=False)
+              + (f", {counts['empty']} rows without text left blank" if counts["empty"] else "")
+              + (f"; {counts['unreadable']} rows not readable as CSV (a cell over 10,000,000 characters), left out: "
+                 f"lines {', '.join(map(str, counts['unreadable_lines']))}" if counts["unreadable"] else ""),
+              highlight=False)
 
 
 @app.command()

@@ -7,6 +7,7 @@ which writes the event and its webhook jobs), and the timeline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account, AccountDomain
+from api.checks.models import Check, CheckAnswer
 from api.config import Settings
 from api.decisions.models import Decision
 from api.decisions.service import standing
@@ -165,8 +167,41 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
                                         detail={"from": previous_pulse, "to": decision.label,
                                                 **_event_detail(recorded.get(decision.id), sent)}))
             previous_pulse = decision.label
+    if own_messages_of is not None:
+        events.extend(_own_answers(session, account, own_messages_of, people_name=people.get))
     order = {"interaction": 0, "suggestion": 1, "decision": 2, "pulse_change": 3}
     events.sort(key=lambda e: (e.at, order[e.type], e.id))
+    return events
+
+
+def _own_answers(session: Session, account: Account, user_id: int,
+                 people_name: Callable[[int], str | None]) -> list[TimelineEvent]:
+    """A CSM's answers on check items' copies of this account, as their own decisions show (a suggestion and
+    its decisions), so the timeline cannot tell a copy they answered from an item they decided."""
+    copies = {c.id: c for c in session.exec(select(Suggestion).where(Suggestion.account_id == account.id)
+                                            .where(col(Suggestion.served_to) == user_id))}
+    answers = session.exec(select(CheckAnswer).where(col(CheckAnswer.suggestion_id).in_(list(copies)))
+                           .order_by(col(CheckAnswer.created_at), col(CheckAnswer.id))).all() if copies else []
+    name = people_name(user_id) or session.exec(select(User.name).where(User.id == user_id)).first()
+    events: list[TimelineEvent] = []
+    for copy_id in dict.fromkeys(a.suggestion_id for a in answers):
+        copy = copies[copy_id]
+        assert copy.id is not None
+        check = session.get(Check, copy.check_id)
+        events.append(TimelineEvent(at=copy.created_at, type="suggestion", id=copy.id, label=copy.label,
+                                    summary=f"{copy.scope} suggestion {copy.label} ({copy.confidence:.0%}) by "
+                                            f"{copy.model_version}",
+                                    detail={"scope": copy.scope, "interaction_id": check.interaction_id if check
+                                            else None}))
+    for row in answers:
+        copy = copies[row.suggestion_id]
+        verb = "accepted" if row.label == copy.label else "overrode"
+        note = f" — note: {row.note}" if row.note else ""
+        events.append(TimelineEvent(at=row.created_at, type="decision", id=row.id or 0, label=row.label,
+                                    summary=f"{name or f'user {user_id}'} {verb} {copy.label} -> {row.label}{note}",
+                                    detail={"suggestion_id": row.suggestion_id, "revision": row.revision,
+                                            "scope": copy.scope, "user_id": user_id, "user_name": name,
+                                            "note": row.note}))
     return events
 
 

@@ -19,7 +19,7 @@ from api.checks.models import Check, CheckAnswer
 from api.config import Settings
 from api.db import utcnow
 from api.decisions import service as decisions
-from api.decisions.models import DecisionCreate, DecisionPublic
+from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
 from api.errors import ForbiddenError
 from api.model_versions import service as model_versions
 from api.policies import confined_team
@@ -46,58 +46,70 @@ def serve_after_decision(session: Session, user: User, settings: Settings) -> Su
     return made
 
 
-def answer(session: Session, *, user: User, copy: Suggestion, data: DecisionCreate,
-           idempotency_key: str | None, if_revision: int | None = None) -> tuple[DecisionPublic, bool]:
-    """Record an answer on a check copy, shaped as a decision; returns (answer, created).
-
-    Nothing but check_answers is written: no decision, pulse change, event, export row or training label.
-    Everything the person sees answers as a decision would: the replayed key, If-Match's 412, the 409 of two
-    answers at once, the revision, the id, what it supersedes.
-    """
-    assert data.label is not None and copy.id is not None
+def may_answer(copy: Suggestion, user: User) -> None:
+    """Only the person a copy was served to answers it: the measured answer is theirs."""
     if copy.served_to != user.id:
-        # The measured answer is the person's it was served to: nobody else may take it from their queue.
         raise ForbiddenError(f"suggestion {copy.id} is a check item served to another person; only they answer it")
+
+
+def standing_answer(session: Session, copy: Suggestion) -> tuple[int, dict[str, Any] | None]:
+    """The revision that stands on a copy (0 for none) and its body as a 409 or 412 shows it."""
+    row = checks.latest_answers(session, [copy.id or 0]).get(copy.id or 0)
     check = session.get(Check, copy.check_id)
     assert check is not None
-    if idempotency_key is not None:
-        replay = _replay(session, user, idempotency_key, copy, data)
-        if replay is not None:
-            return replay, False
+    return (row.revision if row else 0), _body(session, row, copy, check)
+
+
+def answer(session: Session, *, user: User, copy: Suggestion, data: DecisionCreate, idempotency_key: str | None,
+           request_hash: str) -> tuple[DecisionPublic, bool]:
+    """Record an answer on a check copy, shaped as a decision; returns (answer, created).
+
+    The caller checks it as it checks a decision, in the same order (replayed key, If-Match, reasons), so no
+    answer tells a copy from an ordinary item. Nothing but check_answers is written: no decision, pulse
+    change, event, export row or training label.
+    """
+    assert data.label is not None and copy.id is not None
+    check = session.get(Check, copy.check_id)
+    assert check is not None
     earlier = checks.latest_answers(session, [copy.id]).get(copy.id)
-    if if_revision is not None and (earlier.revision if earlier else 0) != if_revision:
-        raise decisions.stale_revision(copy.id, if_revision, earlier.revision if earlier else 0,
-                                       _body(session, earlier, copy, check))
     now = utcnow()
     row = checks.answer(session, check=check, copy=copy, user=user, data=data,
                         server_ms=checks.elapsed_ms(session, user.id or 0, copy.id, now),
                         idempotency_key=idempotency_key, revision=(earlier.revision + 1) if earlier else 1)
-    row.created_at = now
+    row.created_at, row.request_hash = now, request_hash
     try:
         session.commit()
     except IntegrityError:  # two answers at once: (suggestion_id, revision) lets one win, as with decisions
         session.rollback()
         if idempotency_key is not None:
-            replay = _replay(session, user, idempotency_key, copy, data)
-            if replay is not None:
-                return replay, False
+            again = replay(session, user, idempotency_key, request_hash)
+            if again is not None:
+                return again, False
         winner = checks.latest_answers(session, [copy.id]).get(copy.id)
         raise decisions.decided_at_once(copy.id, _body(session, winner, copy, check)) from None
     session.refresh(row)
     return _public(session, row, copy, check, superseded=False), True
 
 
-def _replay(session: Session, user: User, key: str, copy: Suggestion, data: DecisionCreate) -> DecisionPublic | None:
-    """The person's earlier answer made with this key, or None; the key on another request is a 409."""
-    replay = checks.answer_by_key(session, user.id or 0, key)
-    if replay is None:
+def replay(session: Session, user: User, key: str, request_hash: str) -> DecisionPublic | None:
+    """The person's earlier decision or answer made with this Idempotency-Key, or None; the key sent with
+    another request is a 409, whichever of the two it was first used on."""
+    earlier = session.exec(select(Decision).where(Decision.user_id == user.id)
+                           .where(Decision.idempotency_key == key)).first()
+    if earlier is not None:
+        if earlier.request_hash != request_hash:
+            raise decisions.key_reused(key, earlier.id or 0)
+        head = session.get(DecisionHead, earlier.suggestion_id)
+        return decision_public(earlier, superseded=head is None or head.decision_id != earlier.id)
+    row = checks.answer_by_key(session, user.id or 0, key)
+    if row is None:
         return None
-    if replay.suggestion_id != copy.id or replay.label != data.label or replay.note != data.note:
-        raise decisions.key_reused(key, replay.id or 0)
-    check = session.get(Check, replay.check_id)
-    assert check is not None
-    latest = checks.latest_answers(session, [copy.id or 0]).get(copy.id or 0)
-    return _public(session, replay, copy, check, superseded=latest is not None and latest.id != replay.id)
+    if row.request_hash != request_hash:
+        raise decisions.key_reused(key, row.id or 0)
+    copy, check = session.get(Suggestion, row.suggestion_id), session.get(Check, row.check_id)
+    assert copy is not None and check is not None
+    latest = checks.latest_answers(session, [row.suggestion_id]).get(row.suggestion_id)
+    return _public(session, row, copy, check, superseded=latest is not None and latest.id != row.id)
 
 
 def _public(session: Session, row: CheckAnswer, copy: Suggestion, check: Check, *, superseded: bool

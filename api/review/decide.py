@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.accounts.models import Account
 from api.checks import service as checks
@@ -100,14 +100,18 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     request_hash = _request_hash(suggestion_id, data)
     data = with_point(data, settings)
     assert data.label is not None
-    if suggestion.check_id is not None:  # a check item's copy: checked like any item, answered apart
-        check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind)
-        return checking.answer(session, user=user, copy=suggestion, data=data, idempotency_key=idempotency_key,
-                               if_revision=if_revision)
-    if idempotency_key is not None:
-        replay = _replay(session, user, idempotency_key, request_hash)
+    if idempotency_key is not None:  # a key is looked up among decisions and answers on check copies alike
+        replay = checking.replay(session, user, idempotency_key, request_hash)
         if replay is not None:
             return replay, False
+    if suggestion.check_id is not None:  # a check item's copy: checked like any item, in the same order
+        checking.may_answer(suggestion, user)
+        standing, body = checking.standing_answer(session, suggestion)
+        if if_revision is not None and standing != if_revision:
+            raise decisions.stale_revision(suggestion_id, if_revision, standing, body)
+        check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind)
+        return checking.answer(session, user=user, copy=suggestion, data=data, idempotency_key=idempotency_key,
+                               request_hash=request_hash)
     head = session.get(DecisionHead, suggestion_id)
     if if_revision is not None:
         seen = session.get(Decision, head.decision_id) if head else None
@@ -167,7 +171,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         # Two decisions on one suggestion at once: (suggestion_id, revision) lets only one win.
         session.rollback()
         if idempotency_key is not None:
-            replay = _replay(session, user, idempotency_key, request_hash)
+            replay = checking.replay(session, user, idempotency_key, request_hash)
             if replay is not None:
                 return replay, False
         head = session.get(DecisionHead, suggestion_id)
@@ -182,14 +186,3 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
 def _current_body(decision: Decision | None) -> dict[str, Any] | None:
     """The decision that stands, as the API shows it, for the body of a 409 or 412."""
     return decision_public(decision, superseded=False).model_dump(mode="json") if decision else None
-
-
-def _replay(session: Session, user: User, key: str, request_hash: str) -> DecisionPublic | None:
-    earlier = session.exec(select(Decision).where(Decision.user_id == user.id)
-                           .where(Decision.idempotency_key == key)).first()
-    if earlier is None:
-        return None
-    if earlier.request_hash != request_hash:
-        raise decisions.key_reused(key, earlier.id or 0)
-    head = session.get(DecisionHead, earlier.suggestion_id)
-    return decision_public(earlier, superseded=head is None or head.decision_id != earlier.id)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,7 +56,8 @@ def served_copy(client: TestClient, make_user: UserFactory, make_account: Callab
     check = client.post("/v1/checks", headers=lead, json={"suggestion_id": original["id"], "label": "Red"})
     assert check.status_code == 201, check.text
     first = post_message(account["id"], "Please send the invoice to our new address.", headers=author)["suggestion"]
-    decide(client, reader, first, first["label"])  # the reader's ordinary decision: a copy joins their queue
+    # The reader's ordinary decision (its key used again by a probe below): a copy joins their queue.
+    decide(client, reader | {"Idempotency-Key": "first-decision"}, first, first["label"])
     ordinary = post_message(account["id"], "Renewal looks fine, send the paperwork.", headers=author)["suggestion"]
     queue = pending(client, reader)
     [copy] = [item for item in queue if item["interaction_id"] == original["interaction_id"]]
@@ -110,6 +111,15 @@ def test_a_csm_cannot_tell_a_copy_from_an_ordinary_item_before_or_after_answerin
     assert [p.status_code for p in probes] == [412, 412]
     assert masked(probes[0].json()["detail"], copy["id"]) == masked(probes[1].json()["detail"], plain["id"])
     assert set(probes[0].json()) == set(probes[1].json())
+    # The checks run in one order for both: a stale If-Match is found before a bad reason, and a key already
+    # used (here on another decision) before anything else.
+    bogus = [client.post(f"/v1/suggestions/{item['id']}/decisions", headers=reader | {"If-Match": '"7"'},
+                         json={"label": item["label"], "sentiment_reason": "bogus"}) for item in (copy, plain)]
+    assert [b.status_code for b in bogus] == [412, 412]
+    reused = [client.post(f"/v1/suggestions/{item['id']}/decisions",
+                          headers=reader | {"If-Match": '"7"', "Idempotency-Key": "first-decision"},
+                          json={"label": item["label"]}) for item in (copy, plain)]
+    assert [r.status_code for r in reused] == [409, 409] and reused[0].json() == reused[1].json()
 
     # After answering: both are decisions of the reader's, field for field, id for id, revision for revision.
     answers = [decide(client, reader, copy, "Red"),  # both overrides, so every field is filled alike
@@ -126,6 +136,12 @@ def test_a_csm_cannot_tell_a_copy_from_an_ordinary_item_before_or_after_answerin
     assert listed_answer == answers[0]
     decided = client.get("/v1/suggestions", headers=reader, params={"status": "decided"}).json()["data"]
     assert {copy["id"], plain["id"]} <= {item["id"] for item in decided}
+    # The timeline shows both as the reader's: the item and the decision on it, alike.
+    events = client.get(f"/v1/accounts/{world['account']['id']}/timeline", headers=reader).json()["data"]
+    shown = {e["id"]: e for e in events if e["type"] == "decision"}
+    assert {answers[0]["id"], answers[1]["id"]} <= set(shown)
+    assert set(shown[answers[0]["id"]]["detail"]) == set(shown[answers[1]["id"]]["detail"])
+    assert {copy["id"], plain["id"]} <= {e["id"] for e in events if e["type"] == "suggestion"}
     assert len({frozenset(item) for item in decided}) == 1
 
     # Changing one's mind: revision 2, superseding the first, each alike.
@@ -139,6 +155,14 @@ def test_a_csm_cannot_tell_a_copy_from_an_ordinary_item_before_or_after_answerin
         assert changed.json()["revision"] == 2 and changed.json()["supersedes_id"] == first["id"]
     current = client.get("/v1/decisions", headers=reader, params={"current": "false"}).json()["data"]
     assert {d["id"] for d in current} == {answers[0]["id"], answers[1]["id"]}
+    # A key replayed with any other field changed is a 409 on both, as decisions compare the whole request.
+    for item, label in ((copy, "Red"), (plain, "Yellow")):
+        reason = {} if label == item["label"] else {"override_reason": "missed_context"}
+        body = {"label": label, "viewed_ms": 1} | reason
+        keyed = reader | {"Idempotency-Key": f"k{item['id']}"}
+        made = client.post(f"/v1/suggestions/{item['id']}/decisions", headers=keyed, json=body)
+        changed = client.post(f"/v1/suggestions/{item['id']}/decisions", headers=keyed, json=body | {"viewed_ms": 2})
+        assert made.status_code == 201 and changed.status_code == 409, changed.text
 
 
 def test_only_the_person_served_a_copy_answers_it(

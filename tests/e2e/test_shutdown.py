@@ -42,7 +42,7 @@ def test_sigterm_during_a_long_request_exits_cleanly_and_keeps_what_was_acknowle
     def long_request() -> None:
         try:
             with httpx.Client(base_url=live.base, timeout=120) as http:
-                outcome["status"] = http.post("/v1/suggest", headers=auth,
+                outcome["status"] = http.post("/v1/suggest", headers={"Authorization": f"Bearer {live.keys['lead']}"},
                                               json={"texts": [long_thread(200_000)]}).status_code
         except httpx.TransportError as error:
             outcome["error"] = type(error).__name__

@@ -57,7 +57,7 @@ def test_score_csv_adds_columns_to_every_row(tmp_path: Path) -> None:
     seen: list[int] = []
     counts = score_csv(classifier, source, target, batch_size=2, progress=seen.append)
     rows = list(csv.DictReader(target.open()))
-    assert counts == {"scored": 2, "empty": 1}
+    assert counts == {"scored": 2, "empty": 1, "unreadable": 0}
     assert seen == [2, 1]
     assert [r["id"] for r in rows] == ["1", "2", "3"]
     assert [r["label"] for r in rows] == ["Green", "", "Red"]
@@ -92,7 +92,7 @@ def test_score_csv_output_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
         writer.writerow(["=id", "text", "note"])
         writer.writerows([[f"-{i}", text, "=HYPERLINK(\"http://evil.example\")"] for i, text in enumerate(texts)])
     target = tmp_path / "out.csv"
-    assert score_csv(Formulaic(), source, target) == {"scored": 6, "empty": 0}
+    assert score_csv(Formulaic(), source, target) == {"scored": 6, "empty": 0, "unreadable": 0}
     rows = list(csv.reader(target.open(newline="")))
     assert rows[0] == ["'=id", "text", "note", "label", "p_red", "p_yellow", "p_green", "model_version"]
     assert [row[1] for row in rows[1:]] == ["'" + text for text in texts]
@@ -104,3 +104,21 @@ def test_score_csv_output_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
     csv.writer(again, quoting=csv.QUOTE_ALL).writerows(rows)
     with target.open(newline="") as written:
         assert written.read() == again.getvalue()
+
+
+def test_score_csv_reads_wide_cells_and_reports_a_row_it_cannot_read(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines import cells
+
+    source = tmp_path / "in.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text"])
+        writer.writerows([["ok " * 70_000], [" =1+1 with a space first"], ["x" * 400_000], ["after it"]])
+    monkeypatch.setattr(cells, "WIDE_CELL", 300_000)  # the 400,000-character row stands for one over 10,000,000
+    target = tmp_path / "out.csv"
+    counts = score_csv(Formulaic(), source, target)
+    assert counts == {"scored": 3, "empty": 0, "unreadable": 1, "unreadable_lines": [4]}
+    with cells.wide_cells():
+        rows = list(csv.reader(target.open(newline="")))
+    assert rows[2][0] == "' =1+1 with a space first" and rows[3][0] == "after it" and len(rows) == 4

@@ -34,7 +34,7 @@ CUES = RISK + HEALTH
 ID = re.compile(r"[a-z]{2}-(train|test)-\d{5}")
 QUOTE_START = re.compile(r"^(>|-{3,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|"
                          r"mensagem original|messaggio originale|oorspronkelijk bericht)|.*\b(wrote|schrieb|a écrit|"
-                         r"escribió|escreveu|ha scritto|schreef):\s*$)", re.I)
+                         r"escribió|escreveu|ha scritto|schreef)\b.*:\s*$)", re.I)
 SKELETON_MIN_WORDS = 7
 
 

@@ -1,4 +1,5 @@
-"""check answers count revisions as decisions do (check_answers.revision, unique per copy) and take their ids
+"""check answers count revisions as decisions do (check_answers.revision, unique per copy), keep the request's
+hash for replays (check_answers.request_hash), and take their ids
 from the decisions' id space, so an answer on a check copy cannot be told from a decision by its id or by
 how two answers at once resolve
 
@@ -21,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('check_answers') as batch:
         batch.add_column(sa.Column('revision', sa.Integer(), nullable=False, server_default='1'))
+        batch.add_column(sa.Column('request_hash', sa.String(length=64), nullable=True))
     # Earlier answers: numbered in the order they were made, per copy.
     op.execute("UPDATE check_answers SET revision = (SELECT count(*) FROM check_answers AS earlier "
                "WHERE earlier.suggestion_id = check_answers.suggestion_id AND earlier.id <= check_answers.id)")
@@ -37,4 +39,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('check_answers') as batch:
         batch.drop_constraint('uq_check_answers_suggestion_revision', type_='unique')
+        batch.drop_column('request_hash')
         batch.drop_column('revision')
