@@ -29,6 +29,17 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """A named risk or health signal in a text (models.cues.KINDS), with the sentence that carries it."""
+
+    kind: str
+    score: float
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Prediction:
     """One text's suggestion: the label, calibrated probabilities and the evidence behind it."""
 
@@ -38,6 +49,7 @@ class Prediction:
     explanation: list[Evidence] = field(default_factory=list)
     language: str | None = None  # ISO 639-1, or "und" when too short or unsure to tell
     unsupported_language: bool = False  # the model does not read this language: confidence capped
+    cues: list[Cue] = field(default_factory=list)  # empty where the version has no cue head
 
     @property
     def confidence(self) -> float:
@@ -97,6 +109,12 @@ def languages_of(classifier: object) -> tuple[str, ...] | None:
     inner = getattr(classifier, "inner", None)  # a MicroBatcher wraps the model
     declared = getattr(inner if inner is not None else classifier, "languages", None)
     return tuple(declared) if declared else None
+
+
+def cue_head_of(classifier: object) -> Any:
+    """The cue head a model version carries (`find(texts) -> list[list[Cue]]`), or None."""
+    inner = getattr(classifier, "inner", None)  # a MicroBatcher wraps the model
+    return getattr(inner if inner is not None else classifier, "cue_head", None)
 
 
 def softmax(logits: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models import language
-from models.classifier import Classifier, Evidence, Prediction, languages_of, to_prediction
+from models.classifier import Classifier, Evidence, Prediction, cue_head_of, languages_of, to_prediction
 from models.formalities import is_formality
 from models.labels import LABELS
 
@@ -75,7 +75,8 @@ def _append_span(out: list[Sentence], text: str, start: int, end: int) -> None:
 
 def predict(classifier: Classifier, texts: Sequence[str], explain: bool = True, top_k: int = 3,
             language_cap: float = language.UNSUPPORTED_CONFIDENCE_CAP) -> list[Prediction]:
-    """Score texts in one batch; with explain, attach each text's most influential sentences.
+    """Score texts in one batch; with explain, attach each text's most influential sentences, and the cues it
+    carries where the version has a cue head.
 
     Every prediction names the language of its text; one in a language the model does not read is
     marked `unsupported_language`, its probabilities capped at `language_cap`.
@@ -86,8 +87,12 @@ def predict(classifier: Classifier, texts: Sequence[str], explain: bool = True, 
     else:
         predictions = _explained(classifier, texts, top_k)
     readable = languages_of(classifier)
-    return [with_language(p, language.identify(t), readable, language_cap)
-            for p, t in zip(predictions, texts, strict=True)]
+    predictions = [with_language(p, language.identify(t), readable, language_cap)
+                   for p, t in zip(predictions, texts, strict=True)]
+    head = cue_head_of(classifier)
+    if head is None:
+        return predictions
+    return [replace(p, cues=found) for p, found in zip(predictions, head.find(texts), strict=True)]
 
 
 def with_language(prediction: Prediction, found: language.Language, readable: tuple[str, ...] | None,

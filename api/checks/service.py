@@ -121,7 +121,8 @@ def copy(session: Session, check: Check, user: User, *, decoy: bool, blind: bool
                       confidence=max(probabilities), margin=original.margin,
                       model_version=model_version or original.model_version,
                       # Made now, as any new item is: the original's time beside a new id would give it away.
-                      explanation=list(original.explanation), created_at=utcnow(), blind=blind,
+                      explanation=list(original.explanation), cues=list(original.cues), risk=original.risk,
+                      created_at=utcnow(), blind=blind,
                       language=original.language, unsupported_language=original.unsupported_language,
                       check_id=check.id, served_to=user.id)
     session.add(made)

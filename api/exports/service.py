@@ -33,7 +33,7 @@ from pipelines.cells import safe_cell
 COLUMNS = ["text", "label", "suggestion_id", "decision_id", "interaction_id", "account_id", "team", "model_version",
            "suggested_label", "decided_by", "decided_by_name", "blind", "accepted", "sentiment_reason",
            "override_reason", "revision", "occurred_at", "suggested_at", "decided_at", "duplicates",
-           "duplicates_disagree", "text_key"]
+           "duplicates_disagree", "text_key", "suggested_cues"]
 _LINK = re.compile(r"https?://\S+|www\.\S+")
 _ADDRESS = re.compile(r"\S+@\S+")
 _NUMBER = re.compile(r"\d+")
@@ -52,7 +52,7 @@ def confirmed(*, session: Session, team: str | None = None, since: datetime | No
               until: datetime | None = None) -> list[dict[str, Any]]:
     """Confirmed labels, oldest decision first, near duplicates collapsed into the latest."""
     query = (standing(sa_select(col(Interaction.body), col(Interaction.occurred_at), Decision,
-                                col(Suggestion.created_at), col(User.name)))
+                                col(Suggestion.created_at), col(User.name), col(Suggestion.cues)))
              .join(Suggestion, col(Suggestion.id) == col(Decision.suggestion_id))
              .join(Interaction, col(Interaction.id) == col(Decision.interaction_id))
              .join(User, col(User.id) == col(Decision.user_id))
@@ -66,7 +66,7 @@ def confirmed(*, session: Session, team: str | None = None, since: datetime | No
     if until is not None:
         query = query.where(col(Decision.created_at) < until)
     latest: dict[str, dict[str, Any]] = {}
-    for body, occurred_at, decision, suggested_at, name in session.execute(query):
+    for body, occurred_at, decision, suggested_at, name, cues in session.execute(query):
         key = text_key(body)
         earlier = latest.get(key)
         duplicates = earlier["duplicates"] + 1 if earlier is not None else 0
@@ -82,6 +82,7 @@ def confirmed(*, session: Session, team: str | None = None, since: datetime | No
             "decided_at": decision.created_at.isoformat(),
             "duplicates": duplicates, "duplicates_disagree": disagree,
             "text_key": key,
+            "suggested_cues": ";".join(c["kind"] for c in cues or []),  # the model's cue kinds, strongest first
         }
     return sorted(latest.values(), key=lambda row: (row["decided_at"], row["decision_id"]))
 

@@ -23,7 +23,7 @@ from api.jobs import service as jobs
 from api.jobs.models import JobKind
 from api.model_versions import service as model_versions
 from api.suggestions import service as suggestions
-from api.suggestions.models import Scope, Suggestion, TextSuggestion
+from api.suggestions.models import CuePublic, Scope, Suggestion, TextSuggestion
 from api.users.models import User
 from models import explain, language
 from models.classifier import Classifier, Prediction
@@ -202,5 +202,6 @@ def suggest(classifier: Classifier, texts: Sequence[str], settings: Settings) ->
                                  field=f"texts.{empty[0]}")
     return [TextSuggestion(label=p.label, probabilities={k.value: round(v, 6) for k, v in p.probabilities.items()},
                            model_version=p.model_version, explanation=[asdict(e) for e in p.explanation],
+                           cues=[CuePublic.model_validate(asdict(c)) for c in p.cues],
                            language=p.language, unsupported_language=p.unsupported_language)
             for p in explain.predict(classifier, cleaned, language_cap=language_cap(settings))]

@@ -61,7 +61,7 @@ def erase_account(engine: Engine, account_id: int) -> Erasure:
                                        .values(body=ERASED, author=None, subject=None))
         _digest_external_ids(session, account_id)
         suggestions = session.execute(update(Suggestion).where(col(Suggestion.account_id) == account_id)
-                                      .values(explanation=[]))
+                                      .values(explanation=[], cues=[]))  # cues quote sentences
         notes = session.execute(update(Decision).where(col(Decision.account_id) == account_id)
                                 .where(col(Decision.note).is_not(None)).values(note=None))
         session.execute(update(Decision).where(col(Decision.account_id) == account_id)  # migration 0017 allows it

@@ -18,16 +18,23 @@ from api.interactions.models import Interaction
 from api.suggestions.models import Scope, Suggestion
 from api.suggestions.service import from_prediction, supersede
 from models.classifier import Classifier, to_prediction
+from models.cues import RISK
 from models.labels import LABELS
+
+CUE_WEIGHT = 2.0
+"""How much more a message weighs in its account's roll-up per unit of its strongest cue's score."""
 
 
 def roll_up(*, session: Session, account: Account, classifier: Classifier, settings: Settings,
             now: datetime | None = None) -> Suggestion:
-    """An account-scope suggestion: recency-weighted mean of its recent interactions' probabilities.
+    """An account-scope suggestion: recency- and cue-weighted mean of its recent interactions' probabilities.
 
-    Each interaction in the window weighs 0.5 ** (age / half-life). Its probabilities are the ones
-    the classifier's version already stored for it; only interactions it has not scored are scored
-    now. The explanation names the interactions that contributed most to the chosen colour. The
+    Each interaction in the window weighs 0.5 ** (age / half-life), times 1 + CUE_WEIGHT × its strongest cue's
+    score: a non-renewal notice among ten routine messages moves the account more than any one of them. The
+    roll-up's `risk` (which the queue weighs) is the window's strongest risk cue; it names no message's cues or
+    colour, which would tell a blind item or a check item's copy from the others. An interaction's
+    probabilities are the ones the classifier's version already stored for it; only interactions it has not
+    scored are scored now. The explanation names the interactions that contributed most to the chosen colour. The
     new suggestion replaces the account's older pending roll-ups, so the queue holds one per account.
     """
     now = now or utcnow()
@@ -47,7 +54,8 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     if unscored:
         probs[unscored] = classifier.predict_proba([interactions[i].body for i in unscored])
     ages = np.array([max((now - i.occurred_at).total_seconds() / 86400.0, 0.0) for i in interactions])
-    weights = 0.5 ** (ages / settings.rollup_half_life_days)
+    strongest = np.array([max((float(c["score"]) for c in s.cues), default=0.0) if s else 0.0 for _, s in rows])
+    weights = 0.5 ** (ages / settings.rollup_half_life_days) * (1.0 + CUE_WEIGHT * strongest)
     combined = (weights[:, None] * probs).sum(axis=0) / weights.sum()
     prediction = to_prediction(classifier.version, combined)
     column = LABELS.index(prediction.label)
@@ -56,6 +64,8 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     assert account.id is not None
     suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=[],
                                  blind_share=settings.blind_share, seed=settings.random_seed)
+    suggestion.risk = max((float(c["score"]) for _, s in rows if s for c in s.cues if c["kind"] in RISK),
+                          default=0.0)
     session.add(suggestion)
     session.flush()
     # The snippets are read only now, inside this write (and under a share lock on PostgreSQL): an erasure
@@ -64,11 +74,10 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     top = [interactions[i].id for i in order]
     bodies = dict(session.execute(sa_select(col(Interaction.id), col(Interaction.body))
                                   .where(col(Interaction.id).in_(top)).with_for_update(read=True)).all())
-    # A message whose suggestion is served blind keeps its colour to itself here too.
-    blind = [bool(s is not None and s.blind) for _, s in rows]
+    # No message's own colour: it would show a blind item's, or the model's real answer beside a check item's
+    # decoy. The weight is the message's share of the roll-up.
     suggestion.explanation = [
         {"interaction_id": interactions[i].id, "weight": round(float(contribution[i]), 4),
-         "label": None if blind[i] else LABELS[int(np.argmax(probs[i]))].value,
          "occurred_at": interactions[i].occurred_at.isoformat(), "text": bodies[interactions[i].id][:280]}
         for i in order
     ]

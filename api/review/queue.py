@@ -29,13 +29,23 @@ from api.pulse.service import last_pulses
 from api.review import checking
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion, SuggestionPublic
+from models.cues import RISK
+from models.labels import Label
+
+MISS_WEIGHT = 1.5
+"""How much the chance that a non-Red suggestion hides risk weighs against uncertainty (at most 1) in the queue
+rank: a confident Green whose risk cue scores 0.8 outranks the most uncertain routine Yellow."""
 
 
 def priority_parts(today: date, settings: Settings, last: Any) -> dict[str, ColumnElement[float]]:
-    """The weights of the queue rank, each a SQL expression: renewal, arr, stale and language (see
+    """The weights of the queue rank, each a SQL expression: miss, renewal, arr, stale and language (see
     priority_expression)."""
     name = cadence_sql(col(Account.renewal_date), col(Account.segment), today, settings)
     return {
+        # What a confident wrong call would cost: on a suggestion that is not Red, the probability of Red or
+        # the strongest risk cue, whichever is higher (a confident Green naming a competitor is not safe).
+        "miss": case((col(Suggestion.label) == Label.RED.value, 0.0),
+                     (col(Suggestion.p_red) > col(Suggestion.risk), col(Suggestion.p_red)), else_=col(Suggestion.risk)),
         "renewal": case((name == "weekly", 1.0), (name == "monthly", 0.5), else_=0.0),
         "arr": case((col(Account.arr).is_(None), 0.0), (col(Account.arr) >= 200_000, 0.5),
                     else_=col(Account.arr) / 400_000.0),
@@ -45,9 +55,20 @@ def priority_parts(today: date, settings: Settings, last: Any) -> dict[str, Colu
     }
 
 
-def why(margin: float, parts: dict[str, float]) -> str:
-    """The queue rank in words: how uncertain the model is, and what about the account weighs it up."""
+MISS_SHOWN = 0.2
+"""A chance of a missed risk at least this high is named in an item's `why`."""
+
+
+def why(margin: float, parts: dict[str, float], suggestion: Suggestion | None = None) -> str:
+    """The queue rank in words: how uncertain the model is, what a miss would cost, and what about the account
+    weighs it up."""
     reasons = [f"uncertainty {1 - margin:.2f} (margin {margin:.2f} between the two likeliest colours)"]
+    miss = parts.get("miss", 0.0)
+    if miss >= MISS_SHOWN and suggestion is not None:
+        cue = strongest_risk(suggestion)
+        said = (f"risk cue: {cue['kind'].replace('_', ' ')}" if cue and cue["score"] >= miss
+                else f"chance of Red {miss:.2f}")
+        reasons[0] += f" + {said} (suggested {suggestion.label}) (+{miss:.2f})"
     if parts["renewal"]:
         reasons.append(f"{'weekly' if parts['renewal'] >= 1 else 'monthly'} cadence: renewal near or a top segment "
                        f"(+{parts['renewal']:g})")
@@ -60,16 +81,22 @@ def why(margin: float, parts: dict[str, float]) -> str:
     return reasons[0] + (" × (1 + " + " + ".join(reasons[1:]) + ")" if len(reasons) > 1 else "")
 
 
+def strongest_risk(suggestion: Suggestion) -> dict[str, Any] | None:
+    """The suggestion's strongest risk cue, or None."""
+    return max((c for c in suggestion.cues if c.get("kind") in RISK), key=lambda c: float(c["score"]), default=None)
+
+
 def priority_expression(parts: dict[str, ColumnElement[float]]) -> ColumnElement[float]:
-    """Queue rank from `priority_parts`: uncertainty (1 - margin) weighted up for near renewals, ARR, stale
-    accounts and text in a language the model does not read.
+    """Queue rank from `priority_parts`: uncertainty (1 - margin) plus what a miss would cost (a non-Red
+    suggestion's chance of Red or its strongest risk cue), weighted up for near renewals, ARR, stale accounts
+    and text in a language the model does not read.
 
     Stale means what GET /v1/accounts says: no pulse yet, or the last one older than the account's
     cadence (weekly, monthly or quarterly by renewal distance). Computed in SQL, with the day bounds
     bound as parameters, so the database orders the whole queue and pages through it.
     """
-    return (literal(1.0) - col(Suggestion.margin)) * (literal(1.0) + parts["renewal"] + parts["arr"] + parts["stale"]
-                                                      + parts["language"])
+    return ((literal(1.0) - col(Suggestion.margin) + MISS_WEIGHT * parts["miss"])
+            * (literal(1.0) + parts["renewal"] + parts["arr"] + parts["stale"] + parts["language"]))
 
 
 MAX_OFFSET = 2**63 - 1
@@ -111,9 +138,9 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     parts = priority_parts(today, settings, last)
     priority = priority_expression(parts).label("priority")
     message = func.coalesce(col(Suggestion.interaction_id), col(Check.interaction_id))
-    query = (sa_select(Suggestion, col(Interaction.body), priority, parts["renewal"].label("renewal"),
-                       parts["arr"].label("arr"), parts["stale"].label("stale"), parts["language"].label("language"),
-                       message.label("message"))
+    query = (sa_select(Suggestion, col(Interaction.body), priority, parts["miss"].label("miss"),
+                       parts["renewal"].label("renewal"), parts["arr"].label("arr"), parts["stale"].label("stale"),
+                       parts["language"].label("language"), message.label("message"))
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
              .outerjoin(Check, col(Check.id) == col(Suggestion.check_id))
@@ -145,8 +172,8 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     elif viewer_id is not None:
         checks.record_servings(session, viewer_id, shown)
     data = [suggestions.public(s, text=body, decision=decisions.get(s.id or 0), priority=p, interaction_id=m,
-                   why=None if status == "decided" else why(s.margin, {"renewal": r, "arr": a, "stale": st,
-                                                                       "language": lang}))
-            for s, body, p, r, a, st, lang, m in rows]
+                               why=None if status == "decided" else why(
+                                   s.margin, {"miss": miss, "renewal": r, "arr": a, "stale": st, "language": lang}, s))
+            for s, body, p, miss, r, a, st, lang, m in rows]
     next_cursor = encode_cursor(offset + limit) if offset + limit < total else None
     return data, total, next_cursor

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint, false
+from sqlalchemy import JSON, Column, String, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
@@ -41,6 +41,11 @@ class Suggestion(SQLModel, table=True):
     margin: float
     model_version: str = Field(foreign_key="model_versions.version", max_length=100, index=True)
     explanation: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The risk and health cues found in the text (models.cues: kind, score, sentence, start, end), and the
+    # strongest risk cue's score, which the queue weighs as the cost of missing this message.
+    cues: list[dict[str, Any]] = Field(default_factory=list,
+                                       sa_column=Column(JSON, nullable=False, server_default=text("'[]'")))
+    risk: float = Field(default=0.0, sa_column_kwargs={"server_default": text("0")})
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     # Served without the model's label and probabilities until decided (PULSE_BLIND_SHARE).
     blind: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
@@ -64,6 +69,20 @@ class Suggestion(SQLModel, table=True):
         return {Label.RED.value: self.p_red, Label.YELLOW.value: self.p_yellow, Label.GREEN.value: self.p_green}
 
 
+class CuePublic(SQLModel):
+    """A risk or health cue in a text, with the sentence that carries it (character offsets into the text)."""
+
+    kind: str = Field(description="non_renewal, competitor, migration, downgrade, budget, sponsor_change, "
+                                  "severe_problem, escalation (risk); renewal_confirmed, expansion, adoption, "
+                                  "advocacy (health)")
+    score: float
+    sentence: str
+    start: int
+    end: int
+    interaction_id: int | None = Field(default=None, description="the message the cue is in (none for POST "
+                                                                  "/v1/suggest)")
+
+
 class SuggestionPublic(SQLModel):
     """A suggestion with its text, its evidence and, once decided, the current decision."""
 
@@ -76,6 +95,8 @@ class SuggestionPublic(SQLModel):
     confidence: float | None
     model_version: str
     explanation: list[dict[str, Any]]
+    cues: list[CuePublic] = Field(default_factory=list, description="risk and health cues, strongest first; empty "
+                                                                    "while a blind suggestion is pending")
     created_at: datetime
     text: str | None = None
     status: str
@@ -110,6 +131,7 @@ class TextSuggestion(SQLModel):
     probabilities: dict[str, float]
     model_version: str
     explanation: list[dict[str, Any]]
+    cues: list[CuePublic] = Field(default_factory=list)
     language: str | None = None
     unsupported_language: bool = False
 

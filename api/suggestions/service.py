@@ -13,9 +13,10 @@ from api.accounts.models import Account
 from api.decisions.models import Decision, DecisionHead, DecisionPublic, decision_public
 from api.errors import ConflictError, NotFoundError
 from api.policies import can_see
-from api.suggestions.models import Scope, Suggestion, SuggestionPublic
+from api.suggestions.models import CuePublic, Scope, Suggestion, SuggestionPublic
 from api.users.models import Role, User
 from models.classifier import Prediction
+from models.cues import risk_of
 from models.labels import Label
 
 
@@ -34,6 +35,7 @@ def from_prediction(prediction: Prediction, *, account_id: int, scope: Scope, bl
         confidence=round(prediction.confidence, 6), margin=round(prediction.margin, 6),
         model_version=prediction.model_version,
         explanation=explanation if explanation is not None else [asdict(e) for e in prediction.explanation],
+        cues=[asdict(c) for c in prediction.cues], risk=risk_of(prediction.cues),
         language=prediction.language, unsupported_language=prediction.unsupported_language,
     )
 
@@ -87,6 +89,8 @@ def public(suggestion: Suggestion, *, text: str | None = None, decision: Decisio
         probabilities=None if hidden else suggestion.probabilities,
         confidence=None if hidden else suggestion.confidence,
         model_version=suggestion.model_version, explanation=[] if hidden else suggestion.explanation,
+        cues=[] if hidden else [CuePublic.model_validate({"interaction_id": suggestion.interaction_id or interaction_id,
+                                                          **c}) for c in suggestion.cues],
         created_at=suggestion.created_at, text=text, status="decided" if decision else "pending",
         blind=suggestion.blind, decision=shown,
         priority=None if priority is None else round(priority, 4), superseded_by=suggestion.superseded_by_id,

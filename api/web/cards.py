@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from api.accounts.models import Account
 from api.interactions.models import Interaction
 from api.suggestions.models import Scope, Suggestion, SuggestionPublic
+from models.cues import RISK
 from models.labels import LABELS
 
 ROLLUP_MESSAGES = 5
@@ -91,7 +92,11 @@ def card(item: SuggestionPublic, accounts_by_id: dict[int, Account], context: Ca
     the messages it was made from."""
     account = accounts_by_id.get(item.account_id)
     context = context or CardContext()
-    return {"s": item, "account": account, "pieces": highlight(item.text, item.explanation),
+    # A cue's sentence is evidence too: highlighted in the message, and named as a chip above it.
+    spans = item.explanation + ([c.model_dump() for c in item.cues] if item.scope == Scope.INTERACTION else [])
+    return {"s": item, "account": account, "pieces": highlight(item.text, spans),
+            "chips": [{"kind": c.kind.replace("_", " "), "side": "risk" if c.kind in RISK else "health",
+                       "sentence": c.sentence} for c in item.cues],
             "hidden": item.blind and item.decision is None, "key": secrets.token_urlsafe(12),
             "message": context.messages.get(item.interaction_id or 0),
             "behind": context.recent.get(item.account_id, []) if item.scope == Scope.ACCOUNT else []}

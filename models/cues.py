@@ -1,0 +1,106 @@
+"""Risk and health cues: the named signals a message carries, each with the sentence that carries it.
+
+A cue (GUIDELINES.md in training/corpus) is evidence of what the colour means for the account: a
+non-renewal, a competitor, a budget cut; an expansion, a confirmed renewal. The head is multi-label: one
+logistic output per cue kind over the multilingual sentence encoder's embedding of each sentence, so it reads
+the languages the encoder reads. A message carries a kind when its best sentence for that kind scores at or
+over the kind's threshold (chosen on held-out folds of the training corpus). Greetings, closings, names and
+signature lines are never candidates (formalities.py), as for every other piece of evidence.
+
+The artifact file is `cues.safetensors` (coef kinds x 512, intercept, thresholds) beside the model's
+`config.json`, whose `cues` lists the kinds in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.classifier import Cue
+from models.encoder import embed
+from models.explain import split_sentences
+from models.formalities import is_formality
+
+FILE = "cues.safetensors"
+RISK = ("non_renewal", "competitor", "migration", "downgrade", "budget", "sponsor_change", "severe_problem",
+        "escalation")
+HEALTH = ("renewal_confirmed", "expansion", "adoption", "advocacy")
+KINDS = RISK + HEALTH
+"""The twelve cue kinds, risk first (training/corpus/GUIDELINES.md)."""
+MAX_SENTENCES = 60
+"""At most this many sentences of a message are read for cues (a long thread's first ones: its newest words)."""
+
+
+def candidates(text: str) -> list[tuple[str, int, int]]:
+    """The sentences of a text that may carry a cue, with their offsets: never a greeting, closing or name."""
+    return [(s.text, s.start, s.end) for s in split_sentences(text) if not is_formality(s.text)][:MAX_SENTENCES]
+
+
+def sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The logistic function, stable for large magnitudes."""
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * x)), dtype=np.float64)
+
+
+class CueHead:
+    """One logistic output per cue kind over sentence embeddings."""
+
+    def __init__(self, kinds: Sequence[str], coef: NDArray[np.float64], intercept: NDArray[np.float64],
+                 thresholds: NDArray[np.float64]) -> None:
+        if coef.shape[0] != len(kinds) or intercept.shape != (len(kinds),) or thresholds.shape != (len(kinds),):
+            raise ValueError(f"a cue head needs one row, intercept and threshold per kind ({len(kinds)})")
+        self.kinds = tuple(kinds)
+        self.coef, self.intercept, self.thresholds = coef, intercept, thresholds
+
+    def scores(self, embeddings: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Each sentence's probability of carrying each kind (sentences x kinds)."""
+        return sigmoid(embeddings @ self.coef.T + self.intercept)
+
+    def find(self, texts: Sequence[str]) -> list[list[Cue]]:
+        """The cues of each text, strongest first: per kind, its best sentence when that reaches the threshold."""
+        spans = [candidates(text) for text in texts]
+        flat = [sentence for found in spans for sentence, _, _ in found]
+        scored = self.scores(embed(flat)) if flat else np.zeros((0, len(self.kinds)))
+        out: list[list[Cue]] = []
+        row = 0
+        for found in spans:
+            block = scored[row : row + len(found)]
+            row += len(found)
+            cues = []
+            if len(found):
+                best = block.argmax(axis=0)
+                for k, kind in enumerate(self.kinds):
+                    score = float(block[best[k], k])
+                    if score >= self.thresholds[k]:
+                        sentence, start, end = found[int(best[k])]
+                        cues.append(Cue(kind=kind, score=round(score, 4), sentence=sentence, start=start, end=end))
+            out.append(sorted(cues, key=lambda c: -c.score))
+        return out
+
+    def save(self, directory: Path) -> Path:
+        """Write the head's arrays into an artifact directory."""
+        from safetensors.numpy import save_file
+
+        path = directory / FILE
+        save_file({"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32),
+                   "thresholds": self.thresholds.astype(np.float32)}, str(path))
+        return path
+
+    @classmethod
+    def load(cls, directory: Path, kinds: Sequence[str]) -> CueHead | None:
+        """The head of an artifact directory, or None where the version has none."""
+        path = directory / FILE
+        if not path.exists():
+            return None
+        from safetensors.numpy import load_file
+
+        arrays = load_file(str(path))
+        return cls(kinds, arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64),
+                   arrays["thresholds"].astype(np.float64))
+
+
+def risk_of(cues: Sequence[Cue]) -> float:
+    """The strongest risk cue's score (0 when none): what a miss of this message would cost, as evidence."""
+    return max((c.score for c in cues if c.kind in RISK), default=0.0)
