@@ -1,14 +1,15 @@
 """Risk and health cues: the named signals a message carries, each with the sentence that carries it.
 
-A cue (GUIDELINES.md in training/corpus) is evidence of what the colour means for the account: a
-non-renewal, a competitor, a budget cut; an expansion, a confirmed renewal. The head is multi-label: one
-logistic output per cue kind over the multilingual sentence encoder's embedding of each sentence, so it reads
-the languages the encoder reads. A message carries a kind when its best sentence for that kind scores at or
-over the kind's threshold (chosen on held-out folds of the training corpus). Greetings, closings, names and
-signature lines are never candidates (formalities.py), as for every other piece of evidence.
+A cue (GUIDELINES.md in training/corpus) is evidence of what the colour means for the account: a non-renewal, a
+competitor, a budget cut; an expansion, a confirmed renewal. The head is multi-label: one logistic output per
+cue kind, through a hidden ReLU layer, over the multilingual sentence encoder's embedding of each sentence, so
+it reads the languages the encoder reads. A message carries a kind when its best sentence for that kind scores
+at or over the kind's threshold (chosen on held-out folds of the training corpus). Greetings, closings, names
+and signature lines are never candidates (formalities.py), as for every other piece of evidence.
 
-The artifact file is `cues.safetensors` (coef kinds x 512, intercept, thresholds) beside the model's
-`config.json`, whose `cues` lists the kinds in order.
+The artifact file is `cues.safetensors` (hidden_weights 512 x units and hidden_bias where the head has a hidden
+layer, coef kinds x units, intercept, thresholds) beside the model's `config.json`, whose `cues` lists the kinds
+in order.
 """
 
 from __future__ import annotations
@@ -45,18 +46,21 @@ def sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 class CueHead:
-    """One logistic output per cue kind over sentence embeddings."""
+    """One logistic output per cue kind over sentence embeddings, through a hidden ReLU layer where it has one."""
 
     def __init__(self, kinds: Sequence[str], coef: NDArray[np.float64], intercept: NDArray[np.float64],
-                 thresholds: NDArray[np.float64]) -> None:
+                 thresholds: NDArray[np.float64], hidden: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
+                 ) -> None:
         if coef.shape[0] != len(kinds) or intercept.shape != (len(kinds),) or thresholds.shape != (len(kinds),):
             raise ValueError(f"a cue head needs one row, intercept and threshold per kind ({len(kinds)})")
         self.kinds = tuple(kinds)
         self.coef, self.intercept, self.thresholds = coef, intercept, thresholds
+        self.hidden = hidden  # (weights embedding x units, bias units)
 
     def scores(self, embeddings: NDArray[np.float64]) -> NDArray[np.float64]:
         """Each sentence's probability of carrying each kind (sentences x kinds)."""
-        return sigmoid(embeddings @ self.coef.T + self.intercept)
+        features = embeddings if self.hidden is None else np.maximum(embeddings @ self.hidden[0] + self.hidden[1], 0)
+        return sigmoid(features @ self.coef.T + self.intercept)
 
     def find(self, texts: Sequence[str]) -> list[list[Cue]]:
         """The cues of each text, strongest first: per kind, its best sentence when that reaches the threshold."""
@@ -84,8 +88,10 @@ class CueHead:
         from safetensors.numpy import save_file
 
         path = directory / FILE
-        save_file({"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32),
-                   "thresholds": self.thresholds.astype(np.float32)}, str(path))
+        arrays = {"coef": self.coef, "intercept": self.intercept, "thresholds": self.thresholds}
+        if self.hidden is not None:
+            arrays |= {"hidden_weights": self.hidden[0], "hidden_bias": self.hidden[1]}
+        save_file({name: np.ascontiguousarray(a, dtype=np.float32) for name, a in arrays.items()}, str(path))
         return path
 
     @classmethod
@@ -96,9 +102,9 @@ class CueHead:
             return None
         from safetensors.numpy import load_file
 
-        arrays = load_file(str(path))
-        return cls(kinds, arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64),
-                   arrays["thresholds"].astype(np.float64))
+        arrays = {name: a.astype(np.float64) for name, a in load_file(str(path)).items()}
+        hidden = (arrays["hidden_weights"], arrays["hidden_bias"]) if "hidden_weights" in arrays else None
+        return cls(kinds, arrays["coef"], arrays["intercept"], arrays["thresholds"], hidden)
 
 
 def risk_of(cues: Sequence[Cue]) -> float:

@@ -120,7 +120,6 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
     }, indent=2))
     if cue_head is not None:
         cue_head.save(out)
-        report["cues (held-out folds of the corpus's train split, F1)"] = cue_folds
     if dev is not None:
         say(f"evaluating on {len(dev)} dev rows")
         router = MultilingualRouter.load(out, version)
@@ -136,6 +135,7 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
                  "cue_corpus": None if not cue_corpus else {"messages": len(cue_corpus),
                                                             "languages": sorted({m.language for m in cue_corpus})}},
         "licence": licence or "not stated", "metrics": report, "command": command,
+        "cues": None if cue_head is None else {"kinds": list(cue_head.kinds), "held_out_fold_f1": cue_folds},
     }
     (out / "MODEL_CARD.md").write_text(model_card(meta))
     return seal(out, meta)
@@ -150,6 +150,12 @@ def model_card(meta: dict[str, Any]) -> str:
     if data.get("red_green"):
         dev += (f"- Red-versus-Green rows: `{data['red_green']['source']}`, {data['red_green']['rows']} rows, "
                 f"sha256 `{data['red_green']['sha256'][:16]}…`\n")
+    cues = meta.get("cues")
+    cue_section = "" if not cues else (
+        "\n## Cues\n\nA cue head over the same encoder names each message's risk and health cues (models/cues.py), "
+        "trained on the customer-success corpus's train split (training/corpus). Message-level F1 on held-out folds "
+        "of that split, where each kind's threshold was chosen:\n\n| cue | F1 |\n|---|---|\n"
+        + "\n".join(f"| {kind} | {f1} |" for kind, f1 in cues["held_out_fold_f1"].items()) + "\n")
     return f"""# Model card: {meta['version']}
 
 Kind: {meta['kind']}: English (and text too short to identify) is scored by the transformer
@@ -171,7 +177,7 @@ Created: {meta['created_at']}.
 | split | n | accuracy | macro-F1 | ECE (15 bins) |
 |---|---|---|---|---|
 {rows}
-
+{cue_section}
 ## Parameters
 
 ```json

@@ -134,6 +134,12 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
           red_green_data: Annotated[Path | None, typer.Option(
               "--red-green-data", help="multilingual: CSV of a set without neutral rows (Red or Green only); "
                                        "it teaches the head Red against Green")] = None,
+          corpus: Annotated[bool, typer.Option(
+              "--corpus", help="add the customer-success corpus's train split (training/corpus): its English for a "
+                               "transformer, every language for a multilingual head, which also learns cues from it")
+          ] = False,
+          corpus_weight: Annotated[float, typer.Option(min=0.1, max=10.0, help="--corpus: the weight of each "
+                                                                               "corpus row against an open one")] = 2.0,
           seed: Annotated[int, typer.Option(help="random seed")] = 13,
           db: DbOption = None) -> None:
     """Train a model version into a sealed artifact directory with its model card.
@@ -153,6 +159,16 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
     except DatasetError as error:
         raise fail(str(error)) from error
     provenance: dict[str, Any] = {}
+    written: list[Any] = []
+    if corpus:
+        from training import corpus as corpus_files
+
+        written = [m for m in corpus_files.read(corpus_files.files("train"))
+                   if kind == ModelKind.MULTILINGUAL or m.language == "en"]
+        if not written:
+            raise fail("--corpus: training/corpus/train holds no messages for this kind")
+        dataset = concat(dataset, corpus_files.dataset(written, weight=corpus_weight, source="training/corpus/train"))
+        err.print(f"adding {len(written)} corpus messages (weight {corpus_weight:g})", highlight=False)
     if from_db:
         try:
             held = [int(a) for a in eval_accounts.split(",") if a.strip()]
@@ -182,7 +198,7 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
                 raise fail("--kind multilingual needs --english: the transformer artifact for English text")
             manifest = train_router(english, dataset, out_dir, dev=dev_set, command=command, licence=licence,
                                     progress=lambda message: err.print(message, highlight=False),
-                                    red_green=red_green)
+                                    red_green=red_green, cue_corpus=written or None)
         else:
             with err.status(f"training on {len(dataset)} rows..."):
                 manifest = train_baseline(dataset, out_dir, dev=dev_set, params=BaselineParams(seed=seed),

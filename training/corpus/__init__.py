@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = ["id", "language", "channel", "industry", "role", "text", "label", "cues"]
@@ -33,7 +34,9 @@ CUES = RISK + HEALTH
 
 ID = re.compile(r"[a-z]{2}-(train|test)-\d{5}")
 QUOTE_START = re.compile(r"^(>|-{3,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|"
-                         r"mensagem original|messaggio originale|oorspronkelijk bericht)|.*\b(wrote|schrieb|a écrit|"
+                         r"mensagem original|messaggio originale|oorspronkelijk bericht|forwarded message|"
+                         r"weitergeleitete nachricht|message transféré|mensaje reenviado|mensagem encaminhada|"
+                         r"messaggio inoltrato|doorgestuurd bericht)|.*\b(wrote|schrieb|a écrit|"
                          r"escribió|escreveu|ha scritto|schreef)\b.*:\s*$)", re.I)
 SKELETON_MIN_WORDS = 7
 
@@ -94,6 +97,22 @@ def read(paths: Iterable[Path]) -> list[Message]:
 def files(split: str | None = None) -> list[Path]:
     """The corpus's files (`train/*.csv`, `test/*.csv`), of one split or both."""
     return sorted(p for s in ([split] if split else ["train", "test"]) for p in (HERE / s).glob("*.csv"))
+
+
+def dataset(messages: Sequence[Message], weight: float = 1.0, source: str = "corpus") -> Any:
+    """The messages as a training Dataset (text, colour), each row weighing `weight`; its hash covers every
+    message's id, text and label."""
+    import hashlib
+
+    import numpy as np
+
+    from models.labels import LABELS
+    from training.datasets import Dataset
+
+    digest = hashlib.sha256("\n".join(f"{m.id}\t{m.label}\t{m.text}" for m in messages).encode()).hexdigest()
+    return Dataset([m.text for m in messages], np.asarray([[label.value for label in LABELS].index(m.label)
+                                                           for m in messages], dtype=np.int64),
+                   np.full(len(messages), weight), f"{source} ({len(messages)} messages)", digest)
 
 
 def colour_problem(label: str, kinds: set[str]) -> str | None:

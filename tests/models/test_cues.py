@@ -1,0 +1,94 @@
+"""The cue head: trained on corpus messages, it names each cue with its sentence, never a greeting or a
+signature, travels in the sealed artifact, and its cues reach the prediction and the stored suggestion."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from api.suggestions.models import Scope
+from api.suggestions.service import from_prediction
+from models import registry
+from models.classifier import Cue, Prediction, to_prediction
+from models.cues import KINDS, CueHead, candidates
+from models.explain import predict
+from models.multilingual import MultilingualRouter
+from training.corpus import Message, parse_cues
+from training.cues import evaluate, sentences_of
+from training.datasets import read_csv
+from training.multilingual import train_router
+
+SAYINGS = {
+    "non_renewal": ["We will not renew the contract when it ends in June.",
+                    "Please take this as our notice that we are cancelling the subscription.",
+                    "Wir werden den Vertrag zum Jahresende kündigen."],
+    "competitor": ["We signed with another vendor for the European offices.",
+                   "Our team is trialling a rival platform this month.",
+                   "Estamos evaluando otra herramienta de la competencia."],
+    "expansion": ["We want to add forty more seats for the Lisbon office.",
+                  "Please send a quote for the analytics add-on for two more teams.",
+                  "Nous voulons étendre la licence à trois nouvelles filiales."],
+}
+ROUTINE = ["Could you resend the invoice for March?", "Where do I change the notification settings?",
+           "The meeting on Thursday works for us.", "Is the API limit per user or per workspace?"]
+
+
+def corpus() -> list[Message]:
+    """Small labelled messages in the corpus's shape: each cue sentence between a greeting and a closing."""
+    messages: list[Message] = []
+    for kind, sentences in SAYINGS.items():
+        for n, sentence in enumerate(sentences * 3):
+            text = f"Hi Sam,\n\n{ROUTINE[n % 4]} {sentence}\n\nBest regards,\nAna Souza"
+            label = "Green" if kind == "expansion" else "Red"
+            messages.append(Message(id=f"en-train-{len(messages) + 1:05d}", language="en", channel="email",
+                                    industry="software", role="manager", text=text, label=label,
+                                    cues=parse_cues(f"{kind}={sentence}"), source="test"))
+    for routine in ROUTINE * 3:
+        messages.append(Message(id=f"en-train-{len(messages) + 1:05d}", language="en", channel="chat",
+                                industry="retail", role="admin", text=routine, label="Yellow", cues=(),
+                                source="test"))
+    return messages
+
+
+def test_sentences_are_labelled_by_the_fragment_they_hold_and_formalities_are_never_candidates() -> None:
+    [message] = [m for m in corpus() if m.cues][:1]
+    assert [s for s, _, _ in candidates(message.text)] == [ROUTINE[0], SAYINGS["non_renewal"][0]]
+    found = sentences_of([message])
+    assert found.labels.sum(axis=0)[KINDS.index("non_renewal")] == 1 and found.labels.sum() == 1
+
+
+@pytest.fixture(scope="module")
+def router(tmp_path_factory: pytest.TempPathFactory, labelled_csv: Path) -> MultilingualRouter:
+    out = tmp_path_factory.mktemp("models") / "router"
+    manifest = train_router(registry.ARTIFACTS_DIR / "minilm-lora", read_csv(labelled_csv), out, cue_corpus=corpus())
+    assert "cues.safetensors" in manifest["files"] and manifest["data"]["cue_corpus"]["messages"] == len(corpus())
+    classifier, _ = registry.load(out)
+    assert isinstance(classifier, MultilingualRouter) and isinstance(classifier.cue_head, CueHead)
+    return classifier
+
+
+def test_a_trained_head_names_each_cue_with_its_sentence(router: MultilingualRouter) -> None:
+    text = f"Hello team,\n\nThe meeting on Thursday works for us. {SAYINGS['non_renewal'][0]}\n\nCheers,\nTom"
+    [prediction] = predict(router, [text])
+    assert [c.kind for c in prediction.cues][:1] == ["non_renewal"]
+    cue = prediction.cues[0]
+    assert cue.sentence == SAYINGS["non_renewal"][0] and text[cue.start:cue.end] == cue.sentence
+    assert all(c.sentence not in ("Hello team,", "Cheers,", "Tom") for c in prediction.cues)
+    assert predict(router, ["Where do I change the notification settings?"])[0].cues == []
+    assert router.cue_head is not None and evaluate(router.cue_head, corpus())["macro"] > 0.5
+
+
+def test_cues_are_stored_on_the_suggestion_with_the_risk_the_queue_weighs() -> None:
+    cues = [Cue("competitor", 0.7, "We signed with another vendor.", 0, 30),
+            Cue("expansion", 0.9, "We add forty seats.", 31, 50)]
+    [prediction] = predict_like(cues)
+    row = from_prediction(prediction, account_id=1, scope=Scope.INTERACTION, blind_share=0.0)
+    assert row.risk == 0.7 and [c["kind"] for c in row.cues] == ["competitor", "expansion"]
+
+
+def predict_like(cues: list[Cue]) -> list[Prediction]:
+    """A prediction as models.explain.predict makes one for a version with a cue head."""
+    return [replace(to_prediction("v1", np.array([0.2, 0.3, 0.5])), cues=cues)]
