@@ -1,5 +1,6 @@
 """Pulse's customer-success corpus: messages written for Pulse, labelled by GUIDELINES.md with colour and cues.
 
+`python -m training.corpus balance` prints its balance tables (DATASHEET.md quotes them);
 `python -m training.corpus check [FILE ...]` checks the files (all of them by default) against the
 guidelines: the columns and their values, cue fragments copied verbatim, the colour rules, unique ids, and no
 two messages sharing a sentence skeleton.
@@ -193,10 +194,34 @@ def check(messages: Sequence[Message]) -> list[str]:
     return problems
 
 
+def balance(messages: Sequence[Message]) -> str:
+    """The corpus's balance as Markdown tables: colours by language and split, channels, and cue kinds."""
+    from collections import Counter
+
+    keys = sorted({(m.language, m.split) for m in messages}, key=lambda k: (LANGUAGES.index(k[0]), k[1]))
+    by = Counter((m.language, m.split, m.label) for m in messages)
+    lines = ["| language | split | Red | Yellow | Green | total |", "|---|---|---|---|---|---|"]
+    for language, split in keys:
+        counts = [by[(language, split, label)] for label in ("Red", "Yellow", "Green")]
+        lines.append(f"| {language} | {split} | " + " | ".join(map(str, counts)) + f" | {sum(counts)} |")
+    channels = Counter(m.channel for m in messages)
+    lines += ["", "| channel | messages |", "|---|---|"] + [f"| {c} | {channels[c]} |" for c in CHANNELS]
+    cues = Counter(c.kind for m in messages for c in m.cues)
+    lines += ["", "| cue | messages |", "|---|---|"] + [f"| {k} | {cues[k]} |" for k in CUES]
+    words = sorted(len(re.findall(r"\w+", m.text)) for m in messages)
+    if words:
+        lines += ["", f"Words per message: median {words[len(words) // 2]}, shortest {words[0]}, longest {words[-1]}; "
+                      f"messages with no cue: {sum(1 for m in messages if not m.cues)}."]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str]) -> int:
-    """`check [FILE ...]`: print every problem; exit 1 if there is any."""
+    """`check [FILE ...]`: print every problem; exit 1 if there is any. `balance`: the corpus's tables."""
+    if argv and argv[0] == "balance":
+        print(balance(read(files())))
+        return 0
     if not argv or argv[0] != "check":
-        print("usage: python -m training.corpus check [FILE ...]", file=sys.stderr)
+        print("usage: python -m training.corpus check [FILE ...] | balance", file=sys.stderr)
         return 2
     paths = [Path(a) for a in argv[1:]] or files()
     messages = read(paths)
