@@ -71,7 +71,7 @@ def test_suggest_scores_without_storing(client: TestClient, session: Session, ma
     body = response.json()
     assert len(body["data"]) == 2 and body["model_version"].startswith("tfidf-logreg-")
     for item in body["data"]:
-        assert set(item) == {"label", "probabilities", "model_version", "explanation", "language",
+        assert set(item) == {"label", "probabilities", "model_version", "explanation", "cues", "language",
                              "unsupported_language"}
         assert abs(sum(item["probabilities"].values()) - 1) < 1e-4
     assert session.exec(select(func.count()).select_from(Interaction)).one() == 0

@@ -143,7 +143,8 @@ def content_lines(text: str) -> list[str]:
 
 def skeletons(text: str) -> set[str]:
     """The sentence skeletons of a message: each sentence of its own words (not a quote) of at least
-    SKELETON_MIN_WORDS words, lower-cased, with numbers and capitalised words after the first as placeholders."""
+    SKELETON_MIN_WORDS words, lower-cased, with numbers and capitalised words after the first as placeholders;
+    a line that is mostly names and numbers (a signature, "Call with X (Y, Z)") is no sentence frame."""
     found = set()
     for line in content_lines(text):
         for sentence in re.split(r"(?<=[.!?])\s+", line):
@@ -152,7 +153,8 @@ def skeletons(text: str) -> set[str]:
                 continue
             shape = [w.lower() if i == 0 else "0" if w.isdigit() else "X" if w[:1].isupper() else w.lower()
                      for i, w in enumerate(words)]
-            found.add(" ".join(shape))
+            if sum(w not in ("0", "X") for w in shape) >= SKELETON_MIN_WORDS - 2:  # not a line of names
+                found.add(" ".join(shape))
     return found
 
 
