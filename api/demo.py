@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,7 +70,10 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
         user, key = users.create(session=session, name=name, role=role, team=team)
         people[name] = (user, key)
     csms = {team: [people[n][0] for n, r, t in PEOPLE if r == Role.CSM and t == team] for team in ("emea", "americas")}
-    by_label = {label: [m for m in MESSAGES if m[0] == label.value] for label in Label}
+    # One shuffled pool per colour for the whole demo: no text shows up under two accounts.
+    pools = {label: [m for m in MESSAGES if m[0] == label.value] for label in Label}
+    for pool in pools.values():
+        rng.shuffle(pool)
 
     for index, (name, team, segment, renewal_days, arr, stage, mix) in enumerate(ACCOUNTS):
         owner = csms[team][index % 2]
@@ -81,10 +85,13 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
         session.refresh(account)
         assert account.id is not None
         contact = CONTACTS[index]
-        pools = {label: rng.sample(pool, len(pool)) for label, pool in by_label.items()}
+        reasons: Counter[tuple[str, str]] = Counter()
         for j in range(INTERACTIONS_PER_ACCOUNT):
             intended = rng.choices(list(Label), weights=mix)[0]
-            colour, kind, subject, body = pools[intended].pop()
+            if not pools[intended]:
+                intended = max(pools, key=lambda label: len(pools[label]))
+            colour, kind, subject, body, reason = pools[intended].pop()
+            reasons[colour, reason] += 1
             occurred = now - timedelta(days=rng.uniform(0.5, 60), minutes=rng.randint(0, 600))
             data = InteractionCreate(account_id=account.id, kind=InteractionKind(kind), subject=subject,
                                      author=contact, external_id=f"demo-{index}-{j}", occurred_at=occurred,
@@ -93,15 +100,17 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
                                                    settings=settings)
             # The owner has worked through about half of the older items, choosing what a careful CSM would.
             if occurred < now - timedelta(days=3) and rng.random() < 0.5:
-                _decide(session, owner, suggestion.id, Label(colour), Label(suggestion.label), settings, rng,
-                        at=occurred + timedelta(hours=rng.uniform(2, 48)))
+                _decide(session, owner, suggestion.id, Label(colour), reason, Label(suggestion.label), settings,
+                        rng, at=occurred + timedelta(hours=rng.uniform(2, 48)))
 
         rolled = roll_up(session=session, account=account, classifier=classifier, settings=settings)
         # Most accounts have a pulse; some are overdue for their cadence, so the stale list is not empty.
         if index % 4 != 3:
             truth = Label.RED if mix[0] >= 5 else Label.GREEN if mix[2] >= 5 else Label.YELLOW
-            _decide(session, owner, rolled.id, truth, Label(rolled.label), settings, rng,
-                    at=now - timedelta(days=rng.choice([2, 5, 12, 40])))
+            # The pulse's reason is the one the account's messages of that colour give most often.
+            told = [reason for (colour, reason), _ in reasons.most_common() if colour == truth.value]
+            _decide(session, owner, rolled.id, truth, told[0] if told else None, Label(rolled.label), settings,
+                    rng, at=now - timedelta(days=rng.choice([2, 5, 12, 40])))
     # One account has already churned, so the audit can tell who saw it coming first.
     churned = session.exec(select(Account).where(Account.name == CHURNED_ACCOUNT)).one()
     session.add(Outcome(account_id=churned.id or 0, kind=OutcomeKind.CHURNED,
@@ -133,11 +142,13 @@ def _check_items(session: Session, lead: User, members: list[User], rng: random.
     session.commit()
 
 
-def _decide(session: Session, user: User, suggestion_id: int | None, chosen: Label, suggested: Label,
-            settings: Settings, rng: random.Random, at: datetime) -> None:
+def _decide(session: Session, user: User, suggestion_id: int | None, chosen: Label, reason: str | None,
+            suggested: Label, settings: Settings, rng: random.Random, at: datetime) -> None:
+    """Decide as the owner would, with the reason given where the deployment offers it for the colour."""
     assert suggestion_id is not None
+    allowed = settings.sentiment_reasons[chosen]
     data = DecisionCreate(
-        label=chosen, sentiment_reason=rng.choice(settings.sentiment_reasons[chosen]),
+        label=chosen, sentiment_reason=reason if reason in allowed else rng.choice(allowed),
         override_reason=None if chosen == suggested else rng.choice(["missed_context", "misread_tone"]),
         viewed_ms=rng.randint(4_000, 45_000),
     )

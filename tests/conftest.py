@@ -42,7 +42,7 @@ def labelled_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["text", "label"])
-        for label, _kind, _subject, body in MESSAGES:
+        for label, _kind, _subject, body, _reason in MESSAGES:
             writer.writerow([body.format(contact="Ana Souza", company="Acme"), label])
     return path
 

@@ -48,7 +48,7 @@ def write_exports(directory: Path, messages: int, accounts: int, seed: int = 11)
     mbox_path.unlink(missing_ok=True)  # mailbox.mbox appends to an existing archive
     with jsonl.open("w") as handle:
         for n in range(messages - n_mail):
-            _, kind, _, body = rng.choice(MESSAGES)
+            _, kind, _, body, _ = rng.choice(MESSAGES)
             account = rng.randrange(accounts)
             text = body.format(contact=rng.choice(CONTACTS), company=company(account))
             handle.write(json.dumps({
@@ -58,7 +58,7 @@ def write_exports(directory: Path, messages: int, accounts: int, seed: int = 11)
     box.lock()
     try:
         for n in range(n_mail):
-            _, _, subject, body = rng.choice(MESSAGES)
+            _, _, subject, body, _ = rng.choice(MESSAGES)
             account = rng.randrange(accounts)
             contact = rng.choice(CONTACTS)
             text = body.format(contact=contact, company=company(account))

@@ -22,7 +22,7 @@ def test_summary_matches_scikit_learn_and_the_decision_rows(client: TestClient, 
     _, lead = make_user(Role.LEAD, "emea")
     account = make_account()
     model, human = [], []
-    for index, (truth, _, _, body) in enumerate(MESSAGES):
+    for index, (truth, _, _, body, _) in enumerate(MESSAGES):
         suggestion = post_message(account["id"], body.format(contact="Ana", company="Acme"))["suggestion"]
         headers, chosen = (honest_headers, truth) if index % 2 else (rosy_headers, "Green")
         payload = {"label": chosen}
