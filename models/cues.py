@@ -26,6 +26,9 @@ from models.explain import split_sentences
 from models.formalities import is_formality
 
 FILE = "cues.safetensors"
+COMBINER_FILE = "combiner.safetensors"
+CACHE_SENTENCES = 50_000
+"""Sentence scores kept per process (about 5 MB); the cache starts again when full."""
 RISK = ("non_renewal", "competitor", "migration", "downgrade", "budget", "sponsor_change", "severe_problem",
         "escalation")
 HEALTH = ("renewal_confirmed", "expansion", "adoption", "advocacy")
@@ -56,17 +59,40 @@ class CueHead:
         self.kinds = tuple(kinds)
         self.coef, self.intercept, self.thresholds = coef, intercept, thresholds
         self.hidden = hidden  # (weights embedding x units, bias units)
+        self._cache: dict[str, NDArray[np.float64]] = {}
 
     def scores(self, embeddings: NDArray[np.float64]) -> NDArray[np.float64]:
         """Each sentence's probability of carrying each kind (sentences x kinds)."""
         features = embeddings if self.hidden is None else np.maximum(embeddings @ self.hidden[0] + self.hidden[1], 0)
         return sigmoid(features @ self.coef.T + self.intercept)
 
+    def sentence_scores(self, sentences: Sequence[str]) -> NDArray[np.float64]:
+        """Scores of sentences (sentences x kinds), each sentence embedded once per process: the occluded
+        variants an explanation scores share their sentences with the whole text."""
+        todo = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+        if todo:
+            if len(self._cache) + len(todo) > CACHE_SENTENCES:
+                self._cache.clear()
+            self._cache.update(zip(todo, self.scores(embed(todo)), strict=True))
+        return np.array([self._cache[s] for s in sentences]).reshape(-1, len(self.kinds))
+
+    def strongest(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Texts x kinds: each kind's best sentence score in each text (0 where a text has no candidate)."""
+        spans = [[sentence for sentence, _, _ in candidates(text)] for text in texts]
+        scored = self.sentence_scores([s for found in spans for s in found])
+        out = np.zeros((len(texts), len(self.kinds)))
+        row = 0
+        for i, found in enumerate(spans):
+            if found:
+                out[i] = scored[row : row + len(found)].max(axis=0)
+            row += len(found)
+        return out
+
     def find(self, texts: Sequence[str]) -> list[list[Cue]]:
         """The cues of each text, strongest first: per kind, its best sentence when that reaches the threshold."""
         spans = [candidates(text) for text in texts]
         flat = [sentence for found in spans for sentence, _, _ in found]
-        scored = self.scores(embed(flat)) if flat else np.zeros((0, len(self.kinds)))
+        scored = self.sentence_scores(flat)
         out: list[list[Cue]] = []
         row = 0
         for found in spans:
@@ -105,6 +131,41 @@ class CueHead:
         arrays = {name: a.astype(np.float64) for name, a in load_file(str(path)).items()}
         hidden = (arrays["hidden_weights"], arrays["hidden_bias"]) if "hidden_weights" in arrays else None
         return cls(kinds, arrays["coef"], arrays["intercept"], arrays["thresholds"], hidden)
+
+
+class Combiner:
+    """The colour from the model's probabilities and the cues: a softmax regression over the log-probabilities
+    and each kind's strongest score, fitted on the corpus (held-out cue scores) and on open data, so risk a
+    message names outweighs its tone."""
+
+    def __init__(self, coef: NDArray[np.float64], intercept: NDArray[np.float64]) -> None:
+        self.coef, self.intercept = coef, intercept  # 3 x (3 + kinds), 3
+
+    def combine(self, probs: NDArray[np.float64], strongest: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Probabilities (texts x 3) from the model's and the cues' (texts x kinds)."""
+        features = np.hstack([np.log(np.clip(probs, 1e-6, 1.0)), strongest])
+        logits = features @ self.coef.T + self.intercept
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return np.asarray(shifted / shifted.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def save(self, directory: Path) -> None:
+        """Write the combiner's arrays into an artifact directory."""
+        from safetensors.numpy import save_file
+
+        save_file({"coef": np.ascontiguousarray(self.coef, dtype=np.float32),
+                   "intercept": np.ascontiguousarray(self.intercept, dtype=np.float32)},
+                  str(directory / COMBINER_FILE))
+
+    @classmethod
+    def load(cls, directory: Path) -> Combiner | None:
+        """The combiner of an artifact directory, or None where the version has none."""
+        path = directory / COMBINER_FILE
+        if not path.exists():
+            return None
+        from safetensors.numpy import load_file
+
+        arrays = load_file(str(path))
+        return cls(arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64))
 
 
 def risk_of(cues: Sequence[Cue]) -> float:

@@ -76,6 +76,7 @@ class MultilingualRouter:
         self.coef, self.intercept, self.temperature = coef, intercept, temperature
         self.languages = tuple(languages)
         self.cue_head: Any = None  # models.cues.CueHead where the artifact has one
+        self.combiner: Any = None  # models.cues.Combiner: the colour from the probabilities and the cues
 
     @property
     def version(self) -> str:
@@ -102,7 +103,7 @@ class MultilingualRouter:
                     units.append(("u", passage))
                     owners.append(i)
                     weights.append(max(len(passage), 1))
-        return Plan(units=units, context=(len(texts), english_idx, english_plan, owners, weights))
+        return Plan(units=units, context=(len(texts), english_idx, english_plan, owners, weights, list(texts)))
 
     def run(self, units: Sequence[Any]) -> NDArray[np.float64]:
         """Logits of the units: the transformer's windows and the head over the encoder's passages."""
@@ -116,7 +117,7 @@ class MultilingualRouter:
         return out
 
     def finish(self, plan: Plan, outputs: NDArray[np.float64]) -> NDArray[np.float64]:
-        n_texts, english_idx, english_plan, owners, weights = plan.context
+        n_texts, english_idx, english_plan, owners, weights, texts = plan.context
         probs = np.zeros((n_texts, 3))
         n_t = len(english_plan.units)
         if english_idx:
@@ -129,6 +130,8 @@ class MultilingualRouter:
                 totals[owner] += weight
             others = sorted(set(owners))
             probs[others] = softmax(logits[others] / totals[others, None] / self.temperature)
+        if self.combiner is not None and self.cue_head is not None and n_texts:
+            probs = self.combiner.combine(probs, self.cue_head.strongest(texts))
         return probs
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
@@ -155,7 +158,8 @@ class MultilingualRouter:
         router = cls(version, english, head["coef"].astype(np.float64), head["intercept"].astype(np.float64),
                      float(config["temperature"]), config["languages"])
         if config.get("cues"):
-            from models.cues import CueHead
+            from models.cues import Combiner, CueHead
 
             router.cue_head = CueHead.load(directory, config["cues"])
+            router.combiner = Combiner.load(directory)
         return router

@@ -91,8 +91,10 @@ def f1(predicted: NDArray[np.int64], truth: NDArray[np.int64]) -> float:
 
 
 def train(messages: Sequence[Message], seed: int = 13, say: Callable[[str], None] = print,
-          embeddings: NDArray[np.float64] | None = None) -> tuple[CueHead, dict[str, float]]:
-    """A cue head fitted on these messages, with each kind's threshold and held-out-fold F1."""
+          embeddings: NDArray[np.float64] | None = None
+          ) -> tuple[CueHead, dict[str, float], NDArray[np.float64]]:
+    """A cue head fitted on these messages, with each kind's threshold and held-out-fold F1, and each message's
+    strongest score per kind from the fold that held it out (what the colour combiner learns from)."""
     found = sentences_of(messages)
     say(f"cues: {len(found.texts)} sentences of {len(messages)} messages; embedding")
     x = embed(found.texts) if embeddings is None else embeddings
@@ -112,7 +114,7 @@ def train(messages: Sequence[Message], seed: int = 13, say: Callable[[str], None
         chosen = max(scores)
         thresholds[k], fold_f1[kind] = chosen[2], round(chosen[0], 4)
     head = _head(_fit(x, found.labels, seed), thresholds)
-    return head, fold_f1
+    return head, fold_f1, best
 
 
 def evaluate(head: CueHead, messages: Sequence[Message]) -> dict[str, float]:

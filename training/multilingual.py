@@ -27,6 +27,7 @@ from sklearn.model_selection import train_test_split
 from models import encoder, multilingual
 from models.artifacts import seal, verify
 from models.classifier import softmax
+from models.cues import Combiner
 from models.multilingual import MultilingualRouter
 from training.calibrate import fit_temperature
 from training.corpus import Message
@@ -101,14 +102,10 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
     intercept = np.ascontiguousarray(head.intercept, dtype=np.float32)
     cal_logits = features[cal_idx] @ coef.T.astype(np.float64) + intercept
     temperature = fit_temperature(cal_logits, train.labels[cal_idx])
-    cue_head, cue_folds = (train_cues(cue_corpus, seed=params.seed, say=say) if cue_corpus else (None, None))
-    cue_bytes = b"" if cue_head is None else cue_head.coef.tobytes() + cue_head.thresholds.tobytes()
-    digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + english_manifest["version"].encode()
-                            + cue_bytes).hexdigest()
-    version = f"{multilingual.KIND}-{digest[:10]}"
-
+    cue_head, cue_folds, cue_held = (train_cues(cue_corpus, seed=params.seed, say=say) if cue_corpus
+                                     else (None, None, None))
     report: dict[str, Any] = {"calibration (head)": metrics(softmax(cal_logits / temperature),
-                                                            train.labels[cal_idx], version)}
+                                                            train.labels[cal_idx], "head")}
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(english, out / multilingual.ENGLISH)
@@ -118,8 +115,20 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
         "temperature": temperature, "languages": languages, "encoder": encoder.ENCODER_PACKAGE,
         **({"cues": list(cue_head.kinds)} if cue_head is not None else {}),
     }, indent=2))
-    if cue_head is not None:
+    combined_bytes = b""
+    if cue_head is not None and cue_corpus is not None and cue_held is not None:
         cue_head.save(out)
+        # The colour learns from the cues: fitted on the corpus (cue scores from held-out folds; the model never
+        # saw these messages) and on the first half of the dev set, so open text keeps its reading.
+        unsealed = MultilingualRouter.load(out, "unsealed")
+        opened = dev.subset(np.arange(len(dev) // 2)) if dev is not None else None
+        dev = dev.subset(np.arange(len(dev) // 2, len(dev))) if dev is not None else None
+        combiner = fit_combiner(unsealed, cue_corpus, cue_held, opened, say)
+        combiner.save(out)
+        combined_bytes = (cue_head.coef.tobytes() + cue_head.thresholds.tobytes() + combiner.coef.tobytes())
+    digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + english_manifest["version"].encode()
+                            + combined_bytes).hexdigest()
+    version = f"{multilingual.KIND}-{digest[:10]}"
     if dev is not None:
         say(f"evaluating on {len(dev)} dev rows")
         router = MultilingualRouter.load(out, version)
@@ -139,6 +148,30 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
     }
     (out / "MODEL_CARD.md").write_text(model_card(meta))
     return seal(out, meta)
+
+
+def fit_combiner(router: MultilingualRouter, corpus: Sequence[Message], held: np.ndarray, opened: Dataset | None,
+                 say: Callable[[str], None]) -> Combiner:
+    """The colour from the model's probabilities and the cues (models.cues.Combiner), fitted on the corpus and on
+    open rows, each half of the weight."""
+    from sklearn.linear_model import LogisticRegression
+
+    from models.labels import LABELS
+
+    say(f"fitting the colour on the cues: scoring {len(corpus)} corpus messages")
+    features = [np.hstack([np.log(np.clip(router.predict_proba([m.text for m in corpus]), 1e-6, 1)), held])]
+    labels = [np.asarray([[label.value for label in LABELS].index(m.label) for m in corpus])]
+    weights = [np.ones(len(corpus))]
+    if opened is not None and len(opened):
+        say(f"... and {len(opened)} open dev rows")
+        assert router.cue_head is not None
+        features.append(np.hstack([np.log(np.clip(router.predict_proba(opened.texts), 1e-6, 1)),
+                                   router.cue_head.strongest(opened.texts)]))
+        labels.append(opened.labels)
+        weights.append(np.full(len(opened), len(corpus) / len(opened)))
+    model = LogisticRegression(C=1.0, max_iter=5000).fit(np.vstack(features), np.concatenate(labels),
+                                                         sample_weight=np.concatenate(weights))
+    return Combiner(model.coef_.astype(np.float64), model.intercept_.astype(np.float64))
 
 
 def model_card(meta: dict[str, Any]) -> str:

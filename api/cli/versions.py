@@ -167,8 +167,13 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
                    if kind == ModelKind.MULTILINGUAL or m.language == "en"]
         if not written:
             raise fail("--corpus: training/corpus/train holds no messages for this kind")
-        dataset = concat(dataset, corpus_files.dataset(written, weight=corpus_weight, source="training/corpus/train"))
-        err.print(f"adding {len(written)} corpus messages (weight {corpus_weight:g})", highlight=False)
+        if kind == ModelKind.MULTILINGUAL:  # the corpus teaches the cue head and the colour over it
+            err.print(f"the cue head and the colour over it learn from {len(written)} corpus messages",
+                      highlight=False)
+        else:
+            dataset = concat(dataset, corpus_files.dataset(written, weight=corpus_weight,
+                                                           source="training/corpus/train"))
+            err.print(f"adding {len(written)} corpus messages (weight {corpus_weight:g})", highlight=False)
     if from_db:
         try:
             held = [int(a) for a in eval_accounts.split(",") if a.strip()]
