@@ -152,26 +152,45 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
 
 def fit_combiner(router: MultilingualRouter, corpus: Sequence[Message], held: np.ndarray, opened: Dataset | None,
                  say: Callable[[str], None]) -> Combiner:
-    """The colour from the model's probabilities and the cues (models.cues.Combiner), fitted on the corpus and on
-    open rows, each half of the weight."""
-    from sklearn.linear_model import LogisticRegression
+    """The colour from the model's probabilities and the cues (models.cues.Combiner): the model's log-probabilities
+    kept as they are, and a weight per cue kind and colour (with a bias) learnt on the corpus and on open rows,
+    each half of the weight. Without a cue the model reads as before; with one, the cue moves the colour. (A free
+    weight on the log-probabilities too read the corpus test split at 0.72 but open dev text at 0.58, against
+    0.69 and 0.65 this way and the model's own 0.38 and 0.68.)"""
+    from scipy.optimize import minimize
 
     from models.labels import LABELS
 
     say(f"fitting the colour on the cues: scoring {len(corpus)} corpus messages")
-    features = [np.hstack([np.log(np.clip(router.predict_proba([m.text for m in corpus]), 1e-6, 1)), held])]
+    logs = [np.log(np.clip(router.predict_proba([m.text for m in corpus]), 1e-6, 1))]
+    cues = [held]
     labels = [np.asarray([[label.value for label in LABELS].index(m.label) for m in corpus])]
     weights = [np.ones(len(corpus))]
     if opened is not None and len(opened):
         say(f"... and {len(opened)} open dev rows")
         assert router.cue_head is not None
-        features.append(np.hstack([np.log(np.clip(router.predict_proba(opened.texts), 1e-6, 1)),
-                                   router.cue_head.strongest(opened.texts)]))
+        logs.append(np.log(np.clip(router.predict_proba(opened.texts), 1e-6, 1)))
+        cues.append(router.cue_head.strongest(opened.texts))
         labels.append(opened.labels)
         weights.append(np.full(len(opened), len(corpus) / len(opened)))
-    model = LogisticRegression(C=1.0, max_iter=5000).fit(np.vstack(features), np.concatenate(labels),
-                                                         sample_weight=np.concatenate(weights))
-    return Combiner(model.coef_.astype(np.float64), model.intercept_.astype(np.float64))
+    log_p, cue, y, w = np.vstack(logs), np.vstack(cues), np.concatenate(labels), np.concatenate(weights)
+    kinds = cue.shape[1]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        weight, bias = theta[: 3 * kinds].reshape(3, kinds), theta[3 * kinds :]
+        logits = log_p + cue @ weight.T + bias
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        value = -(w * np.log(probs[np.arange(len(y)), y] + 1e-12)).sum() / w.sum() + 1e-3 * (weight**2).sum()
+        grad_logits = probs.copy()
+        grad_logits[np.arange(len(y)), y] -= 1
+        grad_logits *= (w / w.sum())[:, None]
+        grad = np.concatenate([(grad_logits.T @ cue + 2e-3 * weight).ravel(), grad_logits.sum(axis=0)])
+        return float(value), grad
+
+    fitted = minimize(loss, np.zeros(3 * kinds + 3), jac=True, method="L-BFGS-B").x
+    coef = np.hstack([np.eye(3), fitted[: 3 * kinds].reshape(3, kinds)])
+    return Combiner(coef, fitted[3 * kinds :])
 
 
 def model_card(meta: dict[str, Any]) -> str:
