@@ -134,16 +134,23 @@ class CueHead:
 
 
 class Combiner:
-    """The colour from the model's probabilities and the cues: a softmax regression over the log-probabilities
-    and each kind's strongest score, fitted on the corpus (held-out cue scores) and on open data, so risk a
-    message names outweighs its tone."""
+    """The colour from the model's probabilities and the cues: the model's log-probabilities plus what each cue
+    kind found adds to each colour. A kind counts only above its gate (a little under its threshold), scaled to
+    0-1 above it, so text in which no cue is found reads exactly as the model reads it; a found risk cue
+    outweighs a message's tone."""
 
-    def __init__(self, coef: NDArray[np.float64], intercept: NDArray[np.float64]) -> None:
+    def __init__(self, coef: NDArray[np.float64], intercept: NDArray[np.float64],
+                 gates: NDArray[np.float64] | None = None) -> None:
         self.coef, self.intercept = coef, intercept  # 3 x (3 + kinds), 3
+        self.gates = gates if gates is not None else np.zeros(coef.shape[1] - 3)
+
+    def gated(self, strongest: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Each kind's strongest score above its gate, scaled to 0-1 (0 where the kind is not near found)."""
+        return np.asarray(np.maximum(strongest - self.gates, 0.0) / (1.0 - self.gates), dtype=np.float64)
 
     def combine(self, probs: NDArray[np.float64], strongest: NDArray[np.float64]) -> NDArray[np.float64]:
         """Probabilities (texts x 3) from the model's and the cues' (texts x kinds)."""
-        features = np.hstack([np.log(np.clip(probs, 1e-6, 1.0)), strongest])
+        features = np.hstack([np.log(np.clip(probs, 1e-6, 1.0)), self.gated(strongest)])
         logits = features @ self.coef.T + self.intercept
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
         return np.asarray(shifted / shifted.sum(axis=1, keepdims=True), dtype=np.float64)
@@ -152,8 +159,8 @@ class Combiner:
         """Write the combiner's arrays into an artifact directory."""
         from safetensors.numpy import save_file
 
-        save_file({"coef": np.ascontiguousarray(self.coef, dtype=np.float32),
-                   "intercept": np.ascontiguousarray(self.intercept, dtype=np.float32)},
+        save_file({name: np.ascontiguousarray(a, dtype=np.float32) for name, a in
+                   (("coef", self.coef), ("intercept", self.intercept), ("gates", self.gates))},
                   str(directory / COMBINER_FILE))
 
     @classmethod
@@ -164,8 +171,8 @@ class Combiner:
             return None
         from safetensors.numpy import load_file
 
-        arrays = load_file(str(path))
-        return cls(arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64))
+        arrays = {name: a.astype(np.float64) for name, a in load_file(str(path)).items()}
+        return cls(arrays["coef"], arrays["intercept"], arrays.get("gates"))
 
 
 def risk_of(cues: Sequence[Cue]) -> float:
