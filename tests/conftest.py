@@ -202,7 +202,7 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def tiny_transformer(tmp_path_factory: pytest.TempPathFactory, labelled_csv: Path) -> Path:
-    """A real fine-tuned MiniLM with its int8 graph, from one quick epoch on 48 rows."""
+    """A real fine-tuned MiniLM with its int8 graph, from one quick epoch on the demo messages."""
     from training.finetune import FinetuneParams, finetune
 
     out = tmp_path_factory.mktemp("models") / "tiny-transformer"
