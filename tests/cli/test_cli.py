@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.config import get_settings
-from api.demo_messages import MESSAGES
 from api.model_versions.models import ModelStatus, ModelVersion
 from api.users.models import User
 from api.users.service import hash_key
@@ -56,7 +55,7 @@ def test_eval_prints_the_contract_json_for_a_directory_and_a_version(labelled_cs
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert set(report) == {"n", "accuracy", "macro_f1", "per_class", "confusion", "ece", "model_version"}
-    assert report["n"] == len(MESSAGES)
+    assert report["n"] == 48
     db = f"sqlite:///{tmp_path / 'e.db'}"
     assert runner.invoke(app, ["migrate", "--db", db]).exit_code == 0
     shipped = runner.invoke(app, ["eval", "--data", str(labelled_csv), "--db", db])
