@@ -21,10 +21,10 @@ def safe_cell(value: Any) -> str:
 
 
 @contextmanager
-def wide_cells() -> Iterator[None]:
-    """Read CSV with cells of up to WIDE_CELL characters; the csv module's limit is one for the whole process,
-    so it is put back after."""
-    previous = csv.field_size_limit(WIDE_CELL)
+def wide_cells(limit: int | None = None) -> Iterator[None]:
+    """Read CSV with cells of up to `limit` (WIDE_CELL) characters; the csv module's limit is one for the whole
+    process, so it is put back after."""
+    previous = csv.field_size_limit(WIDE_CELL if limit is None else limit)
     try:
         yield
     finally:

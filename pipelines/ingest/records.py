@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from pipelines.cells import WIDE_CELL, wide_cells
 from pipelines.ingest.addresses import domain_of
 
 
@@ -59,7 +60,7 @@ class ShapeError(ValueError):
     """A field of an export that holds the wrong kind of JSON value (an author given as a string, say)."""
 
 
-MAX_CELL = 10_000_000
+MAX_CELL = WIDE_CELL
 """The longest CSV cell read, in characters: fifty times the body limit, as mail of 9 MB is read. A body that long
 is then cleaned and cut like any other (api.intake.ingest.bounded_body); a longer cell is an error for its row."""
 
@@ -100,11 +101,8 @@ def csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[
 def _within_cell_limit(read: Callable[[], Row]) -> Row:
     """What `read` returns, read with cells of up to MAX_CELL characters. The csv module's limit is one for the
     whole process, so it is raised only while a row is read, and other CSV readers keep theirs."""
-    previous = csv.field_size_limit(MAX_CELL)
-    try:
+    with wide_cells(MAX_CELL):
         return read()
-    finally:
-        csv.field_size_limit(previous)
 
 
 def _csv_problem(error: csv.Error | OSError) -> str:
