@@ -18,7 +18,6 @@ from api.interactions.models import Interaction
 from api.suggestions.models import Scope, Suggestion
 from api.suggestions.service import from_prediction, supersede
 from models.classifier import Classifier, to_prediction
-from models.cues import RISK
 from models.labels import LABELS
 
 CUE_WEIGHT = 2.0
@@ -64,8 +63,7 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     assert account.id is not None
     suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=[],
                                  blind_share=settings.blind_share, seed=settings.random_seed)
-    suggestion.risk = max((float(c["score"]) for _, s in rows if s for c in s.cues if c["kind"] in RISK),
-                          default=0.0)
+    suggestion.risk = max((s.risk for _, s in rows if s), default=0.0)  # each message's strongest risk cue
     session.add(suggestion)
     session.flush()
     # The snippets are read only now, inside this write (and under a share lock on PostgreSQL): an erasure

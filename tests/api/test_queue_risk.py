@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.suggestions.models import Suggestion
+from models.cues import RISK
 
 
 def set_suggestion(session: Session, suggestion_id: int, label: str, p: tuple[float, float, float],
@@ -20,7 +21,7 @@ def set_suggestion(session: Session, suggestion_id: int, label: str, p: tuple[fl
     row.label, (row.p_red, row.p_yellow, row.p_green) = label, p  # type: ignore[assignment]
     row.confidence, row.margin = ordered[0], ordered[0] - ordered[1]
     row.cues = cues
-    row.risk = max((c["score"] for c in cues if c["kind"] == "competitor"), default=0.0)
+    row.risk = max((c["score"] for c in cues if c["kind"] in RISK), default=0.0)  # as from_prediction stores it
     session.add(row)
     session.commit()
 
