@@ -7,14 +7,17 @@ it reads the languages the encoder reads. A message carries a kind when its best
 at or over the kind's threshold (chosen on held-out folds of the training corpus). Greetings, closings, names
 and signature lines are never candidates (formalities.py), as for every other piece of evidence.
 
-The artifact file is `cues.safetensors` (hidden_weights 512 x units and hidden_bias where the head has a hidden
-layer, coef kinds x units, intercept, thresholds) beside the model's `config.json`, whose `cues` lists the kinds
-in order.
+Each sentence is read beside the mean of its message's candidate sentences (a head with context: its inputs are
+1,024 wide, the sentence's embedding then the mean), so the same words can be a cue in one message and not in
+another. The artifact file is `cues.safetensors` (hidden_weights 512 or 1,024 x units and hidden_bias where
+the head has a hidden layer, coef kinds x units, intercept, thresholds) beside the model's `config.json`, whose
+`cues` lists the kinds in order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +30,15 @@ from models.formalities import is_formality
 
 FILE = "cues.safetensors"
 COMBINER_FILE = "combiner.safetensors"
-CACHE_SENTENCES = 50_000
-"""Sentence scores kept per process (about 5 MB); the cache starts again when full."""
+CACHE_SENTENCES = 20_000
+"""Sentence embeddings kept per process (about 40 MB as float32); the cache starts again when full."""
 RISK = ("non_renewal", "competitor", "migration", "downgrade", "budget", "sponsor_change", "severe_problem",
         "escalation")
 HEALTH = ("renewal_confirmed", "expansion", "adoption", "advocacy")
 KINDS = RISK + HEALTH
 """The twelve cue kinds, risk first (training/corpus/GUIDELINES.md)."""
+EMBEDDING_WIDTH = 512
+"""The multilingual encoder's embedding width."""
 MAX_SENTENCES = 60
 """At most this many sentences of a message are read for cues (a long thread's first ones: its newest words)."""
 
@@ -43,9 +48,40 @@ def candidates(text: str) -> list[tuple[str, int, int]]:
     return [(s.text, s.start, s.end) for s in split_sentences(text) if not is_formality(s.text)][:MAX_SENTENCES]
 
 
+def mean_by(vectors: NDArray[np.float64], owner: NDArray[np.int64], n: int) -> NDArray[np.float64]:
+    """The mean of the vectors of each of n owners (zeros for an owner with none)."""
+    total = np.zeros((n, vectors.shape[1]))
+    np.add.at(total, owner, vectors)
+    return total / np.maximum(np.bincount(owner, minlength=n), 1)[:, None]
+
+
 def sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """The logistic function, stable for large magnitudes."""
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * x)), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the cue head read of some texts (texts x ...): each kind's best sentence score, and the mean and
+    the elementwise maximum of the candidate sentences' embeddings (what the colour head reads)."""
+
+    strongest: NDArray[np.float64]
+    mean: NDArray[np.float64]
+    peak: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, vectors: NDArray[np.float64], scores: NDArray[np.float64], owner: NDArray[np.int64], n: int,
+           kinds: int) -> Reading:
+        """Pooled per text from sentence vectors and scores and the text each sentence belongs to."""
+        width = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else EMBEDDING_WIDTH
+        counts = np.bincount(owner, minlength=n)[:, None] if n else np.zeros((0, 1))
+        strongest, total, peak = np.zeros((n, kinds)), np.zeros((n, width)), np.full((n, width), -np.inf)
+        if len(owner):
+            np.maximum.at(strongest, owner, scores)
+            np.add.at(total, owner, vectors)
+            np.maximum.at(peak, owner, vectors)
+        peak[counts[:, 0] == 0] = 0.0
+        return cls(strongest, total / np.maximum(counts, 1), peak)
 
 
 class CueHead:
@@ -59,40 +95,67 @@ class CueHead:
         self.kinds = tuple(kinds)
         self.coef, self.intercept, self.thresholds = coef, intercept, thresholds
         self.hidden = hidden  # (weights embedding x units, bias units)
-        self._cache: dict[str, NDArray[np.float64]] = {}
+        self._cache: dict[str, NDArray[np.float32]] = {}
+
+    @property
+    def context(self) -> bool:
+        """Whether the head reads each sentence beside its message's mean sentence (inputs twice as wide)."""
+        width = self.hidden[0].shape[0] if self.hidden is not None else self.coef.shape[1]
+        return bool(width == 2 * EMBEDDING_WIDTH)
+
+    def inputs(self, vectors: NDArray[np.float64], owner: NDArray[np.int64], n: int) -> NDArray[np.float64]:
+        """What the head reads of each sentence: its embedding, and where the head has context, the mean of its
+        message's candidate sentences beside it."""
+        if not self.context:
+            return vectors
+        if not len(owner):
+            return np.zeros((0, 2 * EMBEDDING_WIDTH))
+        return np.hstack([vectors, mean_by(vectors, owner, n)[owner]])
 
     def scores(self, embeddings: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Each sentence's probability of carrying each kind (sentences x kinds)."""
+        """Each sentence's probability of carrying each kind (sentences x kinds), from its inputs."""
         features = embeddings if self.hidden is None else np.maximum(embeddings @ self.hidden[0] + self.hidden[1], 0)
         return sigmoid(features @ self.coef.T + self.intercept)
 
-    def sentence_scores(self, sentences: Sequence[str]) -> NDArray[np.float64]:
-        """Scores of sentences (sentences x kinds), each sentence embedded once per process: the occluded
+    def sentence_embeddings(self, sentences: Sequence[str]) -> NDArray[np.float64]:
+        """Embeddings of sentences (sentences x 512), each sentence embedded once per process: the occluded
         variants an explanation scores share their sentences with the whole text."""
         todo = [s for s in dict.fromkeys(sentences) if s not in self._cache]
         if todo:
             if len(self._cache) + len(todo) > CACHE_SENTENCES:
                 self._cache.clear()
-            self._cache.update(zip(todo, self.scores(embed(todo)), strict=True))
-        return np.array([self._cache[s] for s in sentences]).reshape(-1, len(self.kinds))
+            self._cache.update(zip(todo, embed(todo).astype(np.float32), strict=True))
+        return np.array([self._cache[s] for s in sentences], dtype=np.float64).reshape(len(sentences), -1)
+
+    def forget(self) -> None:
+        """Empty the sentence cache (a benchmark measures from a cold start)."""
+        self._cache.clear()
+
+    def sentence_scores(self, spans: Sequence[Sequence[str]]) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                                        NDArray[np.int64]]:
+        """The sentences of texts (a list of sentences a text): their embeddings, their scores (sentences x
+        kinds) and the text each belongs to."""
+        flat = [s for found in spans for s in found]
+        owner = np.asarray([i for i, found in enumerate(spans) for _ in found], dtype=np.int64)
+        if not flat:
+            return np.zeros((0, EMBEDDING_WIDTH)), np.zeros((0, len(self.kinds))), owner
+        vectors = self.sentence_embeddings(flat)
+        return vectors, self.scores(self.inputs(vectors, owner, len(spans))), owner
+
+    def read(self, texts: Sequence[str]) -> Reading:
+        """Each text's candidate sentences read once: each kind's best sentence score, and the mean and the
+        elementwise maximum of the sentences' embeddings (zeros where a text has no candidate)."""
+        vectors, scores, owner = self.sentence_scores([[s for s, _, _ in candidates(text)] for text in texts])
+        return Reading.of(vectors, scores, owner, len(texts), len(self.kinds))
 
     def strongest(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Texts x kinds: each kind's best sentence score in each text (0 where a text has no candidate)."""
-        spans = [[sentence for sentence, _, _ in candidates(text)] for text in texts]
-        scored = self.sentence_scores([s for found in spans for s in found])
-        out = np.zeros((len(texts), len(self.kinds)))
-        row = 0
-        for i, found in enumerate(spans):
-            if found:
-                out[i] = scored[row : row + len(found)].max(axis=0)
-            row += len(found)
-        return out
+        return self.read(texts).strongest
 
     def find(self, texts: Sequence[str]) -> list[list[Cue]]:
         """The cues of each text, strongest first: per kind, its best sentence when that reaches the threshold."""
         spans = [candidates(text) for text in texts]
-        flat = [sentence for found in spans for sentence, _, _ in found]
-        scored = self.sentence_scores(flat)
+        _, scored, _ = self.sentence_scores([[sentence for sentence, _, _ in found] for found in spans])
         out: list[list[Cue]] = []
         row = 0
         for found in spans:

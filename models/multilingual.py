@@ -10,7 +10,9 @@ model card, not assumed). Text too short to identify, or English, stays with the
 An artifact of this kind holds the transformer artifact under `english/`, the head
 (`head.safetensors`: coef 3x512, intercept 3), `config.json` (temperature of the head, the
 languages each route reads, and `cues`, the cue kinds) and where it has one the cue head over the same
-encoder (`cues.safetensors`, models.cues) that names every text's risk and health cues. Scoring splits
+encoder (`cues.safetensors`, models.cues) that names every text's risk and health cues, and the colour head
+(`colour.safetensors`, models.colour) that reads Red as risk to the account where the text reads like
+customer-success mail. Scoring splits
 into units like the transformer's, so the micro-batcher
 shares it fairly: the transformer's token windows, and passages of at most PASSAGE_CHARS characters
 of the other texts, whose head logits are averaged weighted by length.
@@ -77,6 +79,7 @@ class MultilingualRouter:
         self.languages = tuple(languages)
         self.cue_head: Any = None  # models.cues.CueHead where the artifact has one
         self.combiner: Any = None  # models.cues.Combiner: the colour from the probabilities and the cues
+        self.colour: Any = None  # models.colour.ColourHead: the customer-success reading of the colour, gated
 
     @property
     def version(self) -> str:
@@ -131,7 +134,13 @@ class MultilingualRouter:
             others = sorted(set(owners))
             probs[others] = softmax(logits[others] / totals[others, None] / self.temperature)
         if self.combiner is not None and self.cue_head is not None and n_texts:
-            probs = self.combiner.combine(probs, self.cue_head.strongest(texts))
+            reading = self.cue_head.read(texts)
+            toned = self.combiner.combine(probs, reading.strongest)
+            if self.colour is not None:
+                from models.colour import gate_text
+
+                toned = self.colour.blend(toned, probs, reading, embed([gate_text(t) for t in texts]))
+            probs = toned
         return probs
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
@@ -162,4 +171,7 @@ class MultilingualRouter:
 
             router.cue_head = CueHead.load(directory, config["cues"])
             router.combiner = Combiner.load(directory)
+            from models.colour import ColourHead
+
+            router.colour = ColourHead.load(directory)
         return router

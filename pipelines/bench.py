@@ -99,7 +99,36 @@ def measure(model_dir: str, backend: str, threads: int, started: float) -> dict[
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "labels": labels,
         "precision": [getattr(transformer, "precision", None), getattr(transformer, "precision_why", None)],
-    }
+    } | cue_cost(classifier, texts)
+
+
+def cue_cost(classifier: Any, texts: list[str]) -> dict[str, Any]:
+    """What reading the cues costs, where the model has a cue head: batch-16 throughput of a suggestion with its
+    cues (the probabilities, the cues combined and the colour head over them, and the cues named) against the
+    tone model alone on the same texts, each from an empty sentence cache."""
+    head = getattr(classifier, "cue_head", None)
+    if head is None:
+        return {}
+
+    def timed(with_cues: bool) -> float:
+        head.forget()
+        t0 = time.perf_counter()
+        for i in range(0, len(texts), 16):
+            classifier.predict_proba(texts[i : i + 16])
+            if with_cues:
+                head.find(texts[i : i + 16])
+        return time.perf_counter() - t0
+
+    saved = classifier.cue_head, classifier.combiner, getattr(classifier, "colour", None)
+    with_cues = timed(True)
+    classifier.cue_head = classifier.combiner = classifier.colour = None
+    try:
+        alone = timed(False)
+    finally:
+        classifier.cue_head, classifier.combiner, classifier.colour = saved
+    return {"with_cues_batch16_texts_per_s": round(len(texts) / with_cues, 1),
+            "tone_model_alone_batch16_texts_per_s": round(len(texts) / alone, 1),
+            "cues_cost_of_throughput": round(1 - alone / with_cues, 3)}
 
 
 def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:

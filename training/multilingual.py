@@ -27,20 +27,23 @@ from sklearn.model_selection import train_test_split
 from models import encoder, multilingual
 from models.artifacts import seal, verify
 from models.classifier import softmax
-from models.cues import Combiner
+from models.cues import Combiner, Reading
 from models.multilingual import MultilingualRouter
 from training.calibrate import fit_temperature
+from training.colour import fit_colour
 from training.corpus import Message
+from training.cues import sentences_of
 from training.cues import train as train_cues
 from training.datasets import Dataset
 from training.evaluate import metrics
 from training.head import YELLOW, fit_head
 from training.train import TrainingError
 
-ROUTED_LANGUAGES = ("de", "es", "it", "nl", "pt")
+ROUTED_LANGUAGES = ("de", "es", "fr", "it", "nl", "pt")
 """The languages besides English the multilingual model declares it reads: those where it was measured
 at about 0.5 macro-F1 or better on tweets, or 0.7 Red-versus-Green accuracy (Dutch, which has no
-three-colour set). French, at 0.35, is left out: French text is marked unsupported and capped."""
+three-colour set), and French, whose tweets it reads at 0.35 but whose customer-success mail the colour head
+reads at 0.81 on held-out folds of the corpus's train split (German 0.81, Dutch 0.78): Pulse reads mail."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,13 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
     intercept = np.ascontiguousarray(head.intercept, dtype=np.float32)
     cal_logits = features[cal_idx] @ coef.T.astype(np.float64) + intercept
     temperature = fit_temperature(cal_logits, train.labels[cal_idx])
-    cue_head, cue_folds, cue_held = (train_cues(cue_corpus, seed=params.seed, say=say) if cue_corpus
-                                     else (None, None, None))
+    sentence_vectors, found = None, None
+    if cue_corpus:
+        found = sentences_of(cue_corpus)
+        say(f"cues: embedding {len(found.texts)} sentences of {len(cue_corpus)} corpus messages")
+        sentence_vectors = embed_with_progress(found.texts, say)
+    cue_head, cue_folds, cue_held = (train_cues(cue_corpus, seed=params.seed, say=say, embeddings=sentence_vectors)
+                                     if cue_corpus else (None, None, None))
     report: dict[str, Any] = {"calibration (head)": metrics(softmax(cal_logits / temperature),
                                                             train.labels[cal_idx], "head")}
     if out.exists():
@@ -125,10 +133,19 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
         dev = dev.subset(np.arange(len(dev) // 2, len(dev))) if dev is not None else None
         combiner = fit_combiner(unsealed, cue_corpus, cue_held, opened, say)
         combiner.save(out)
+        unsealed.combiner = combiner
+        assert found is not None and sentence_vectors is not None
+        pooled = Reading.of(sentence_vectors, np.zeros((len(found.texts), len(cue_head.kinds))), found.owner,
+                            len(cue_corpus), len(cue_head.kinds))
+        negatives = [*_sample(train.texts, params.seed), *(_sample(red_green.texts, params.seed) if red_green else []),
+                     *(opened.texts if opened is not None else [])]
+        colour = fit_colour(unsealed, cue_corpus, Reading(cue_held, pooled.mean, pooled.peak), opened, negatives,
+                            seed=params.seed, say=say)
+        colour.save(out)
         combined_bytes = (cue_head.coef.tobytes() + cue_head.thresholds.tobytes() + combiner.coef.tobytes()
-                          + combiner.gates.tobytes())
+                          + combiner.gates.tobytes() + colour.digest_bytes())
     digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + english_manifest["version"].encode()
-                            + combined_bytes).hexdigest()
+                            + combined_bytes + ",".join(languages).encode()).hexdigest()  # languages cap or not
     version = f"{multilingual.KIND}-{digest[:10]}"
     if dev is not None:
         say(f"evaluating on {len(dev)} dev rows")
@@ -149,6 +166,18 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
     }
     (out / "MODEL_CARD.md").write_text(model_card(meta))
     return seal(out, meta)
+
+
+NEGATIVES_PER_SET = 8000
+"""The gate reads at most this many texts of each open set (a sample, fixed by the seed)."""
+
+
+def _sample(texts: Sequence[str], seed: int) -> list[str]:
+    """At most NEGATIVES_PER_SET of the texts, chosen by the seed."""
+    if len(texts) <= NEGATIVES_PER_SET:
+        return list(texts)
+    chosen = np.random.default_rng(seed).choice(len(texts), NEGATIVES_PER_SET, replace=False)
+    return [texts[i] for i in sorted(chosen)]
 
 
 GATE_MARGIN = 0.2

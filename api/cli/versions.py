@@ -275,6 +275,11 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
     out.print(f"serving path: {result['serving_path']['inference_precision']} ({result['serving_path']['why']}); "
               f"CPU {result['cpu']['model']} with {', '.join(result['cpu']['features']) or 'none of'} "
               f"{'' if result['cpu']['features'] else 'the features that matter'}", highlight=False)
+    serving = result["serving"]
+    if "cues_cost_of_throughput" in serving:
+        out.print(f"cues (named, combined and read by the colour head): {serving['with_cues_batch16_texts_per_s']} "
+                  f"texts/s against the tone model alone {serving['tone_model_alone_batch16_texts_per_s']} texts/s, "
+                  f"batch 16: they cost {serving['cues_cost_of_throughput']:.0%} of throughput", highlight=False)
     if result.get("score"):
         score = result["score"]
         out.print(f"pulse score {score['pulse_score']['texts_per_s']} texts/s against an eager fp32 loop "

@@ -13,8 +13,10 @@ from api.suggestions.models import Scope
 from api.suggestions.service import from_prediction
 from models import registry
 from models.classifier import Cue, Prediction, to_prediction
+from models.colour import GATE_OFFSET, ColourHead
 from models.cues import KINDS, CueHead, candidates
 from models.explain import predict
+from models.labels import LABELS, Label
 from models.multilingual import MultilingualRouter
 from training.corpus import Message, parse_cues
 from training.cues import evaluate, sentences_of
@@ -64,7 +66,8 @@ def test_sentences_are_labelled_by_the_fragment_they_hold_and_formalities_are_ne
 def router(tmp_path_factory: pytest.TempPathFactory, labelled_csv: Path) -> MultilingualRouter:
     out = tmp_path_factory.mktemp("models") / "router"
     manifest = train_router(registry.ARTIFACTS_DIR / "minilm-lora", read_csv(labelled_csv), out, cue_corpus=corpus())
-    assert "cues.safetensors" in manifest["files"] and manifest["data"]["cue_corpus"]["messages"] == len(corpus())
+    assert {"cues.safetensors", "colour.safetensors"} <= set(manifest["files"])
+    assert manifest["data"]["cue_corpus"]["messages"] == len(corpus())
     classifier, _ = registry.load(out)
     assert isinstance(classifier, MultilingualRouter) and isinstance(classifier.cue_head, CueHead)
     return classifier
@@ -92,3 +95,42 @@ def test_cues_are_stored_on_the_suggestion_with_the_risk_the_queue_weighs() -> N
 def predict_like(cues: list[Cue]) -> list[Prediction]:
     """A prediction as models.explain.predict makes one for a version with a cue head."""
     return [replace(to_prediction("v1", np.array([0.2, 0.3, 0.5])), cues=cues)]
+
+
+def test_the_colour_head_travels_in_the_artifact_and_reads_a_polite_notice_as_red(router: MultilingualRouter
+                                                                                   ) -> None:
+    assert isinstance(router.colour, ColourHead) and router.colour.temperature > 0
+    polite = ("Hi Sam,\n\nThank you for the lovely years together, your team has been wonderful. "
+              f"{SAYINGS['non_renewal'][0]}\n\nBest regards,\nAna Souza")
+    trained = router.colour
+    tone_red = router.predict_proba([polite])[0][0]
+    # This test's corpus is 39 messages, too few for its gate to be sure of anything: opened, the colour is the
+    # head's reading alone, which is what a customer-success message gets from the shipped model.
+    router.colour = ColourHead({**arrays_of(trained), "gate_intercept": np.array([60.0])})
+    try:
+        probs = router.predict_proba([polite])[0]
+    finally:
+        router.colour = trained
+    assert LABELS[int(probs.argmax())] == Label.RED and probs[0] > tone_red and abs(probs.sum() - 1) < 1e-6
+
+
+def test_the_gate_gives_the_customer_success_reading_its_share_and_leaves_the_rest_to_the_tone_model(
+        router: MultilingualRouter) -> None:
+    assert router.colour is not None and router.cue_head is not None
+    texts = ["We will not renew the contract when it ends in June.", "lol this film was so good"]
+    reading, base = router.cue_head.read(texts), np.array([[0.1, 0.2, 0.7], [0.1, 0.1, 0.8]])
+    toned = np.array([[0.2, 0.3, 0.5], [0.05, 0.15, 0.8]])
+    head = router.colour.probabilities(reading, base)
+    vectors = np.zeros((2, len(router.colour.gate_coef)))
+    closed = ColourHead({**arrays_of(router.colour), "gate_intercept": np.array([-60.0])})
+    opened = ColourHead({**arrays_of(router.colour), "gate_intercept": np.array([60.0])})
+    assert np.allclose(closed.blend(toned, base, reading, vectors), toned)
+    assert np.allclose(opened.blend(toned, base, reading, vectors), head)
+    half = ColourHead({**arrays_of(router.colour), "gate_intercept": np.array([-GATE_OFFSET])})
+    assert np.allclose(half.blend(toned, base, reading, vectors), (head + toned) / 2)
+
+
+def arrays_of(head: ColourHead) -> dict[str, np.ndarray]:
+    return {"hidden_weights": head.hidden_weights, "hidden_bias": head.hidden_bias, "coef": head.coef,
+            "intercept": head.intercept, "temperature": np.array([head.temperature]), "gate_coef": head.gate_coef,
+            "gate_intercept": np.array([head.gate_intercept])}
