@@ -1,6 +1,7 @@
 """The review queue: pending suggestions most in need of a human first, each saying why it stands where it does.
 
-The rank is uncertainty (1 - margin) weighted up for near renewals, ARR and stale accounts, computed in SQL
+The rank is uncertainty (1 - margin) plus what is at stake (the chance of Red, or the strongest risk cue), weighted
+up for near renewals, ARR and stale accounts, computed in SQL
 (with the same staleness rule as the account list, api.pulse.cadence) so the database orders and pages
 the whole queue.
 """
@@ -30,11 +31,12 @@ from api.review import checking
 from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion, SuggestionPublic
 from models.cues import RISK
-from models.labels import Label
 
 MISS_WEIGHT = 1.5
-"""How much the chance that a non-Red suggestion hides risk weighs against uncertainty (at most 1) in the queue
-rank: a confident Green whose risk cue scores 0.8 outranks the most uncertain routine Yellow."""
+"""How much the risk at stake weighs against uncertainty (at most 1) in the queue rank: a confident Green whose
+risk cue scores 0.8 outranks the most uncertain routine Yellow, and a confident Red (an account that may not
+renew, which somebody must confirm and act on) is never buried under routine questions because the model is
+sure of it."""
 
 
 def priority_parts(today: date, settings: Settings, last: Any) -> dict[str, ColumnElement[float]]:
@@ -42,10 +44,10 @@ def priority_parts(today: date, settings: Settings, last: Any) -> dict[str, Colu
     priority_expression)."""
     name = cadence_sql(col(Account.renewal_date), col(Account.segment), today, settings)
     return {
-        # What a confident wrong call would cost: on a suggestion that is not Red, the probability of Red or
-        # the strongest risk cue, whichever is higher (a confident Green naming a competitor is not safe).
-        "miss": case((col(Suggestion.label) == Label.RED.value, 0.0),
-                     (col(Suggestion.p_red) > col(Suggestion.risk), col(Suggestion.p_red)), else_=col(Suggestion.risk)),
+        # What is at stake: the probability of Red or the strongest risk cue, whichever is higher, on every
+        # suggestion. On a Red one it is the risk somebody must act on; on another, what a confident wrong call
+        # would cost (a confident Green naming a competitor is not safe).
+        "miss": case((col(Suggestion.p_red) > col(Suggestion.risk), col(Suggestion.p_red)), else_=col(Suggestion.risk)),
         "renewal": case((name == "weekly", 1.0), (name == "monthly", 0.5), else_=0.0),
         "arr": case((col(Account.arr).is_(None), 0.0), (col(Account.arr) >= 200_000, 0.5),
                     else_=col(Account.arr) / 400_000.0),
@@ -68,7 +70,7 @@ def why(margin: float, parts: dict[str, float], suggestion: Suggestion | None = 
         cue = strongest_risk(suggestion)
         said = (f"risk cue: {cue['kind'].replace('_', ' ')}" if cue and cue["score"] >= miss
                 else f"chance of Red {miss:.2f}")
-        reasons[0] += f" + {said} (suggested {suggestion.label}) (+{miss:.2f})"
+        reasons[0] += f" + {said} (suggested {suggestion.label}) (+{MISS_WEIGHT * miss:.2f})"
     if parts["renewal"]:
         reasons.append(f"{'weekly' if parts['renewal'] >= 1 else 'monthly'} cadence: renewal near or a top segment "
                        f"(+{parts['renewal']:g})")
@@ -87,8 +89,8 @@ def strongest_risk(suggestion: Suggestion) -> dict[str, Any] | None:
 
 
 def priority_expression(parts: dict[str, ColumnElement[float]]) -> ColumnElement[float]:
-    """Queue rank from `priority_parts`: uncertainty (1 - margin) plus what a miss would cost (a non-Red
-    suggestion's chance of Red or its strongest risk cue), weighted up for near renewals, ARR, stale accounts
+    """Queue rank from `priority_parts`: uncertainty (1 - margin) plus what is at stake (the suggestion's chance
+    of Red or its strongest risk cue, whichever is higher), weighted up for near renewals, ARR, stale accounts
     and text in a language the model does not read.
 
     Stale means what GET /v1/accounts says: no pulse yet, or the last one older than the account's

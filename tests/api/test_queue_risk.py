@@ -49,6 +49,25 @@ def test_a_confident_green_naming_a_competitor_ranks_above_a_routine_uncertain_y
     assert "risk cue" not in queue[1]["why"] and "chance of Red" not in queue[2]["why"]
 
 
+def test_a_confident_red_is_not_buried_under_uncertain_routine_questions(
+        client: TestClient, session: Session, make_account: Callable[..., dict[str, Any]],
+        post_message: Callable[..., dict[str, Any]], emea_csm: Any) -> None:
+    account = make_account(renewal_date=None, arr=None)
+    notice = post_message(account["id"], "Please take this as our notice: we will not renew in June.")
+    questions = [post_message(account["id"], text) for text in ("Could you resend the invoice for March?",
+                                                                "Where do I change the notification settings?")]
+    set_suggestion(session, notice["suggestion"]["id"], "Red", (0.90, 0.07, 0.03),
+                   [{"kind": "non_renewal", "score": 0.93, "sentence": "we will not renew in June.", "start": 32,
+                     "end": 58}])
+    for question in questions:
+        set_suggestion(session, question["suggestion"]["id"], "Yellow", (0.2, 0.42, 0.38), [])
+
+    queue = client.get("/v1/suggestions", headers=emea_csm[1]).json()["data"]
+    assert queue[0]["id"] == notice["suggestion"]["id"]
+    assert "risk cue: non renewal (suggested Red)" in queue[0]["why"], queue[0]["why"]
+    assert queue[0]["priority"] > queue[1]["priority"] > 0
+
+
 def test_the_roll_up_weighs_a_risk_cue_above_routine_messages_and_names_it(
         client: TestClient, session: Session, make_account: Callable[..., dict[str, Any]],
         post_message: Callable[..., dict[str, Any]], emea_csm: Any) -> None:
