@@ -119,13 +119,19 @@ class CueHead:
 
     def sentence_embeddings(self, sentences: Sequence[str]) -> NDArray[np.float64]:
         """Embeddings of sentences (sentences x 512), each sentence embedded once per process: the occluded
-        variants an explanation scores share their sentences with the whole text."""
-        todo = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+        variants an explanation scores share their sentences with the whole text. The cache holds at most
+        CACHE_SENTENCES and starts again when a batch would overflow it; the batch itself is always answered."""
+        unique = list(dict.fromkeys(sentences))
+        known = {s: self._cache[s] for s in unique if s in self._cache}
+        todo = [s for s in unique if s not in known]
         if todo:
-            if len(self._cache) + len(todo) > CACHE_SENTENCES:
+            fresh = dict(zip(todo, embed(todo).astype(np.float32), strict=True))
+            known.update(fresh)
+            if len(self._cache) + len(fresh) > CACHE_SENTENCES:
                 self._cache.clear()
-            self._cache.update(zip(todo, embed(todo).astype(np.float32), strict=True))
-        return np.array([self._cache[s] for s in sentences], dtype=np.float64).reshape(len(sentences), -1)
+            if len(fresh) <= CACHE_SENTENCES:
+                self._cache.update(fresh)
+        return np.array([known[s] for s in sentences], dtype=np.float64).reshape(len(sentences), -1)
 
     def forget(self) -> None:
         """Empty the sentence cache (a benchmark measures from a cold start)."""

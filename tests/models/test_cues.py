@@ -120,17 +120,33 @@ def test_the_gate_gives_the_customer_success_reading_its_share_and_leaves_the_re
     texts = ["We will not renew the contract when it ends in June.", "lol this film was so good"]
     reading, base = router.cue_head.read(texts), np.array([[0.1, 0.2, 0.7], [0.1, 0.1, 0.8]])
     toned = np.array([[0.2, 0.3, 0.5], [0.05, 0.15, 0.8]])
+    reading = replace(reading, mean=np.zeros_like(reading.mean))  # the gate reads nothing but its intercept
     head = router.colour.probabilities(reading, base)
-    vectors = np.zeros((2, len(router.colour.gate_coef)))
     closed = ColourHead({**arrays_of(router.colour), "gate_intercept": np.array([-60.0])})
     opened = ColourHead({**arrays_of(router.colour), "gate_intercept": np.array([60.0])})
-    assert np.allclose(closed.blend(toned, base, reading, vectors), toned)
-    assert np.allclose(opened.blend(toned, base, reading, vectors), head)
+    assert np.allclose(closed.blend(toned, base, reading), toned)
+    assert np.allclose(opened.blend(toned, base, reading), head)
     half = ColourHead({**arrays_of(router.colour), "gate_intercept": np.array([-GATE_OFFSET])})
-    assert np.allclose(half.blend(toned, base, reading, vectors), (head + toned) / 2)
+    assert np.allclose(half.blend(toned, base, reading), (head + toned) / 2)
 
 
 def arrays_of(head: ColourHead) -> dict[str, np.ndarray]:
     return {"hidden_weights": head.hidden_weights, "hidden_bias": head.hidden_bias, "coef": head.coef,
             "intercept": head.intercept, "temperature": np.array([head.temperature]), "gate_coef": head.gate_coef,
             "gate_intercept": np.array([head.gate_intercept])}
+
+
+def test_a_full_sentence_cache_starts_again_without_losing_the_batch_it_answers(
+        router: MultilingualRouter, monkeypatch: pytest.MonkeyPatch) -> None:
+    import models.cues
+
+    assert router.cue_head is not None
+    monkeypatch.setattr(models.cues, "CACHE_SENTENCES", 3)
+    router.cue_head.forget()
+    router.cue_head.read(["Where do I change the notification settings?", "The meeting on Thursday works for us."])
+    texts = ["Where do I change the notification settings? We will not renew the contract when it ends in June.",
+             "Could you resend the invoice for March? Is the API limit per user or per workspace?"]
+    reading = router.cue_head.read(texts)  # two sentences cached, three new: the cache overflows mid-batch
+    router.cue_head.forget()
+    assert np.allclose(reading.mean, router.cue_head.read(texts).mean)
+    assert len(router.cue_head._cache) <= 3
