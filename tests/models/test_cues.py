@@ -120,14 +120,14 @@ def test_the_gate_gives_the_customer_success_reading_its_share_and_leaves_the_re
     texts = ["We will not renew the contract when it ends in June.", "lol this film was so good"]
     reading, base = router.cue_head.read(texts), np.array([[0.1, 0.2, 0.7], [0.1, 0.1, 0.8]])
     toned = np.array([[0.2, 0.3, 0.5], [0.05, 0.15, 0.8]])
-    reading = replace(reading, mean=np.zeros_like(reading.mean))  # the gate reads nothing but its intercept
     head = router.colour.probabilities(reading, base)
+    vectors = np.zeros((2, len(router.colour.gate_coef)))  # the gate reads nothing but its intercept
     closed = ColourHead({**arrays_of(router.colour), "gate_intercept": np.array([-60.0])})
     opened = ColourHead({**arrays_of(router.colour), "gate_intercept": np.array([60.0])})
-    assert np.allclose(closed.blend(toned, base, reading), toned)
-    assert np.allclose(opened.blend(toned, base, reading), head)
+    assert np.allclose(closed.blend(toned, base, reading, vectors), toned)
+    assert np.allclose(opened.blend(toned, base, reading, vectors), head)
     half = ColourHead({**arrays_of(router.colour), "gate_intercept": np.array([-GATE_OFFSET])})
-    assert np.allclose(half.blend(toned, base, reading), (head + toned) / 2)
+    assert np.allclose(half.blend(toned, base, reading, vectors), (head + toned) / 2)
 
 
 def arrays_of(head: ColourHead) -> dict[str, np.ndarray]:
