@@ -97,9 +97,11 @@ class ColourHead:
         save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items()}, str(directory / FILE))
 
     def digest_bytes(self) -> bytes:
-        """The head's weights as bytes, for a version's digest."""
-        return b"".join(np.ascontiguousarray(a, dtype=np.float32).tobytes() for a in
-                        (self.hidden_weights, self.coef, self.gate_coef, np.array([self.temperature])))
+        """Everything that decides the head's output, as bytes, for a version's digest: every array it saves and
+        the gate's offset and reach."""
+        arrays = (self.hidden_weights, self.hidden_bias, self.coef, self.intercept, np.array([self.temperature]),
+                  self.gate_coef, np.array([self.gate_intercept]), np.array([GATE_OFFSET, GATE_CHARS]))
+        return b"".join(np.ascontiguousarray(a, dtype=np.float32).tobytes() for a in arrays)
 
     @classmethod
     def load(cls, directory: Path) -> ColourHead | None:

@@ -16,6 +16,7 @@ the head has a hidden layer, coef kinds x units, intercept, thresholds) beside t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ FILE = "cues.safetensors"
 COMBINER_FILE = "combiner.safetensors"
 CACHE_SENTENCES = 20_000
 """Sentence embeddings kept per process (about 40 MB as float32); the cache starts again when full."""
+CACHE_CHARS = 1000
+"""A sentence longer than this is embedded but not kept (the keys stay under 20 MB of characters)."""
 RISK = ("non_renewal", "competitor", "migration", "downgrade", "budget", "sponsor_change", "severe_problem",
         "escalation")
 HEALTH = ("renewal_confirmed", "expansion", "adoption", "advocacy")
@@ -96,6 +99,7 @@ class CueHead:
         self.coef, self.intercept, self.thresholds = coef, intercept, thresholds
         self.hidden = hidden  # (weights embedding x units, bias units)
         self._cache: dict[str, NDArray[np.float32]] = {}
+        self._lock = threading.Lock()
 
     @property
     def context(self) -> bool:
@@ -120,22 +124,28 @@ class CueHead:
     def sentence_embeddings(self, sentences: Sequence[str]) -> NDArray[np.float64]:
         """Embeddings of sentences (sentences x 512), each sentence embedded once per process: the occluded
         variants an explanation scores share their sentences with the whole text. The cache holds at most
-        CACHE_SENTENCES and starts again when a batch would overflow it; the batch itself is always answered."""
+        CACHE_SENTENCES sentences of at most CACHE_CHARS characters and starts again when a batch would overflow
+        it; the batch itself is always answered. The batcher, the worker and request threads share it: reads and
+        writes hold its lock, the encoder runs outside it."""
         unique = list(dict.fromkeys(sentences))
-        known = {s: self._cache[s] for s in unique if s in self._cache}
+        with self._lock:
+            known = {s: v for s in unique if (v := self._cache.get(s)) is not None}
         todo = [s for s in unique if s not in known]
         if todo:
             fresh = dict(zip(todo, embed(todo).astype(np.float32), strict=True))
             known.update(fresh)
-            if len(self._cache) + len(fresh) > CACHE_SENTENCES:
-                self._cache.clear()
-            if len(fresh) <= CACHE_SENTENCES:
-                self._cache.update(fresh)
+            kept = {s: v for s, v in fresh.items() if len(s) <= CACHE_CHARS}
+            with self._lock:
+                if len(self._cache) + len(kept) > CACHE_SENTENCES:
+                    self._cache.clear()
+                if len(kept) <= CACHE_SENTENCES:
+                    self._cache.update(kept)
         return np.array([known[s] for s in sentences], dtype=np.float64).reshape(len(sentences), -1)
 
     def forget(self) -> None:
         """Empty the sentence cache (a benchmark measures from a cold start)."""
-        self._cache.clear()
+        with self._lock:
+            self._cache.clear()
 
     def sentence_scores(self, spans: Sequence[Sequence[str]]) -> tuple[NDArray[np.float64], NDArray[np.float64],
                                                                         NDArray[np.int64]]:

@@ -62,8 +62,8 @@ MISS_SHOWN = 0.2
 
 
 def why(margin: float, parts: dict[str, float], suggestion: Suggestion | None = None) -> str:
-    """The queue rank in words: how uncertain the model is, what a miss would cost, and what about the account
-    weighs it up."""
+    """The queue rank in words: how uncertain the model is, what is at stake (the risk cue or the chance of Red,
+    on a Red suggestion as on any other), and what about the account weighs it up."""
     reasons = [f"uncertainty {1 - margin:.2f} (margin {margin:.2f} between the two likeliest colours)"]
     miss = parts.get("miss", 0.0)
     if miss >= MISS_SHOWN and suggestion is not None:

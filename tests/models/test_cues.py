@@ -3,8 +3,10 @@ signature, travels in the sealed artifact, and its cues reach the prediction and
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -150,3 +152,50 @@ def test_a_full_sentence_cache_starts_again_without_losing_the_batch_it_answers(
     router.cue_head.forget()
     assert np.allclose(reading.mean, router.cue_head.read(texts).mean)
     assert len(router.cue_head._cache) <= 3
+
+
+def test_threads_sharing_the_sentence_cache_each_get_their_own_answer(
+        router: MultilingualRouter, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import models.cues
+
+    assert router.cue_head is not None
+    monkeypatch.setattr(models.cues, "CACHE_SENTENCES", 4)  # every batch overflows it: clears race with reads
+    texts = [f"Where do I change setting number {n}? The meeting on day {n} works for us." for n in range(12)]
+    expected = router.cue_head.read(texts).mean
+
+    class Slow(dict):  # type: ignore[type-arg]
+        """A cache whose lookups yield to other threads, so a clear can land between a check and a read."""
+
+        def __contains__(self, key: object) -> bool:
+            time.sleep(0.001)
+            return super().__contains__(key)
+
+        def __getitem__(self, key: Any) -> Any:
+            time.sleep(0.001)
+            return super().__getitem__(key)
+
+        def get(self, key: Any, default: Any = None) -> Any:
+            time.sleep(0.001)
+            return super().get(key, default)
+
+    monkeypatch.setattr(router.cue_head, "_cache", Slow())
+    errors: list[BaseException] = []
+
+    def read(offset: int) -> None:
+        try:
+            for start in range(len(texts)):  # two sentences a call: kept, then cleared by the next one
+                window = [texts[(start + offset) % 12]]
+                got = router.cue_head.read(window).mean
+                first = texts.index(window[0])
+                assert np.allclose(got, expected[first:first + len(window)], atol=1e-4)  # batches pad alike
+        except BaseException as error:  # noqa: BLE001 - collected and re-raised on the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
