@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from models.cues import Reading
+from models.classifier import softmax
+from models.cues import Reading, sigmoid
 
 FILE = "colour.safetensors"
 GATE_CHARS = 4000
@@ -51,11 +52,6 @@ def features(reading: Reading, base: NDArray[np.float64]) -> NDArray[np.float64]
     return np.hstack([reading.mean, reading.peak, reading.strongest, np.log(np.clip(base, 1e-6, 1.0))])
 
 
-def softmax_rows(logits: NDArray[np.float64]) -> NDArray[np.float64]:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True), dtype=np.float64)
-
-
 class ColourHead:
     """The customer-success reading of the colour, and the gate that says how much of it a text takes."""
 
@@ -73,12 +69,11 @@ class ColourHead:
 
     def probabilities(self, reading: Reading, base: NDArray[np.float64]) -> NDArray[np.float64]:
         """The customer-success colour of texts (texts x 3), calibrated."""
-        return softmax_rows(self.logits(features(reading, base)) / self.temperature)
+        return softmax(self.logits(features(reading, base)) / self.temperature)
 
     def gate(self, embeddings: NDArray[np.float64]) -> NDArray[np.float64]:
         """How much of each text's colour is the customer-success reading (0-1), from its gate text's embedding."""
-        log_odds = embeddings @ self.gate_coef + self.gate_intercept + GATE_OFFSET
-        return np.asarray(0.5 * (1.0 + np.tanh(0.5 * log_odds)), dtype=np.float64)
+        return sigmoid(embeddings @ self.gate_coef + self.gate_intercept + GATE_OFFSET)
 
     def blend(self, toned: NDArray[np.float64], base: NDArray[np.float64], reading: Reading,
               gate_embeddings: NDArray[np.float64]) -> NDArray[np.float64]:

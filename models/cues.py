@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from models.classifier import Cue
+from models.classifier import Cue, softmax
 from models.encoder import embed
 from models.explain import split_sentences
 from models.formalities import is_formality
@@ -58,6 +58,13 @@ def mean_by(vectors: NDArray[np.float64], owner: NDArray[np.int64], n: int) -> N
     return total / np.maximum(np.bincount(owner, minlength=n), 1)[:, None]
 
 
+def best_by(scores: NDArray[np.float64], owner: NDArray[np.int64], n: int) -> NDArray[np.float64]:
+    """Each of n owners' best score per column (0 for an owner with none; scores are probabilities)."""
+    best = np.zeros((n, scores.shape[1]))
+    np.maximum.at(best, owner, scores)
+    return best
+
+
 def sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """The logistic function, stable for large magnitudes."""
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * x)), dtype=np.float64)
@@ -77,14 +84,11 @@ class Reading:
            kinds: int) -> Reading:
         """Pooled per text from sentence vectors and scores and the text each sentence belongs to."""
         width = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else EMBEDDING_WIDTH
-        counts = np.bincount(owner, minlength=n)[:, None] if n else np.zeros((0, 1))
-        strongest, total, peak = np.zeros((n, kinds)), np.zeros((n, width)), np.full((n, width), -np.inf)
-        if len(owner):
-            np.maximum.at(strongest, owner, scores)
-            np.add.at(total, owner, vectors)
-            np.maximum.at(peak, owner, vectors)
-        peak[counts[:, 0] == 0] = 0.0
-        return cls(strongest, total / np.maximum(counts, 1), peak)
+        vectors, scores = vectors.reshape(-1, width), scores.reshape(-1, kinds)
+        peak = np.full((n, width), -np.inf)
+        np.maximum.at(peak, owner, vectors)
+        peak[np.bincount(owner, minlength=n) == 0] = 0.0
+        return cls(best_by(scores, owner, n), mean_by(vectors, owner, n), peak)
 
 
 class CueHead:
@@ -112,8 +116,6 @@ class CueHead:
         message's candidate sentences beside it."""
         if not self.context:
             return vectors
-        if not len(owner):
-            return np.zeros((0, 2 * EMBEDDING_WIDTH))
         return np.hstack([vectors, mean_by(vectors, owner, n)[owner]])
 
     def scores(self, embeddings: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -230,9 +232,7 @@ class Combiner:
     def combine(self, probs: NDArray[np.float64], strongest: NDArray[np.float64]) -> NDArray[np.float64]:
         """Probabilities (texts x 3) from the model's and the cues' (texts x kinds)."""
         features = np.hstack([np.log(np.clip(probs, 1e-6, 1.0)), self.gated(strongest)])
-        logits = features @ self.coef.T + self.intercept
-        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return np.asarray(shifted / shifted.sum(axis=1, keepdims=True), dtype=np.float64)
+        return softmax(features @ self.coef.T + self.intercept)
 
     def save(self, directory: Path) -> None:
         """Write the combiner's arrays into an artifact directory."""

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.cues import KINDS, CueHead, candidates, mean_by
+from models.cues import KINDS, CueHead, best_by, candidates, mean_by
 from models.encoder import embed
 from training.corpus import Message
 
@@ -59,13 +59,6 @@ def gold(messages: Sequence[Message]) -> NDArray[np.int64]:
     """Messages x kinds: which kinds each message carries by its labels."""
     return np.asarray([[int(any(c.kind == kind for c in m.cues)) for kind in KINDS] for m in messages],
                       dtype=np.int64).reshape(-1, len(KINDS))
-
-
-def per_message(scores: NDArray[np.float64], owner: NDArray[np.int64], n: int) -> NDArray[np.float64]:
-    """Messages x kinds: the best sentence's score for each kind (0 for a message with no candidate)."""
-    best = np.zeros((n, scores.shape[1]))
-    np.maximum.at(best, owner, scores)
-    return best
 
 
 def _fit(x: NDArray[np.float64], y: NDArray[np.int64], seed: int) -> Any:
@@ -109,7 +102,7 @@ def train(messages: Sequence[Message], seed: int = 13, say: Callable[[str], None
         inside, outside = fold_of != fold, fold_of == fold
         held_out[outside] = _head(_fit(x[inside], found.labels[inside], seed), np.zeros(len(KINDS))).scores(x[outside])
         say(f"cues: fold {fold + 1} of {FOLDS} done")
-    best = per_message(held_out, found.owner, len(messages))
+    best = best_by(held_out, found.owner, len(messages))
     thresholds, fold_f1 = np.zeros(len(KINDS)), {}
     for k, kind in enumerate(KINDS):
         scores = [(f1((best[:, k] >= t).astype(np.int64), truth[:, k]), -abs(t - 0.5), t) for t in THRESHOLDS]

@@ -215,9 +215,7 @@ def fit_combiner(router: MultilingualRouter, corpus: Sequence[Message], held: np
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         weight = theta.reshape(3, kinds)
-        logits = log_p + cue @ weight.T
-        logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        probs = softmax(log_p + cue @ weight.T)
         value = -(w * np.log(probs[np.arange(len(y)), y] + 1e-12)).sum() / w.sum() + 1e-3 * (weight**2).sum()
         grad_logits = probs.copy()
         grad_logits[np.arange(len(y)), y] -= 1
