@@ -6,7 +6,10 @@
 - Inside `api/`, record folders (tables, schemas, plain reads) import no flow folder, and only the entry points
   (`main`, `cli`, `worker`, `demo`) import an entry point. The running service (`api.main`) never imports
   `training/`.
+- Offline work (`api.lab.offline`: benchmarks, experiments, simulations, reference readers) is imported only by
+  the entry points and itself; the running service never imports it.
 - No source file is over 450 lines (migrations aside).
+- The README's code map names every folder and top-level module of the four packages, and nothing else.
 """
 
 from __future__ import annotations
@@ -177,7 +180,65 @@ def test_the_running_service_never_imports_training() -> None:
     assert sorted(m for m in seen if m.startswith("training")) == []
 
 
+OFFLINE = "api.lab.offline"
+
+
+def test_offline_work_is_imported_only_by_entry_points_and_never_by_the_service() -> None:
+    edges = graph()
+    wrong = sorted(f"{source} -> {target}" for source, targets in edges.items() for target in targets
+                   if target.startswith(OFFLINE) and not source.startswith(OFFLINE) and not entry_point(source))
+    assert wrong == []
+    seen, todo = set(), ["api.main", "api.worker"]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(edges.get(module, ()))
+    assert sorted(m for m in seen if m.startswith(OFFLINE)) == []
+
+
 def test_no_source_file_is_over_450_lines() -> None:
     long = {str(path.relative_to(ROOT)): n for path in [*sources().values(), *(ROOT / "tests").rglob("*.py")]
             if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def code_map() -> set[str]:
+    """The paths the README's code map names: each line's first words ending in / or .py, under its package."""
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("## Code map"):]
+    block = block[block.index("```") + 3:]
+    block = block[:block.index("```")]
+    named: set[str] = set()
+    package = ""
+    for line in block.splitlines():
+        if not line.strip() or line.startswith(" " * 29):
+            continue  # a blank line or a description's continuation
+        words = line[:29].split()
+        if not line.startswith(" "):
+            package = words[0].rstrip("/")
+            named.add(package)
+            continue
+        named.update(f"{package}/{word.rstrip('/')}" for word in words)
+    return named
+
+
+def tree() -> set[str]:
+    """Every folder (templates and artifacts count, caches do not) and top-level module of the four packages."""
+    found: set[str] = {*PACKAGES, "tests"}  # tests/ is named whole, its folders one per package
+    for package in PACKAGES:
+        base = ROOT / package
+        found.update(f"{package}/{p.name}" for p in base.glob("*.py") if p.name != "__init__.py")
+        for directory in base.rglob("*"):
+            relative = directory.relative_to(base)
+            if (directory.is_dir() and "__pycache__" not in relative.parts and len(relative.parts) <= 2
+                    and not (relative.parts[0] in ("migrations", "artifacts") and len(relative.parts) > 1)
+                    and not (package == "training" and relative.parts[0] == "samples" and len(relative.parts) > 1)):
+                found.add(f"{package}/{relative.as_posix()}")
+    return found
+
+
+def test_the_code_map_and_the_folders_agree() -> None:
+    named, present = code_map(), tree()
+    assert {"missing from the code map": sorted(present - named), "named but absent": sorted(named - present)} == {
+        "missing from the code map": [], "named but absent": []}

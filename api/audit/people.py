@@ -141,7 +141,7 @@ def anchoring(person: Person) -> Anchoring:
 
 def anchoring_of(shown: list[int], blind: list[int]) -> Anchoring:
     """Anchoring from [decisions, agreed] counts when shown and when blind, with Newcombe's interval (its
-    coverage is checked by simulation in `api.audit.coverage`)."""
+    coverage is checked by simulation in `api.lab.offline.coverage`)."""
     effect, low, high = stats.difference_interval(shown[1], shown[0], blind[1], blind[0])
     return Anchoring(shown=agreement(*shown), blind=agreement(*blind), effect=effect, ci_low=low, ci_high=high)
 

@@ -137,7 +137,7 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
             "flag_intervals": f"{settings.family_confidence:.0%} family-wise, one-sided (Bonferroni over people "
                               "and directions)",
             "anchoring": "agreement when shown minus agreement when blind, Newcombe's hybrid Wilson interval "
-                         "(coverage checked by simulation: python -m api.audit.coverage)",
+                         "(coverage checked by simulation: python -m api.lab.offline.coverage)",
             "reported_intervals": "95% (mean shift, agreement, override rate, anchoring)",
             "min_decisions": settings.min_decisions,
             "low_confidence_below": settings.low_confidence, "fast_below_ms": settings.fast_ms,

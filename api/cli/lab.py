@@ -33,7 +33,7 @@ def experiment_leave_one_out(
         workdir: Annotated[Path, typer.Option("--dir", help="where both versions and the database go")] = Path(
             "experiment-leave-one-out")) -> None:
     """Leave an account out, confirm labels on its earliest messages in Pulse, retrain: print the gain on the rest."""
-    from api.lab.experiment import leave_one_out
+    from api.lab.offline.experiment import leave_one_out
     from training.datasets import Dataset
     from training.train import BaselineParams, train_baseline
 
@@ -63,7 +63,7 @@ def bench_ingest(messages: Annotated[int, typer.Option(min=10, help="messages to
                  explain: Annotated[bool, typer.Option("--explain/--no-explain")] = True,
                  batch_size: Annotated[int, typer.Option(min=1, max=1024)] = 64) -> None:
     """Ingest generated exports end to end on SQLite; print messages/s and each stage's share."""
-    from api.lab.bench_ingest import run
+    from api.lab.offline.bench_ingest import run
 
     settings = get_settings().model_copy(update={"model_dir": model_directory(get_settings())})
     prepare_model(settings.model_dir or registry.shipped_default())
@@ -79,7 +79,7 @@ def bench_audit(decisions: Annotated[int, typer.Option(min=1000, help="decisions
                 path: Annotated[Path, typer.Option(help="SQLite file; generated if missing")] = Path(
                     "bench-audit.db")) -> None:
     """Time the audit summary over a generated database of decisions (SQLite)."""
-    from api.lab.bench_audit import run
+    from api.lab.offline.bench_audit import run
 
     with progress_bar() as bar:
         task = bar.add_task(f"generating {decisions} decisions", total=0 if path.exists() else decisions)

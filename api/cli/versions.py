@@ -245,14 +245,14 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
                                                    "against an eager fp32 loop (0: skip)")] = 2000,
           db: DbOption = None) -> None:
     """Measure the serving path against the eager fp32 reference of the same model, in one run."""
-    from pipelines.bench import run
+    from api.lab.offline.bench import run
 
     settings = settings_for(db)
     directory = resolve.artifact_directory(model, settings.database_url, model_directory(settings))
     with err.status("benchmarking the serving path and the fp32 reference (a minute or two)..."):
         result = run(directory.resolve(), threads=threads)
     if score_texts:
-        from pipelines import bench_score
+        from api.lab.offline import bench_score
 
         with err.status(f"timing pulse score on {score_texts} e-mails against an eager fp32 loop..."):
             result["score"] = bench_score.run(directory.resolve(), threads, score_texts)

@@ -9,8 +9,8 @@ import pytest
 
 from api import draws
 from api.audit import stats
-from api.audit.coverage import cell
 from api.audit.stamps import BOUNDS, Habits, judge
+from api.lab.offline.coverage import cell
 
 
 @pytest.mark.parametrize(("shown_n", "blind_n", "shown_p", "blind_p"),

@@ -133,7 +133,7 @@ def test_ingested_text_is_rolled_up_by_pulse_worker(database: str, tmp_path: Pat
 def test_bench_ingest_stores_every_generated_message_and_accounts_for_each_stage(tiny_model: Path,
                                                                                  tmp_path: Path) -> None:
     from api.config import Settings
-    from api.lab.bench_ingest import run
+    from api.lab.offline.bench_ingest import run
 
     settings = Settings(model_dir=tiny_model, database_url="sqlite://", log_format="text")
     result = run(tmp_path, 300, settings, accounts=20)

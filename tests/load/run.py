@@ -96,13 +96,14 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="simulated CSMs (plus one inbox per ten)")
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--messages", type=int, default=1000, help="scored messages seeded before the run")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="pulse-load-"))
     with throwaway_server() as url:
         env = pulse_env(url)
         cli("migrate", env=env)
         keys = seed(url, directory, csms_per_team=max(args.users // len(TEAMS), 1), accounts_per_team=20,
-                    messages=1000)
+                    messages=args.messages)
         with serving(env, directory, workers=args.workers) as (base, _server):
             seconds = int(args.minutes * 60)
             locust = [str(Path(sys.executable).with_name("locust")), "-f", str(Path(__file__).with_name(

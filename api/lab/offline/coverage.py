@@ -1,6 +1,6 @@
 """How often the anchoring interval covers the true effect, by simulation.
 
-    python -m api.audit.coverage [--repeats 4000]
+    python -m api.lab.offline.coverage [--repeats 4000]
 
 prints, for team and per-person sample sizes and agreement rates like Pulse's (10% of items blind), the
 share of simulated audits whose 95% interval for "agreement when shown minus agreement when blind"

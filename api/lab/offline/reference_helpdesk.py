@@ -1,6 +1,6 @@
 """What the help-desk readers make of the vendors' real recorded responses.
 
-    python -m pipelines.reference_helpdesk [../shared/reference/helpdesk]
+    python -m api.lab.offline.reference_helpdesk [../shared/reference/helpdesk]
 
 Reads the Zendesk, Intercom and Freshdesk files in that folder (reference material, never copied into
 Pulse) the way `pulse ingest --format <vendor>` does, and prints per vendor how many messages are the
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipelines.ingest.readers import BadRecord, Notice, RawMessage, read_all
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "reference" / "helpdesk"
+DEFAULT = Path(__file__).resolve().parents[4] / "shared" / "reference" / "helpdesk"
 VENDORS = {"zendesk": ["zendesk/incremental-tickets.json", "zendesk/ticket-audits.json"],
            "intercom": ["intercom/openapi-2.10", "intercom/openapi-2.11", "intercom/airbyte"],
            "freshdesk": ["freshdesk/api-v2", "freshdesk/export-style.csv"]}

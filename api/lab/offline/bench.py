@@ -137,7 +137,7 @@ def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:
     # The serving graph is derived once per artifact (as `pulse serve` does before starting); start-up
     # is then measured as a server sees it, with the graph already built.
     prepare_s = registry.prepare_isolated(model_dir, env=environment(threads))
-    serving, reference = (isolated("import time; started = time.perf_counter(); from pipelines.bench import "
+    serving, reference = (isolated("import time; started = time.perf_counter(); from api.lab.offline.bench import "
                                    f"measure; result = measure({str(model_dir)!r}, {backend!r}, {threads}, started)",
                                    threads, f"the {backend} measurement") for backend in ("serving", "reference"))
     agree = sum(a == b for a, b in zip(serving.pop("labels"), reference.pop("labels"), strict=True))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines import bench_score
-from pipelines.bench import LONG, SHORT, run
+from api.lab.offline import bench_score
+from api.lab.offline.bench import LONG, SHORT, run
 
 
 def test_the_benchmark_measures_serving_reference_and_pulse_score_in_one_run(tiny_transformer: Path) -> None:

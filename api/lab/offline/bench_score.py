@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from api.lab.offline.bench import email_texts, isolated
 from models import registry
 from models.labels import LABELS
-from pipelines.bench import email_texts, isolated
 
 
 def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str,
 
 def run(model_dir: Path, threads: int, count: int) -> dict[str, Any]:
     """`pulse score` on the serving path against the eager fp32 loop, in one run."""
-    serving, reference = (isolated("from pipelines.bench_score import measure; "
+    serving, reference = (isolated("from api.lab.offline.bench_score import measure; "
                                    f"result = measure({str(model_dir)!r}, {backend!r}, {threads}, {count})",
                                    threads, f"the {backend} scoring measurement")
                           for backend in ("serving", "reference"))

@@ -1,6 +1,6 @@
 """How well the cleaner keeps the sender's own words on real reply bodies from other projects' test suites.
 
-    python -m pipelines.reference_replies [../shared/reference/mail-replies] [--show-failures]
+    python -m api.lab.offline.reference_replies [../shared/reference/mail-replies] [--show-failures]
 
 Reads `expected.jsonl` in that folder (reference material, never copied into Pulse), cleans each input
 with `pipelines.clean.clean_text` and checks it the way its suite states: the exact reply (whitespace
@@ -22,7 +22,7 @@ from typing import Any
 
 from pipelines.clean import clean_text
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "reference" / "mail-replies"
+DEFAULT = Path(__file__).resolve().parents[4] / "shared" / "reference" / "mail-replies"
 
 
 def read_input(folder: Path, row: dict[str, Any]) -> str:
