@@ -9,6 +9,7 @@ from api.jobs.models import Job
 from api.model_versions.models import ModelVersion
 from api.outcomes.models import Outcome
 from api.ratelimit import RateLimitWindow
+from api.shadows.models import ShadowPrediction
 from api.signals.models import Signal
 from api.suggestions.models import Suggestion
 from api.todos.models import Todo
@@ -16,5 +17,5 @@ from api.users.models import User
 from api.web.models import WebSession
 
 __all__ = ["Account", "AccountDomain", "Check", "CheckAnswer", "Decision", "DecisionHead", "Event", "Interaction",
-           "Job", "ModelVersion", "Outcome", "RateLimitWindow", "Serving", "Signal", "Suggestion", "Todo", "User",
-           "WebSession", "WebhookEndpoint"]
+           "Job", "ModelVersion", "Outcome", "RateLimitWindow", "Serving", "ShadowPrediction", "Signal", "Suggestion",
+           "Todo", "User", "WebSession", "WebhookEndpoint"]

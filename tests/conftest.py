@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
+import api.tables  # noqa: F401  (every table registered, for emptying them)
 from api.config import Settings
 from api.db import make_engine, migrate
 from api.demo_messages import MESSAGES
@@ -29,9 +30,7 @@ from training.train import BaselineParams, train_baseline
 # Derived serving graphs go to a cache of this run's own, shared with the servers the tests start.
 os.environ.setdefault("PULSE_CACHE_DIR", tempfile.mkdtemp(prefix="pulse-test-cache-"))
 
-TABLES = ["web_sessions", "jobs", "events", "webhook_endpoints", "decision_heads", "outcomes", "signals", "todos",
-          "servings", "check_answers", "decisions", "suggestions", "checks", "interactions",
-          "account_domains", "accounts", "users", "model_versions"]
+TABLES = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]  # every table, referrers first
 REQUIRE_POSTGRES = os.environ.get("PULSE_TEST_REQUIRE_POSTGRES") == "1"
 
 

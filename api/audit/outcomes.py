@@ -35,7 +35,6 @@ def outcomes(session: Session, team: str | None) -> Outcomes:
         sa_select(col(Suggestion.account_id), func.min(flagged_at))
         .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
         .where(col(Suggestion.label) == Label.RED, col(Suggestion.account_id).in_(list(churned)))
-        .where(col(Suggestion.shadow).is_(False))  # a shadow version's silent call was nobody's warning
         .where(col(Suggestion.check_id).is_(None))  # nor a check item's copy, shown long after the fact
         .group_by(col(Suggestion.account_id))).all())
     human = dict(session.execute(

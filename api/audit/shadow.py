@@ -14,12 +14,12 @@ import numpy as np
 from pydantic import BaseModel
 from sqlalchemy import and_
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from api.decisions.models import Decision
 from api.decisions.service import standing
-from api.suggestions.models import Scope, Suggestion
+from api.shadows.models import ShadowPrediction
+from api.suggestions.models import Scope
 from models.labels import Label
 from models.metrics import macro_f1
 
@@ -48,11 +48,11 @@ class ShadowComparison(BaseModel):
 
 def compare(*, session: Session, version: str, team: str | None) -> ShadowComparison:
     """Compare a shadow version with the suggestions people were shown, on the same current decisions."""
-    shadow = aliased(Suggestion)
+    shadow = ShadowPrediction
     query = (standing(sa_select(col(Decision.label), col(Decision.suggested_label), col(Decision.model_version),
                                 col(Decision.blind), col(shadow.label)))
              .join(shadow, and_(col(shadow.interaction_id) == col(Decision.interaction_id),
-                                col(shadow.model_version) == version, col(shadow.shadow).is_(True)))
+                                col(shadow.model_version) == version))
              .where(col(Decision.scope) == Scope.INTERACTION))
     if team is not None:
         query = query.where(col(Decision.team) == team)

@@ -29,7 +29,7 @@ def create(*, session: Session, user: User, data: CheckCreate) -> Check:
     """Mark a decided message as a check item with the colour a lead agreed it has."""
     row = session.exec(select(Suggestion, Account.team).join(Account, col(Account.id) == Suggestion.account_id)
                        .where(Suggestion.id == data.suggestion_id)).first()
-    if row is None or not can_see(user, row[1]) or row[0].shadow or row[0].check_id is not None:
+    if row is None or not can_see(user, row[1]) or row[0].check_id is not None:
         raise NotFoundError(f"suggestion {data.suggestion_id} not found", field="suggestion_id")
     suggestion, team = row
     if suggestion.scope != Scope.INTERACTION or suggestion.interaction_id is None:

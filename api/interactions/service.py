@@ -29,7 +29,6 @@ def find_existing(*, session: Session, account_id: int, external_id: str) -> tup
     if interaction is None:
         return None
     suggestion = session.exec(select(Suggestion).where(Suggestion.interaction_id == interaction.id)
-                              .where(col(Suggestion.shadow).is_(False))
                               .order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())).first()
     if suggestion is None:  # pragma: no cover - both rows are written in one transaction
         raise RuntimeError(f"interaction {interaction.id} has no suggestion")

@@ -29,6 +29,7 @@ from api.errors import NotFoundError
 from api.interactions.models import Interaction
 from api.interactions.service import ERASED_PREFIX, erased_external_id
 from api.outcomes.models import Outcome
+from api.shadows.models import ShadowPrediction
 from api.signals.models import Signal
 from api.suggestions.models import Suggestion
 from api.todos.models import Todo
@@ -62,6 +63,8 @@ def erase_account(engine: Engine, account_id: int) -> Erasure:
         _digest_external_ids(session, account_id)
         suggestions = session.execute(update(Suggestion).where(col(Suggestion.account_id) == account_id)
                                       .values(explanation=[], cues=[]))  # cues quote sentences
+        session.execute(update(ShadowPrediction).where(col(ShadowPrediction.account_id) == account_id)
+                        .values(explanation=[], cues=[]))
         notes = session.execute(update(Decision).where(col(Decision.account_id) == account_id)
                                 .where(col(Decision.note).is_not(None)).values(note=None))
         session.execute(update(Decision).where(col(Decision.account_id) == account_id)  # migration 0017 allows it

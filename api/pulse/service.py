@@ -123,7 +123,6 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
                                             f"{interaction.subject or interaction.body[:80]}",
                                     detail={"kind": interaction.kind, "external_id": interaction.external_id}))
     account_suggestions = {s.id: s for s in session.exec(select(Suggestion).where(Suggestion.account_id == account.id)
-                                                         .where(col(Suggestion.shadow).is_(False))
                                                          .where(col(Suggestion.check_id).is_(None)))}
     decisions = session.exec(select(Decision).where(col(Decision.suggestion_id).in_(list(account_suggestions)))
                              .order_by(col(Decision.created_at), col(Decision.id))).all()

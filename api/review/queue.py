@@ -147,7 +147,6 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
              .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
              .outerjoin(Check, col(Check.id) == col(Suggestion.check_id))
              .outerjoin(Interaction, col(Interaction.id) == message)
-             .where(col(Suggestion.shadow).is_(False))
              .where(or_(col(Suggestion.served_to).is_(None), col(Suggestion.served_to) == viewer_id))
              .where(decided if status == "decided" else
                     and_(~decided, col(Suggestion.superseded_by_id).is_(None))))

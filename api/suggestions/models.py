@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint, false, text
+from sqlalchemy import JSON, String, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
@@ -21,16 +21,9 @@ class Scope(StrEnum):
     ACCOUNT = "account"
 
 
-class Suggestion(SQLModel, table=True):
-    """A model's suggestion, stored with the version that made it and never changed afterwards."""
+class PredictionBase(SQLModel):
+    """What a model version said about a text, as stored: the columns a suggestion and a shadow prediction share."""
 
-    __tablename__ = "suggestions"
-    __table_args__ = (
-        UniqueConstraint("interaction_id", "model_version", name="uq_suggestions_interaction_model_version"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    scope: Scope = Field(sa_type=String(16), index=True)
     account_id: int = Field(foreign_key="accounts.id", index=True)
     interaction_id: int | None = Field(default=None, foreign_key="interactions.id", index=True)
     label: Label = Field(sa_type=String(8))
@@ -40,33 +33,45 @@ class Suggestion(SQLModel, table=True):
     confidence: float
     margin: float
     model_version: str = Field(foreign_key="model_versions.version", max_length=100, index=True)
-    explanation: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    explanation: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
     # The risk and health cues found in the text (models.cues: kind, score, sentence, start, end), and the
     # strongest risk cue's score, which the queue weighs as the cost of missing this message.
-    cues: list[dict[str, Any]] = Field(default_factory=list,
-                                       sa_column=Column(JSON, nullable=False, server_default=text("'[]'")))
+    cues: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False,
+                                       sa_column_kwargs={"server_default": text("'[]'")})
     risk: float = Field(default=0.0, sa_column_kwargs={"server_default": text("0")})
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
-    # Served without the model's label and probabilities until decided (PULSE_BLIND_SHARE).
-    blind: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
-    # A pending suggestion replaced by a newer one (a roll-up over newer text, or the active model's
-    # backfill) leaves the queue; deciding on it is refused with the replacement's id.
-    superseded_by_id: int | None = Field(default=None, foreign_key="suggestions.id")
-    # Made by a shadow version: stored for comparison with people's decisions, never shown or decided.
-    shadow: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     # The language of the text scored (ISO 639-1, "und" when unsure; null on roll-ups and older rows), and
     # whether the model reads it: if not, the confidence is capped and the item goes up the queue.
     language: str | None = Field(default=None, max_length=8)
     unsupported_language: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
-    # A check item's copy, served to one CSM (api.checks): it has no interaction of its own (the check names
-    # it), so nothing that reads an interaction's suggestions ever meets it.
-    check_id: int | None = Field(default=None, foreign_key="checks.id", index=True)
-    served_to: int | None = Field(default=None, foreign_key="users.id")
 
     @property
     def probabilities(self) -> dict[str, float]:
         """Probabilities by label string."""
         return {Label.RED.value: self.p_red, Label.YELLOW.value: self.p_yellow, Label.GREEN.value: self.p_green}
+
+
+class Suggestion(PredictionBase, table=True):
+    """What the queue serves, stored with the version that made it and never changed afterwards: a message's
+    suggestion, an account's roll-up, or a check item's copy (api.checks). A shadow version's silent
+    predictions live apart (api.shadows)."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint("interaction_id", "model_version", name="uq_suggestions_interaction_model_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: Scope = Field(sa_type=String(16), index=True)
+    # Served without the model's label and probabilities until decided (PULSE_BLIND_SHARE).
+    blind: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # A pending suggestion replaced by a newer one (a roll-up over newer text, or the active model's
+    # backfill) leaves the queue; deciding on it is refused with the replacement's id.
+    superseded_by_id: int | None = Field(default=None, foreign_key="suggestions.id")
+    # A check item's copy, served to one CSM (api.checks): it has no interaction of its own (the check names
+    # it), so nothing that reads an interaction's suggestions ever meets it.
+    check_id: int | None = Field(default=None, foreign_key="checks.id", index=True)
+    served_to: int | None = Field(default=None, foreign_key="users.id")
 
 
 class CuePublic(SQLModel):

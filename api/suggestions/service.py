@@ -27,17 +27,21 @@ def from_prediction(prediction: Prediction, *, account_id: int, scope: Scope, bl
 
     A random `blind_share` of suggestions are blind: served without the model's answer until decided.
     """
+    return Suggestion(blind=draws.chance(blind_share, seed), scope=scope, account_id=account_id,
+                      interaction_id=interaction_id, **stored_fields(prediction, explanation))
+
+
+def stored_fields(prediction: Prediction, explanation: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The columns of a stored prediction (models.PredictionBase) that the prediction itself fills."""
     p = prediction.probabilities
-    return Suggestion(
-        blind=draws.chance(blind_share, seed),
-        scope=scope, account_id=account_id, interaction_id=interaction_id, label=prediction.label,
-        p_red=round(p[Label.RED], 6), p_yellow=round(p[Label.YELLOW], 6), p_green=round(p[Label.GREEN], 6),
-        confidence=round(prediction.confidence, 6), margin=round(prediction.margin, 6),
-        model_version=prediction.model_version,
-        explanation=explanation if explanation is not None else [asdict(e) for e in prediction.explanation],
-        cues=[asdict(c) for c in prediction.cues], risk=risk_of(prediction.cues),
-        language=prediction.language, unsupported_language=prediction.unsupported_language,
-    )
+    return {
+        "label": prediction.label, "p_red": round(p[Label.RED], 6), "p_yellow": round(p[Label.YELLOW], 6),
+        "p_green": round(p[Label.GREEN], 6), "confidence": round(prediction.confidence, 6),
+        "margin": round(prediction.margin, 6), "model_version": prediction.model_version,
+        "explanation": explanation if explanation is not None else [asdict(e) for e in prediction.explanation],
+        "cues": [asdict(c) for c in prediction.cues], "risk": risk_of(prediction.cues),
+        "language": prediction.language, "unsupported_language": prediction.unsupported_language,
+    }
 
 
 def get_or_raise(*, session: Session, user: User, suggestion_id: int, deciding: bool = False) -> Suggestion:
@@ -47,7 +51,7 @@ def get_or_raise(*, session: Session, user: User, suggestion_id: int, deciding: 
     while a colleague decided it, is a 409 that shows nothing of the colleague's decision.
     """
     row = session.exec(select(Suggestion, Account.team).join(Account, col(Account.id) == Suggestion.account_id)
-                       .where(Suggestion.id == suggestion_id).where(col(Suggestion.shadow).is_(False))).first()
+                       .where(Suggestion.id == suggestion_id)).first()
     if row is None or not can_see(user, row[1]):
         raise NotFoundError(f"suggestion {suggestion_id} not found")
     if row[0].served_to is not None and row[0].served_to != user.id and user.role == Role.CSM:

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -31,7 +31,8 @@ from api.jobs.models import Job, JobKind
 from api.main import create_app
 from api.observability import JsonFormatter, TextFormatter, safe_error
 from api.ratelimit import RateLimiter
-from api.suggestions.models import Scope, Suggestion
+from api.shadows.models import ShadowPrediction
+from api.suggestions.models import Suggestion
 from api.users.models import Role
 from api.worker import Worker
 from models.labels import Label
@@ -311,11 +312,14 @@ def test_a_shadow_version_s_red_is_nobody_s_warning_before_a_churn(client: TestC
                                                                     make_user, make_account) -> None:
     _, lead = make_user(Role.LEAD, "emea")
     account = make_account()
+    message = client.post("/v1/interactions", headers=lead, json={
+        "account_id": account["id"], "kind": "email", "body": "Thanks, the rollout went fine."}).json()
     with Session(engine) as session:
         version = client.get("/healthz").json()["model_version"]  # any registered version, scoring silently
-        session.add(Suggestion(scope=Scope.ACCOUNT, account_id=account["id"], label=Label.RED, p_red=0.9,
-                               p_yellow=0.05, p_green=0.05, confidence=0.9, margin=0.85, model_version=version,
-                               shadow=True))
+        session.exec(delete(Suggestion).where(col(Suggestion.interaction_id) == message["interaction"]["id"]))
+        session.add(ShadowPrediction(account_id=account["id"], interaction_id=message["interaction"]["id"],
+                                     label=Label.RED, p_red=0.9, p_yellow=0.05, p_green=0.05, confidence=0.9,
+                                     margin=0.85, model_version=version))
         session.commit()
     assert client.post(f"/v1/accounts/{account['id']}/outcomes", headers=lead,
                        json={"kind": "churned", "occurred_on": "2026-11-01"}).status_code == 201

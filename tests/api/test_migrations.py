@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -53,3 +56,58 @@ def test_0002_backfills_decision_facts_and_heads(fresh_database_url: str) -> Non
     engine.dispose()
     command.downgrade(config, "0001")
     command.upgrade(config, "head")
+
+
+def test_0019_moves_shadow_predictions_out_of_suggestions_and_back(fresh_database_url: str) -> None:
+    config = alembic_config(fresh_database_url)
+    command.upgrade(config, "0018")
+    engine = make_engine(fresh_database_url)
+    columns = ("scope, account_id, interaction_id, label, p_red, p_yellow, p_green, confidence, margin, "
+               "model_version, explanation, cues, risk, created_at, language, unsupported_language, blind, shadow")
+    with engine.begin() as db:
+        db.execute(text("INSERT INTO users (id, name, role, team, api_key_hash, key_prefix, disabled, created_at) "
+                        "VALUES (1, 'Chloé', 'csm', 'emea', 'h', 'p', false, '2026-01-01 00:00:00')"))
+        db.execute(text("INSERT INTO accounts (id, name, team, segment, created_at) "
+                        "VALUES (1, 'Acme', 'emea', 'smb', '2026-01-01 00:00:00')"))
+        for version in ("active", "challenger"):
+            db.execute(text("INSERT INTO model_versions (version, kind, status, artifact_path, artifact_sha256, "
+                            f"metrics, provenance, created_at) VALUES ('{version}', 'k', 'registered', '/x', 's', "
+                            "'{}', '{}', '2026-01-01 00:00:00')"))
+        for n in (1, 2):
+            db.execute(text("INSERT INTO interactions (id, account_id, kind, body, occurred_at, created_by, "
+                            f"created_at) VALUES ({n}, 1, 'email', 'text {n}', '2026-01-01 00:00:00', 1, "
+                            "'2026-01-01 00:00:00')"))
+        rows = [  # two live suggestions, two shadow predictions (one with cues)
+            (1, "active", "Red", '[{"sentence": "s", "weight": 0.5}]', '[]', 0.0, "en", False),
+            (1, "challenger", "Yellow", '[]', '[{"kind": "competitor", "score": 0.9, "sentence": "We signed '
+             'with X.", "start": 0, "end": 15}]', 0.9, "de", True),
+            (2, "active", "Green", '[]', '[]', 0.0, None, False),
+            (2, "challenger", "Green", '[]', '[]', 0.0, "en", True)]
+        for interaction, version, label, explanation, cues, risk, language, shadow in rows:
+            db.execute(text(f"INSERT INTO suggestions ({columns}) VALUES ('interaction', 1, :i, :label, 0.2, "
+                            "0.3, 0.5, 0.5, 0.2, :version, :explanation, :cues, :risk, '2026-01-02 03:04:05', "
+                            ":language, false, false, :shadow)"),
+                       {"i": interaction, "label": label, "version": version, "explanation": explanation,
+                        "cues": cues, "risk": risk, "language": language, "shadow": shadow})
+    command.upgrade(config, "head")
+    with engine.connect() as db:
+        assert db.execute(text("SELECT interaction_id, model_version, label FROM suggestions ORDER BY id")).all() == [
+            (1, "active", "Red"), (2, "active", "Green")]
+        moved = db.execute(text("SELECT interaction_id, model_version, label, p_red, p_yellow, p_green, confidence, "
+                                "margin, explanation, cues, risk, created_at, language, unsupported_language, "
+                                "account_id FROM shadow_predictions ORDER BY interaction_id")).all()
+    assert [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[10], r[12], bool(r[13]), r[14]) for r in moved] == [
+        (1, "challenger", "Yellow", 0.2, 0.3, 0.5, 0.5, 0.2, 0.9, "de", False, 1),
+        (2, "challenger", "Green", 0.2, 0.3, 0.5, 0.5, 0.2, 0.0, "en", False, 1)]
+    stored: Any = moved[0][9]  # a list on PostgreSQL, JSON text on SQLite
+    found = stored if isinstance(stored, list) else json.loads(stored)
+    assert found == [{"kind": "competitor", "score": 0.9, "sentence": "We signed with X.", "start": 0, "end": 15}]
+    assert str(moved[0][11]).startswith("2026-01-02 03:04:05")
+    command.downgrade(config, "0018")
+    with engine.connect() as db:
+        back = db.execute(text("SELECT interaction_id, model_version, label, shadow FROM suggestions "
+                               "ORDER BY interaction_id, model_version")).all()
+    assert [(r[0], r[1], r[2], bool(r[3])) for r in back] == [
+        (1, "active", "Red", False), (1, "challenger", "Yellow", True), (2, "active", "Green", False),
+        (2, "challenger", "Green", True)]
+    engine.dispose()

@@ -13,6 +13,7 @@ from api.config import Settings
 from api.intake.backfill import enqueue_backfill
 from api.jobs.models import JobKind
 from api.model_versions import service as model_versions
+from api.shadows.models import ShadowPrediction
 from api.suggestions.models import Suggestion
 from api.users.models import Role
 from api.worker import Worker
@@ -49,12 +50,12 @@ def test_a_shadow_version_is_compared_with_people_and_shown_once_promoted(
     posted = [post_message(account["id"], text) for text in MESSAGES]
     drain(Worker(engine, settings, kinds=[JobKind.SCORE]), engine)
     with Session(engine) as session:
-        silent = {s.interaction_id: s for s in session.exec(select(Suggestion).where(Suggestion.shadow == True))}  # noqa: E712
+        silent = {s.interaction_id: s for s in session.exec(select(ShadowPrediction))}
+        shown_by_it = session.exec(select(Suggestion).where(Suggestion.model_version == version)).all()
     assert len(silent) == 4 and {s.model_version for s in silent.values()} == {version}
     queue = client.get("/v1/suggestions?scope=interaction", headers=headers).json()
     assert queue["count"] == 4 and {s["model_version"] for s in queue["data"]} == {active_version}
-    hidden = next(iter(silent.values()))
-    assert client.get(f"/v1/suggestions/{hidden.id}", headers=headers).status_code == 404
+    assert shown_by_it == []  # nothing of the shadow version reaches the queue
 
     # People decide three of the four (one of them served blind: blindness is the server's record, so the
     # test marks the row as a blind serving would); each decision judges both versions.
@@ -89,4 +90,9 @@ def test_a_shadow_version_is_compared_with_people_and_shown_once_promoted(
         assert enqueue_backfill(session, version=version) == 1
     drain(Worker(engine, settings, kinds=[JobKind.SCORE]), engine)
     [pending] = client.get("/v1/suggestions?scope=interaction", headers=headers).json()["data"]
-    assert pending["id"] == silent[posted[3]["interaction"]["id"]].id and pending["model_version"] == version
+    revealed = silent[posted[3]["interaction"]["id"]]
+    assert pending["model_version"] == version and pending["interaction_id"] == revealed.interaction_id
+    assert pending["probabilities"] == revealed.probabilities and pending["label"] == revealed.label
+    with Session(engine) as session:  # moved, not copied
+        assert session.exec(select(ShadowPrediction).where(ShadowPrediction.interaction_id ==
+                                                           revealed.interaction_id)).all() == []

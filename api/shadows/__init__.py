@@ -1,0 +1,1 @@
+"""Record: a shadow version's silent predictions, kept apart from what the queue serves."""
