@@ -242,3 +242,39 @@ def test_the_code_map_and_the_folders_agree() -> None:
     named, present = code_map(), tree()
     assert {"missing from the code map": sorted(present - named), "named but absent": sorted(named - present)} == {
         "missing from the code map": [], "named but absent": []}
+
+
+SQL_NAMING = ("FROM ", "INTO ", "UPDATE ", "JOIN ", "TABLE ", "VACUUM ")
+"""Words after which raw SQL names a table."""
+
+
+def tables_named_in_strings(path: Path) -> list[str]:
+    """Where a file names a table in a string: sqlalchemy's table("name") or raw SQL over a table of ours."""
+    import api.tables  # noqa: F401  (every table registered)
+    from sqlmodel import SQLModel
+
+    ours = set(SQLModel.metadata.tables)
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        first = node.args[0]
+        strings = [first.value] if isinstance(first, ast.Constant) and isinstance(first.value, str) else [
+            part.value for part in ast.walk(first) if isinstance(part, ast.Constant) and isinstance(part.value, str)]
+        if name == "table" and strings and strings[0] in ours:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} table({strings[0]!r})")
+        elif name == "text":
+            sql = " ".join(strings).upper()
+            named = {t for t in ours if any(f"{word}{t.upper()}" in sql for word in SQL_NAMING)}
+            if named:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} SQL over {sorted(named)}")
+    return found
+
+
+def test_no_table_is_named_in_a_string_so_every_table_dependency_is_an_import() -> None:
+    # The rate limiter's own upsert names the table its module defines; the offline generators bulk-insert.
+    allowed = {"api.ratelimit"}
+    wrong = [hit for name, path in sources().items() if name.startswith("api") and name not in allowed
+             and not name.startswith(OFFLINE) for hit in tables_named_in_strings(path)]
+    assert wrong == []

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import column, literal_column, table
+from sqlalchemy import literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -14,6 +14,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from api.db import count
 from api.decisions.models import Decision, DecisionHead, DecisionPublic, decision_public
 from api.errors import ConflictError, PreconditionFailedError
+from api.suggestions.models import Suggestion
 from models.labels import Label
 
 Q = TypeVar("Q", bound=Any)
@@ -53,11 +54,9 @@ def decision_filters(*, team: str | None = None, user_id: int | None = None, acc
     if until is not None:
         conditions.append(col(Decision.created_at) < until)
     if language is not None:
-        # The suggestions table by name: its record module already imports this one.
-        suggestions = table("suggestions", column("id"), column("language"))
-        of_language = (suggestions.c.language.is_(None) if language == "unknown"
-                       else suggestions.c.language == language)
-        conditions.append(col(Decision.suggestion_id).in_(sa_select(suggestions.c.id).where(of_language)))
+        of_language = (col(Suggestion.language).is_(None) if language == "unknown"
+                       else col(Suggestion.language) == language)
+        conditions.append(col(Decision.suggestion_id).in_(sa_select(col(Suggestion.id)).where(of_language)))
     return conditions
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from api.decisions import shown
 from api.decisions.models import DecisionHead
 from api.interactions.models import Interaction
 from api.jobs import service as jobs
@@ -66,7 +67,7 @@ def score(session: Session, *, version: ModelVersion, interaction_ids: list[int]
             revealed += 1
             if replaces:
                 session.flush()
-                suggestions.supersede(session, suggestion, (col(Suggestion.interaction_id) == interaction_id,))
+                shown.supersede(session, suggestion, (col(Suggestion.interaction_id) == interaction_id,))
     else:
         stored |= set(silently)
     todo = list(session.exec(select(Interaction).where(col(Interaction.id).in_(ids))
@@ -90,6 +91,6 @@ def score(session: Session, *, version: ModelVersion, interaction_ids: list[int]
         session.add(suggestion)
         if replaces:
             session.flush()
-            suggestions.supersede(session, suggestion, (col(Suggestion.interaction_id) == interaction.id,))
+            shown.supersede(session, suggestion, (col(Suggestion.interaction_id) == interaction.id,))
     session.commit()
     return f"scored {len(todo)} with {version.version}{' in shadow' if silent else ''}"

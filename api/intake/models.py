@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from api.decisions.shown import SuggestionPublic
 from api.interactions.models import InteractionPublic
-from api.suggestions.models import SuggestionPublic
 
 
 class InteractionScored(SQLModel):

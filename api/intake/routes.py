@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
+from api.decisions import shown
 from api.deps import ClassifierDep, MetricsDep, SessionDep, SettingsDep, require
 from api.intake import service
 from api.intake.models import InteractionScored
 from api.interactions.models import InteractionCreate, InteractionPublic
 from api.policies import TEAM_READERS
-from api.suggestions import service as suggestions
 from api.users.models import User
 
 router = APIRouter(prefix="/v1/interactions", tags=["interactions"])
@@ -30,4 +30,4 @@ def create_interaction(data: InteractionCreate, response: Response, session: Ses
     else:
         response.status_code = 200
     return InteractionScored(interaction=InteractionPublic.model_validate(interaction),
-                             suggestion=suggestions.public(suggestion, text=interaction.body))
+                             suggestion=shown.public(suggestion, text=interaction.body))

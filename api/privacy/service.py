@@ -35,6 +35,8 @@ from api.suggestions.models import Suggestion
 from api.todos.models import Todo
 
 ERASED = "[erased]"
+ERASED_IN = (Account, Interaction, Suggestion, ShadowPrediction, Decision, Outcome, Check, CheckAnswer, Todo, Signal)
+"""The tables erasure writes to, rewritten afterwards so the old text survives in no dead row."""
 
 
 @dataclass(frozen=True)
@@ -109,5 +111,4 @@ def _compact(engine: Engine) -> None:
             connection.execute(text("VACUUM"))
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         else:
-            connection.execute(text("VACUUM accounts, interactions, suggestions, decisions, outcomes, checks, "
-                                    "check_answers, todos, signals"))
+            connection.execute(text(f"VACUUM {', '.join(str(t.__tablename__) for t in ERASED_IN)}"))

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlmodel import Field, SQLModel
 
 from api.accounts.models import AccountBase
+from api.decisions.shown import SuggestionPublic
 from api.signals.models import SignalPublic
-from api.suggestions.models import SuggestionPublic
 
 
 class Pulse(SQLModel):

@@ -13,10 +13,11 @@ from sqlmodel import Session, col, select
 from api.accounts.models import Account
 from api.config import Settings
 from api.db import utcnow
+from api.decisions.shown import supersede
 from api.errors import UnprocessableError
 from api.interactions.models import Interaction
 from api.suggestions.models import Scope, Suggestion
-from api.suggestions.service import from_prediction, supersede
+from api.suggestions.service import from_prediction
 from models.classifier import Classifier, to_prediction
 from models.labels import LABELS
 

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends, Query
 from api.accounts import service as accounts
 from api.accounts.models import AccountCreate
 from api.db import utcnow
+from api.decisions import shown
+from api.decisions.shown import SuggestionPublic
 from api.deps import ClassifierDep, MetricsDep, SessionDep, SettingsDep, require
 from api.ids import IdPath
 from api.policies import TEAM_READERS, team_for_filter
 from api.pulse import service as pulse
 from api.pulse.models import AccountPublic, AccountsPublic, Timeline
 from api.pulse.rollup import roll_up
-from api.suggestions import service as suggestions
-from api.suggestions.models import SuggestionPublic
 from api.users.models import Role, User
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -63,4 +63,4 @@ def suggest_for_account(account_id: IdPath, session: SessionDep, user: TeamMembe
     account = accounts.get_or_raise(session=session, user=user, account_id=account_id)
     suggestion = roll_up(session=session, account=account, classifier=classifier, settings=settings)
     metrics.suggested(suggestion.scope, suggestion.model_version, suggestion.label)
-    return suggestions.public(suggestion)
+    return shown.public(suggestion)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from api.accounts.models import Account, AccountDomain
 from api.checks.models import Check, CheckAnswer
 from api.config import Settings
+from api.decisions import shown
 from api.decisions.models import Decision
 from api.decisions.service import standing
 from api.events import service as webhook_events
@@ -27,7 +28,6 @@ from api.pulse.cadence import cadence, is_stale, pulse_due
 from api.pulse.models import AccountPublic, Pulse, TimelineEvent
 from api.signals import service as signals
 from api.signals.models import SignalPublic
-from api.suggestions import service as suggestions
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import User
 
@@ -82,7 +82,7 @@ def public_many(*, session: Session, accounts: list[Account], settings: Settings
         out.append(AccountPublic(
             **account.model_dump(), email_domains=domains.get(account.id, []), pulse=pulse, cadence=name, pulse_due=due,
             stale=is_stale(pulse.decided_at.date() if pulse else None, due, today),
-            latest_suggestion=suggestions.public(suggestion) if suggestion else None,
+            latest_suggestion=shown.public(suggestion) if suggestion else None,
             signals=[SignalPublic.model_validate(x) for x in signals_by_account.get(account.id, [])],
             risk_signals=sum(x.at_risk for x in signals_by_account.get(account.id, [])),
         ))

@@ -19,13 +19,13 @@ from api.checks import service as checks
 from api.config import Settings
 from api.db import utcnow
 from api.decisions import service as decisions
+from api.decisions import shown
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
 from api.errors import ConflictError, UnprocessableError
 from api.pulse import service as pulse
 from api.review import checking
 from api.scale import colour_of
 from api.scale import parse as parse_scale
-from api.suggestions import service as suggestions
 from api.suggestions.models import Scope
 from api.todos import service as todos
 from api.users.models import User
@@ -96,7 +96,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     `if_revision` (the API's If-Match) is the revision the caller saw, 0 for none: if another
     decision came first, the answer is 412 with the current decision.
     """
-    suggestion = suggestions.get_or_raise(session=session, user=user, suggestion_id=suggestion_id, deciding=True)
+    suggestion = shown.get_or_raise(session=session, user=user, suggestion_id=suggestion_id, deciding=True)
     request_hash = _request_hash(suggestion_id, data)
     data = with_point(data, settings)
     assert data.label is not None

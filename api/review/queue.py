@@ -21,15 +21,16 @@ from api.checks import service as checks
 from api.checks.models import Check
 from api.config import Settings
 from api.db import count
+from api.decisions import shown
 from api.decisions.models import Decision, DecisionPublic
 from api.decisions.service import current_decisions
+from api.decisions.shown import SuggestionPublic
 from api.errors import UnprocessableError
 from api.interactions.models import Interaction
 from api.pulse.cadence import cadence_sql, stale_sql
 from api.pulse.service import last_pulses
 from api.review import checking
-from api.suggestions import service as suggestions
-from api.suggestions.models import Scope, Suggestion, SuggestionPublic
+from api.suggestions.models import Scope, Suggestion
 from models.cues import RISK
 
 MISS_WEIGHT = 1.5
@@ -165,14 +166,14 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
         query = query.order_by(priority.desc(), col(Suggestion.created_at).asc(), col(Suggestion.id).asc())
     rows = session.execute(query.offset(offset).limit(limit)).all()
     total = count(session, query)
-    shown = [s.id for s, *_ in rows if s.id is not None]
+    served = [s.id for s, *_ in rows if s.id is not None]
     decisions: dict[int, Decision | DecisionPublic] = {}
     if status == "decided":
-        decisions.update(current_decisions(session=session, suggestion_ids=shown))
+        decisions.update(current_decisions(session=session, suggestion_ids=served))
         decisions.update(checking.answers_public(session, [s for s, *_ in rows if s.check_id is not None]))
     elif viewer_id is not None:
-        checks.record_servings(session, viewer_id, shown)
-    data = [suggestions.public(s, text=body, decision=decisions.get(s.id or 0), priority=p, interaction_id=m,
+        checks.record_servings(session, viewer_id, served)
+    data = [shown.public(s, text=body, decision=decisions.get(s.id or 0), priority=p, interaction_id=m,
                                why=None if status == "decided" else why(
                                    s.margin, {"miss": miss, "renewal": r, "arr": a, "stale": st, "language": lang}, s))
             for s, body, p, miss, r, a, st, lang, m in rows]

@@ -12,7 +12,9 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from api.db import as_utc, utcnow
 from api.decisions import service as decisions
+from api.decisions import shown
 from api.decisions.models import DecisionCreate, DecisionPublic, DecisionsPublic
+from api.decisions.shown import SuggestionPublic, SuggestionsPublic
 from api.deps import ClassifierDep, CurrentUser, MetricsDep, SessionDep, SettingsDep, require
 from api.errors import UnprocessableError
 from api.ids import IdPath, IdQuery
@@ -23,11 +25,8 @@ from api.review import checking, queue
 from api.review import decide as decide_service
 from api.scale import Scale
 from api.scale import parse as parse_scale
-from api.suggestions import service as suggestions
 from api.suggestions.models import (
     Scope,
-    SuggestionPublic,
-    SuggestionsPublic,
     SuggestRequest,
     SuggestResponse,
 )
@@ -62,14 +61,14 @@ def review_queue(session: SessionDep, user: TeamMember, settings: SettingsDep,
 def get_suggestion(suggestion_id: IdPath, session: SessionDep, user: TeamMember,
                    response: Response) -> SuggestionPublic:
     """One suggestion with its text and current decision; the ETag is that decision's revision (0: none)."""
-    suggestion = suggestions.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
+    suggestion = shown.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
     message, answer = checking.message_and_answer(session, suggestion)
     interaction = session.get(Interaction, message) if message else None
     decision = answer or decisions.current_decision(session=session, suggestion_id=suggestion_id)
     response.headers["ETag"] = f'"{decision.revision if decision else 0}"'
     if decision is None:
         checking.note_served(session, user, suggestion)
-    return suggestions.public(suggestion, text=interaction.body if interaction else None, decision=decision,
+    return shown.public(suggestion, text=interaction.body if interaction else None, decision=decision,
                               interaction_id=message)
 
 

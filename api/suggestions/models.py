@@ -1,4 +1,7 @@
-"""Suggestions: what a model version said about an interaction or an account."""
+"""Suggestions: what a model version said about an interaction or an account, as stored.
+
+How people are shown a suggestion, with its current decision, is api.decisions.shown: decisions sit above
+suggestions."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from sqlalchemy import JSON, String, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
-from api.decisions.models import DecisionPublic
 from models.labels import Label
 
 
@@ -86,41 +88,6 @@ class CuePublic(SQLModel):
     end: int
     interaction_id: int | None = Field(default=None, description="the message the cue is in (none for POST "
                                                                   "/v1/suggest)")
-
-
-class SuggestionPublic(SQLModel):
-    """A suggestion with its text, its evidence and, once decided, the current decision."""
-
-    id: int
-    scope: Scope
-    account_id: int
-    interaction_id: int | None
-    label: Label | None = Field(description="null while a blind suggestion is pending")
-    probabilities: dict[str, float] | None
-    confidence: float | None
-    model_version: str
-    explanation: list[dict[str, Any]]
-    cues: list[CuePublic] = Field(default_factory=list, description="risk and health cues, strongest first; empty "
-                                                                    "while a blind suggestion is pending")
-    created_at: datetime
-    text: str | None = None
-    status: str
-    blind: bool = Field(default=False, description="served without the model's answer until decided")
-    decision: DecisionPublic | None = None
-    priority: float | None = Field(default=None, description="queue rank score: higher needs review sooner")
-    superseded_by: int | None = Field(default=None, description="the suggestion that replaced this pending one")
-    why: str | None = Field(default=None, description="why the item is where it is in the queue")
-    language: str | None = Field(default=None, description="language of the text (ISO 639-1; und: unsure)")
-    unsupported_language: bool = Field(default=False, description="the model does not read this language: "
-                                                                  "its confidence is capped, a person decides")
-
-
-class SuggestionsPublic(SQLModel):
-    """A page of the review queue."""
-
-    data: list[SuggestionPublic]
-    count: int
-    next_cursor: str | None
 
 
 class SuggestRequest(SQLModel):

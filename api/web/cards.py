@@ -12,8 +12,9 @@ from fastapi import Request
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
+from api.decisions.shown import SuggestionPublic
 from api.interactions.models import Interaction
-from api.suggestions.models import Scope, Suggestion, SuggestionPublic
+from api.suggestions.models import Scope, Suggestion
 from models.cues import RISK
 from models.labels import LABELS
 
