@@ -65,7 +65,10 @@ def get_model_holder(request: Request) -> ModelHolder:
     return holder
 
 
-def get_classifier(session: SessionDep, holder: Annotated[ModelHolder, Depends(get_model_holder)]) -> Classifier:
+HolderDep = Annotated[ModelHolder, Depends(get_model_holder)]
+
+
+def get_classifier(session: SessionDep, holder: HolderDep) -> Classifier:
     """The active classifier."""
     return holder.active(session)
 

@@ -38,6 +38,7 @@ from api.review.routes import router as suggestions_router
 from api.signals.routes import router as signals_router
 from api.todos.routes import router as todos_router
 from api.web import models_pages as web_models
+from api.web import pages as web_pages
 from api.web import routes as web
 from api.web import writing as web_writing
 from api.worker import start_in_thread
@@ -87,17 +88,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.limiter = RateLimiter(settings.database_url, settings.rate_limit_per_minute,
                                     settings.login_attempts_per_minute)
-    errors.install(app, html_error=web.error_page, html_prefixes=("/app", "/login", "/logout"))
+    errors.install(app, html_error=web_pages.error_page, html_prefixes=("/app", "/login", "/logout"))
     for router in (accounts_router, checks_router, outcomes_router, interactions_router, suggestions_router,
                    decisions_router, audit_router, models_router, webhooks_router, exports_router, signals_router,
                    todos_router, web.router, web_writing.router, web_models.router):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
-    app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
+    app.mount("/static", StaticFiles(directory=web_pages.STATIC), name="static")
 
-    @app.exception_handler(web.SignInRequired)
-    async def _sign_in(_request: Request, exc: web.SignInRequired) -> RedirectResponse:
-        return RedirectResponse(web.with_query("/login", next=exc.next_path), status_code=303)
+    @app.exception_handler(web_pages.SignInRequired)
+    async def _sign_in(_request: Request, exc: web_pages.SignInRequired) -> RedirectResponse:
+        return RedirectResponse(web_pages.with_query("/login", next=exc.next_path), status_code=303)
 
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(PageHeadersMiddleware)

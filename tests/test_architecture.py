@@ -250,8 +250,9 @@ SQL_NAMING = ("FROM ", "INTO ", "UPDATE ", "JOIN ", "TABLE ", "VACUUM ")
 
 def tables_named_in_strings(path: Path) -> list[str]:
     """Where a file names a table in a string: sqlalchemy's table("name") or raw SQL over a table of ours."""
-    import api.tables  # noqa: F401  (every table registered)
     from sqlmodel import SQLModel
+
+    import api.tables  # noqa: F401  (every table registered)
 
     ours = set(SQLModel.metadata.tables)
     found = []

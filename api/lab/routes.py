@@ -6,17 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import CurrentUser, SessionDep, get_model_holder, require
+from api.deps import CurrentUser, HolderDep, SessionDep, require
 from api.errors import NotFoundError
 from api.lab import promotion
 from api.lab.compare import compare
 from api.model_versions import service
-from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion, ModelVersionPublic, ModelVersionsPublic
 from api.users.models import Role, User
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
-HolderDep = Annotated[ModelHolder, Depends(get_model_holder)]
 ModelManager = Annotated[User, Depends(require(Role.DATA_SCIENTIST, Role.ADMIN, action="manage model versions"))]
 
 

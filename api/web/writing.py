@@ -20,7 +20,7 @@ from api.policies import TEAM_READERS
 from api.todos import service as todos
 from api.users.models import Role
 from api.web.forms import human
-from api.web.routes import CsrfField, Viewer, allow, back_to, check_csrf, local
+from api.web.pages import CsrfField, Viewer, allow, back_to, check_csrf, local
 from models.labels import Label
 
 router = APIRouter(include_in_schema=False)

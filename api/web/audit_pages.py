@@ -1,0 +1,68 @@
+"""The lead's audit page: every count links to the decisions behind it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from api.audit import service as audit
+from api.audit.models import AuditSettings
+from api.checks import service as checks
+from api.db import utcnow
+from api.deps import SessionDep, SettingsDep
+from api.errors import UnprocessableError
+from api.policies import team_for_filter
+from api.users.models import Role
+from api.web import charts
+from api.web.pages import Viewer, allow, render, with_query
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/app/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: SessionDep, viewer: Viewer, settings: SettingsDep,
+               since_text: Annotated[str, Query(alias="since", max_length=40)] = "",
+               until_text: Annotated[str, Query(alias="until", max_length=40)] = "",
+               model_version: str | None = None) -> HTMLResponse:
+    """Agreement, confusion, direction, anchoring, trends and rubber-stamp flags; every count links to its rows.
+
+    Either date may be left empty (the form sends both): an empty one is no bound."""
+    user = allow(viewer, (Role.LEAD, Role.ADMIN), "read the audit")
+    since, until = _date_field(since_text, "since"), _date_field(until_text, "until")
+    model_version = model_version or None
+    thresholds = AuditSettings.from_settings(settings)
+    summary = audit.summary(session=session, team=team_for_filter(user, None), since=_day(since),
+                            until=_day(until), model_version=model_version, scope=None, segment=None,
+                            settings=thresholds)
+    base = {"since": _day(since), "until": _day(until), "model_version": model_version, "current": "true"}
+
+    def rows(**filters: Any) -> str:
+        merged = {**base, **filters}
+        return with_query("/app/decisions", **{k: (v.isoformat() if isinstance(v, datetime) else v)
+                                               for k, v in merged.items()})
+
+    total = sum(sum(row.values()) for row in summary.confusion.values())
+    trend = lambda weeks: charts.trend_chart([(t.week.isoformat(), t.model_version, t.override_rate,  # noqa: E731
+                                                t.override_ci_low, t.override_ci_high) for t in weeks])
+    return render(request, "audit.html", viewer, summary=summary, rows=rows, total=total, heat=charts.heat, trend=trend,
+                  interval=charts.interval, since=since, until=until, model_version=model_version,
+                  checks=checks.listing(session=session, team=team_for_filter(user, None), limit=50),
+                  check_share=settings.check_share, family=thresholds.family_confidence,
+                  week_end=lambda week: (week + timedelta(days=7)).isoformat())
+
+
+def _date_field(text: str, name: str) -> date | None:
+    """A date from a form field: empty is None; anything else must be YYYY-MM-DD."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UnprocessableError(f"{name} must be a date like 2026-11-28, got {text!r}", field=name) from None
+
+
+def _day(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day, tzinfo=utcnow().tzinfo) if day else None
