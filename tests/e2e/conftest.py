@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -115,3 +116,11 @@ def live_demo(tmp_path: Path) -> Iterator[Live]:
             keys.setdefault(parts[-3], parts[-1])  # the first user of each role
     with serving(env, tmp_path) as (base, server):
         yield Live(base, keys, server, env)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright (tests/e2e/browsing.py skips where it is missing)."""
+    from tests.e2e.browsing import chromium
+
+    yield from chromium()
