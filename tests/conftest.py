@@ -110,6 +110,7 @@ def engine(database_url: str, tiny_model: Path) -> Iterator[Engine]:
                 connection.execute(text(f"DELETE FROM {table}"))
     with Session(engine) as session:
         model_versions.ensure_active(session=session, directory=tiny_model)
+        session.commit()  # records flush; whoever calls them commits
     yield engine
     engine.dispose()
 

@@ -279,3 +279,24 @@ def test_no_table_is_named_in_a_string_so_every_table_dependency_is_an_import() 
     wrong = [hit for name, path in sources().items() if name.startswith("api") and name not in allowed
              and not name.startswith(OFFLINE) for hit in tables_named_in_strings(path)]
     assert wrong == []
+
+
+COMMITTING_RECORDS = {  # each still to hand its commit to its callers; this list only ever shrinks
+    "api.accounts.service", "api.checks.service", "api.events.service", "api.jobs.service", "api.outcomes.service",
+    "api.signals.service", "api.todos.service", "api.users.service"}
+
+
+def commits(path: Path) -> bool:
+    """Whether a file calls .commit() anywhere."""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
+               for node in ast.walk(ast.parse(path.read_text(), str(path))))
+
+
+def test_record_modules_add_and_flush_and_leave_the_commit_to_the_flow() -> None:
+    """A record module (tables, schemas, plain reads and writes) never commits: the flow that calls it (a route,
+    a job, a command) owns the transaction, so records compose into one unit of work."""
+    committing = {name for name, path in sources().items()
+                  if name.split(".")[:2][-1] in RECORDS and name.startswith("api.") and len(name.split(".")) > 2
+                  and not name.endswith(".routes") and commits(path)}
+    assert committing - COMMITTING_RECORDS == set()
+    assert COMMITTING_RECORDS - committing == set(), "converted: take it off COMMITTING_RECORDS"

@@ -113,14 +113,16 @@ def progress_bar() -> Progress:
 
 @contextmanager
 def database(settings: Settings) -> Iterator[Session]:
-    """A session on the configured database, its engine disposed of at the end: every command's one way in.
+    """A command's unit of work: a session on the configured database, committed once when the block ends
+    without error (records only add and flush), rolled back otherwise, its engine disposed of at the end.
 
     A domain error raised inside (a missing version, a refused promotion) ends the command with its message.
     """
     engine = make_engine(settings.database_url)
     try:
-        with Session(engine) as session:
+        with Session(engine, expire_on_commit=False) as session:  # what a command read stays readable after
             yield session
+            session.commit()
     except PulseError as error:
         raise fail(error.message) from error
     finally:

@@ -211,7 +211,6 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
             if provenance:
                 version.provenance = {**version.provenance, "confirmed_labels": provenance}
                 session.add(version)
-                session.commit()
     summary: dict[str, Any] = {"version": manifest["version"], "out": str(out_dir)}
     summary.update({split: {"macro_f1": m["macro_f1"], "ece": m["ece"]} for split, m in manifest["metrics"].items()})
     if provenance:

@@ -33,14 +33,17 @@ def promote(version: str, session: SessionDep, _user: ModelManager, holder: Hold
     A challenger that scores below the active version on the latest confirmed labels is refused
     with 409 unless `force=true`.
     """
-    return ModelVersionPublic.model_validate(promotion.promote(session=session, version=version, holder=holder,
-                                                               force=force))
+    promoted = promotion.promote(session=session, version=version, holder=holder, force=force)
+    session.commit()
+    return ModelVersionPublic.model_validate(promoted)
 
 
 @router.post("/rollback", response_model=ModelVersionPublic)
 def rollback(session: SessionDep, _user: ModelManager) -> ModelVersionPublic:
     """Make the previously active version active again."""
-    return ModelVersionPublic.model_validate(service.rollback(session=session))
+    restored = service.rollback(session=session)
+    session.commit()
+    return ModelVersionPublic.model_validate(restored)
 
 
 @router.get("/compare")
@@ -60,4 +63,6 @@ def compare_versions(session: SessionDep, _user: ModelManager, holder: HolderDep
 @router.post("/{version}/shadow", response_model=ModelVersionPublic)
 def shadow(version: str, session: SessionDep, _user: ModelManager) -> ModelVersionPublic:
     """Let a version score new text silently beside the active one; compare it in GET /v1/audit/shadow."""
-    return ModelVersionPublic.model_validate(service.shadow(session=session, version=version))
+    shadowed = service.shadow(session=session, version=version)
+    session.commit()
+    return ModelVersionPublic.model_validate(shadowed)

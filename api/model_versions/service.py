@@ -1,4 +1,7 @@
-"""The model registry in the database: registering, promoting, shadowing and rolling back versions."""
+"""The model registry in the database: registering, promoting, shadowing and rolling back versions.
+
+Like every record module, these add and flush; the flow that calls them (a route, a command, a job) commits,
+so registering and promoting the configured artifact (ensure_active) is one transaction."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ def register(*, session: Session, directory: Path) -> ModelVersion:
             # The same immutable version found at a new place (a moved checkout): follow it.
             existing.artifact_path = str(directory)
             session.add(existing)
-            session.commit()
+            session.flush()
         return existing
     version = ModelVersion(
         version=manifest["version"], kind=manifest["kind"], artifact_path=str(directory),
@@ -31,7 +34,7 @@ def register(*, session: Session, directory: Path) -> ModelVersion:
         provenance={k: manifest.get(k) for k in ("data", "params", "command", "code_version", "licence")},
     )
     session.add(version)
-    session.commit()
+    session.flush()
     return version
 
 
@@ -77,8 +80,7 @@ def promote(*, session: Session, version: str) -> ModelVersion:
     target.status = ModelStatus.ACTIVE
     target.promoted_at = utcnow()
     session.add(target)
-    session.commit()
-    session.refresh(target)
+    session.flush()
     return target
 
 
@@ -107,8 +109,7 @@ def shadow(*, session: Session, version: str) -> ModelVersion:
     target = get_verified(session=session, version=version)
     target.status = ModelStatus.SHADOW
     session.add(target)
-    session.commit()
-    session.refresh(target)
+    session.flush()
     return target
 
 

@@ -26,8 +26,9 @@ from api.pulse import service as pulse
 from api.review import checking
 from api.scale import colour_of
 from api.scale import parse as parse_scale
-from api.suggestions.models import Scope
+from api.suggestions.models import Scope, Suggestion
 from api.todos import service as todos
+from api.todos.models import Todo
 from api.users.models import User
 from models.labels import Label
 
@@ -95,6 +96,10 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     `at` records when a decision imported from elsewhere was made; the API always uses now.
     `if_revision` (the API's If-Match) is the revision the caller saw, 0 for none: if another
     decision came first, the answer is 412 with the current decision.
+
+    One unit of work: the decision, its head, its follow-ups, the account's stage and any pulse change are
+    committed together, and a conflict is met in one place (_decided_at_once). Serving the person's next check
+    item comes after, on purpose, as a unit of its own: a decision never waits on, or fails with, the draw.
     """
     suggestion = shown.get_or_raise(session=session, user=user, suggestion_id=suggestion_id, deciding=True)
     request_hash = _request_hash(suggestion_id, data)
@@ -105,82 +110,115 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         if replay is not None:
             return replay, False
     if suggestion.check_id is not None:  # a check item's copy: checked like any item, in the same order
-        checking.may_answer(suggestion, user)
-        standing, body = checking.standing_answer(session, suggestion)
-        if if_revision is not None and standing != if_revision:
-            raise decisions.stale_revision(suggestion_id, if_revision, standing, body)
-        check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind)
-        return checking.answer(session, user=user, copy=suggestion, data=data, idempotency_key=idempotency_key,
-                               request_hash=request_hash)
+        return _answer_copy(session, user, suggestion, data, settings, idempotency_key, request_hash, if_revision)
     head = session.get(DecisionHead, suggestion_id)
-    if if_revision is not None:
-        seen = session.get(Decision, head.decision_id) if head else None
-        if (seen.revision if seen else 0) != if_revision:
-            raise decisions.stale_revision(suggestion_id, if_revision, seen.revision if seen else 0,
-                                           _current_body(seen))
-    if suggestion.superseded_by_id is not None and head is None:
-        raise ConflictError(f"suggestion {suggestion_id} was replaced by suggestion {suggestion.superseded_by_id}, "
-                            "made from newer text; decide on that one", field="suggestion_id")
-    # Whether the item was blind is the server's fact: a client saying so skips nothing.
-    check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind)
+    current = session.get(Decision, head.decision_id) if head else None
     account = session.get(Account, suggestion.account_id)
     assert account is not None
-    if (data.tags or data.todos or data.lifecycle_stage) and suggestion.scope != Scope.ACCOUNT:
-        raise UnprocessableError(f"tags, todos and lifecycle_stage go with a pulse update (an account roll-up); "
-                                 f"suggestion {suggestion_id} is about one message", field="todos")
+    _may_decide(suggestion, current, data, settings, if_revision)
     follow_ups = todos.build(session, account, data.todos, user)
-    current = session.get(Decision, head.decision_id) if head else None
-    is_pulse = suggestion.scope == Scope.ACCOUNT
-    pulse_before = pulse.pulses(session=session, account_ids=[account.id or 0]) if is_pulse else {}
-    now = at or utcnow()
-    decision = Decision(
-        suggestion_id=suggestion_id, user_id=user.id or 0, revision=(current.revision + 1) if current else 1,
-        supersedes_id=current.id if current else None, label=data.label, point=data.point, tags=data.tags,
-        lifecycle_stage=data.lifecycle_stage,
-        accepted=data.label == suggestion.label,
-        sentiment_reason=data.sentiment_reason, override_reason=data.override_reason, note=data.note,
-        # Blind exactly when the suggestion was served blind, whatever the client says.
-        blind=suggestion.blind, viewed_ms=data.viewed_ms, idempotency_key=idempotency_key,
-        server_ms=None if at else checks.elapsed_ms(session, user.id or 0, suggestion_id, now),
-        request_hash=request_hash, created_at=now,
-        account_id=suggestion.account_id, interaction_id=suggestion.interaction_id, team=account.team,
-        segment=account.segment, scope=suggestion.scope,
-        suggested_label=suggestion.label, model_version=suggestion.model_version, confidence=suggestion.confidence,
-    )
-    decision.id = checks.next_decision_id(session)  # one id space with check answers
-    session.add(decision)
+    pulse_before = pulse.pulses(session=session, account_ids=[account.id or 0]) \
+        if suggestion.scope == Scope.ACCOUNT else None
+    decision = _new_decision(session, user, suggestion, account, current, data, at, idempotency_key, request_hash)
     try:
-        session.flush()
-        assert decision.id is not None
-        if head is None:
-            session.add(DecisionHead(suggestion_id=suggestion_id, decision_id=decision.id))
-        else:
-            head.decision_id = decision.id
-            session.add(head)
-        for follow_up in follow_ups:
-            follow_up.decision_id = decision.id
-            session.add(follow_up)
-        if data.lifecycle_stage:
-            account.lifecycle_stage = data.lifecycle_stage
-            session.add(account)
-        if is_pulse:
-            session.flush()
+        _record(session, decision, head, follow_ups, account, data)
+        if pulse_before is not None:
             pulse.record_change(session, account, pulse_before, decision, settings)
         session.commit()
     except IntegrityError:
-        # Two decisions on one suggestion at once: (suggestion_id, revision) lets only one win.
-        session.rollback()
-        if idempotency_key is not None:
-            replay = checking.replay(session, user, idempotency_key, request_hash)
-            if replay is not None:
-                return replay, False
-        head = session.get(DecisionHead, suggestion_id)
-        winner = session.get(Decision, head.decision_id) if head else None
-        raise decisions.decided_at_once(suggestion_id, _current_body(winner)) from None
+        return _decided_at_once(session, user, suggestion_id, idempotency_key, request_hash), False
     session.refresh(decision)
     if at is None:
-        checking.serve_after_decision(session, user, settings)
+        checking.serve_after_decision(session, user, settings)  # its own unit of work, after the decision's
     return decision_public(decision, superseded=False), True
+
+
+def _answer_copy(session: Session, user: User, copy: Suggestion, data: DecisionCreate, settings: Settings,
+                 idempotency_key: str | None, request_hash: str,
+                 if_revision: int | None) -> tuple[DecisionPublic, bool]:
+    """A check item's copy is answered, not decided: checked like any item, in the same order."""
+    checking.may_answer(copy, user)
+    standing, body = checking.standing_answer(session, copy)
+    if if_revision is not None and standing != if_revision:
+        raise decisions.stale_revision(copy.id or 0, if_revision, standing, body)
+    check_reasons(data, Label(copy.label), settings, blind=copy.blind)
+    return checking.answer(session, user=user, copy=copy, data=data, idempotency_key=idempotency_key,
+                           request_hash=request_hash)
+
+
+def _may_decide(suggestion: Suggestion, current: Decision | None, data: DecisionCreate, settings: Settings,
+                if_revision: int | None) -> None:
+    """Refuse a decision on a stale revision, on a replaced suggestion, with the wrong reasons, or with a pulse
+    update's context on a message."""
+    if if_revision is not None and (current.revision if current else 0) != if_revision:
+        raise decisions.stale_revision(suggestion.id or 0, if_revision, current.revision if current else 0,
+                                       _current_body(current))
+    if suggestion.superseded_by_id is not None and current is None:
+        raise ConflictError(f"suggestion {suggestion.id} was replaced by suggestion {suggestion.superseded_by_id}, "
+                            "made from newer text; decide on that one", field="suggestion_id")
+    # Whether the item was blind is the server's fact: a client saying so skips nothing.
+    check_reasons(data, Label(suggestion.label), settings, blind=suggestion.blind)
+    if (data.tags or data.todos or data.lifecycle_stage) and suggestion.scope != Scope.ACCOUNT:
+        raise UnprocessableError(f"tags, todos and lifecycle_stage go with a pulse update (an account roll-up); "
+                                 f"suggestion {suggestion.id} is about one message", field="todos")
+
+
+CHOSEN = {"label", "point", "tags", "lifecycle_stage", "sentiment_reason", "override_reason", "note", "viewed_ms"}
+"""What a decision takes from the person's request as it is."""
+
+
+def _new_decision(session: Session, user: User, suggestion: Suggestion, account: Account, current: Decision | None,
+                  data: DecisionCreate, at: datetime | None, idempotency_key: str | None,
+                  request_hash: str) -> Decision:
+    """The next revision: the person's choice beside the facts of the suggestion and account it was made on."""
+    now = at or utcnow()
+    decision = Decision(
+        **data.model_dump(include=CHOSEN), suggestion_id=suggestion.id or 0, user_id=user.id or 0,
+        revision=(current.revision + 1) if current else 1, supersedes_id=current.id if current else None,
+        accepted=data.label == suggestion.label,
+        blind=suggestion.blind,  # blind exactly when the suggestion was served blind, whatever the client says
+        idempotency_key=idempotency_key, request_hash=request_hash, created_at=now,
+        server_ms=None if at else checks.elapsed_ms(session, user.id or 0, suggestion.id or 0, now),
+        account_id=suggestion.account_id, interaction_id=suggestion.interaction_id, team=account.team,
+        segment=account.segment, scope=suggestion.scope, suggested_label=suggestion.label,
+        model_version=suggestion.model_version, confidence=suggestion.confidence)
+    decision.id = checks.next_decision_id(session)  # one id space with check answers
+    return decision
+
+
+def _record(session: Session, decision: Decision, head: DecisionHead | None, follow_ups: list[Todo],
+            account: Account, data: DecisionCreate) -> None:
+    """Add the decision, point its suggestion's head at it, and add what came with it; flushed, not committed."""
+    session.add(decision)
+    session.flush()
+    assert decision.id is not None
+    if head is None:
+        session.add(DecisionHead(suggestion_id=decision.suggestion_id, decision_id=decision.id))
+    else:
+        head.decision_id = decision.id
+        session.add(head)
+    for follow_up in follow_ups:
+        follow_up.decision_id = decision.id
+        session.add(follow_up)
+    if data.lifecycle_stage:
+        account.lifecycle_stage = data.lifecycle_stage
+        session.add(account)
+    session.flush()
+
+
+def _decided_at_once(session: Session, user: User, suggestion_id: int, idempotency_key: str | None,
+                     request_hash: str) -> DecisionPublic:
+    """The one place a decision meets a conflict: two decisions on one suggestion at once, where
+    (suggestion_id, revision) let the other win. This one is the winner's replay (same key and body) or a 409
+    naming the winner."""
+    session.rollback()
+    if idempotency_key is not None:
+        replay = checking.replay(session, user, idempotency_key, request_hash)
+        if replay is not None:
+            return replay
+    head = session.get(DecisionHead, suggestion_id)
+    winner = session.get(Decision, head.decision_id) if head else None
+    raise decisions.decided_at_once(suggestion_id, _current_body(winner)) from None
 
 
 def _current_body(decision: Decision | None) -> dict[str, Any] | None:

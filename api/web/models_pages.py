@@ -55,6 +55,7 @@ def promote(version: str, session: SessionDep, viewer: Viewer, holder: HolderDep
     allow(viewer, MANAGERS, "promote model versions")
     try:
         promoted = promotion.promote(session=session, version=version, holder=holder, force=force == "on")
+        session.commit()
     except ConflictError as error:
         return back_to("/app/models", viewer, error=error.message)
     return back_to("/app/models", viewer, notice=f"{promoted.version} is now active.")
@@ -67,6 +68,7 @@ def rollback(session: SessionDep, viewer: Viewer, csrf_token: CsrfField) -> Resp
     allow(viewer, MANAGERS, "roll model versions back")
     try:
         restored = model_versions.rollback(session=session)
+        session.commit()
     except ConflictError as error:
         return back_to("/app/models", viewer, error=error.message)
     return back_to("/app/models", viewer, notice=f"Rolled back: {restored.version} is active again.")
@@ -92,6 +94,7 @@ def put_in_shadow(version: str, session: SessionDep, viewer: Viewer, csrf_token:
     allow(viewer, MANAGERS, "put model versions in shadow")
     try:
         found = model_versions.shadow(session=session, version=version)
+        session.commit()
     except (ConflictError, NotFoundError) as error:
         return back_to("/app/models", viewer, error=error.message)
     status = "in shadow" if found.status == ModelStatus.SHADOW else found.status

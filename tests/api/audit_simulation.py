@@ -114,6 +114,7 @@ def team(model: Path, seed: int) -> Iterator[tuple[TestClient, dict[str, dict[st
         headers: dict[str, dict[str, str]] = {}
         with Session(engine) as session:
             model_versions.ensure_active(session=session, directory=model)
+            session.commit()  # records flush; whoever calls them commits
             for index, role in enumerate(ROLES):
                 _, key = users.create(session=session, name=f"{role}-{index}", role=Role.CSM, team="emea")
                 headers[f"{role}-{index}"] = {"Authorization": f"Bearer {key}"}

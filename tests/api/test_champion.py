@@ -55,6 +55,7 @@ def test_a_worse_challenger_is_refused_unless_forced_and_rollback_restores(
         assert champion is not None
         champion_version = champion.version
         challenger = model_versions.register(session=session, directory=contrarian).version
+        session.commit()  # records flush; whoever calls them commits
 
     # Too few confirmed labels: the comparison says so and does not gate.
     early = client.get(f"/v1/models/compare?a={champion_version}&b={challenger}", headers=scientist).json()

@@ -231,6 +231,7 @@ def test_a_copy_names_the_model_version_new_items_name(
                        ).status_code == 201
     newer = model_versions.register(session=session, directory=second_model).version
     model_versions.promote(session=session, version=newer)
+    session.commit()  # records flush; whoever calls them commits
     client.post("/v1/models/reload", headers=lead)  # no-op where absent: the holder follows the database
     first = post_message(account["id"], "Please send the invoice again.", headers=author)["suggestion"]
     decide(client, reader, first, first["label"])

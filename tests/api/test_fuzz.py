@@ -41,6 +41,7 @@ SETTINGS = Settings(database_url=URL, model_dir=registry.ARTIFACTS_DIR / "baseli
 migrate(URL)
 with Session(make_engine(URL)) as _session:
     model_versions.ensure_active(session=_session, directory=SETTINGS.model_dir or Path())
+    _session.commit()  # records flush; whoever calls them commits
 APP = create_app(SETTINGS)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 

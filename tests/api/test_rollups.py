@@ -81,6 +81,7 @@ def test_backfill_scores_with_the_new_version_and_replaces_pending_suggestions(
     with Session(engine) as session:
         version = model_versions.register(session=session, directory=second_model).version
         model_versions.promote(session=session, version=version)
+        session.commit()  # records flush; whoever calls them commits
         # The decided interaction is settled: it is not put back in the queue.
         assert enqueue_backfill(session, version=version, chunk=1) == 1
     drain(Worker(engine, settings, kinds=[JobKind.SCORE]), engine)

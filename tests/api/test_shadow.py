@@ -37,6 +37,7 @@ def test_a_shadow_version_is_compared_with_people_and_shown_once_promoted(
     _, lead = make_user(Role.LEAD, "emea", "Lee")
     with Session(engine) as session:
         version = model_versions.register(session=session, directory=second_model).version
+        session.commit()  # records flush; whoever calls them commits
         active = model_versions.get_active(session=session)
         assert active is not None
         active_version = active.version

@@ -124,6 +124,7 @@ def test_a_data_scientist_compares_and_shadows_a_version_from_the_models_page(
     from api.model_versions import service as model_versions
 
     version = model_versions.register(session=session, directory=second_model).version
+    session.commit()  # records flush; whoever calls them commits
     _, scientist = make_user(Role.DATA_SCIENTIST, None)
     token = sign_in(client, scientist)
     page = client.get("/app/models").text

@@ -95,6 +95,7 @@ def run(directory: Path, messages: int, settings: Settings, accounts: int = 200,
     with Session(engine) as session:
         assert settings.model_dir is not None
         version = ensure_active(session=session, directory=settings.model_dir).version
+        session.commit()  # records flush; whoever calls them commits
         for n in range(accounts):
             account = Account(name=company(n), team="emea", external_id=f"crm-{n:04d}")
             session.add(account)

@@ -82,6 +82,7 @@ def leave_one_out(*, train_csv: Path, dev_csv: Path, account: str, confirmed: in
     engine = make_engine(url)
     with Session(engine) as session:
         model_versions.ensure_active(session=session, directory=workdir / "without")
+        session.commit()  # records flush; whoever calls them commits
         classifier = ModelHolder().active(session)
         csm, _ = users.create(session=session, name=f"CSM of {account}", role=Role.CSM, team="airlines")
         customer = accounts.create(session=session, user=csm, data=AccountCreate(name=account, team="airlines"))
