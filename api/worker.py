@@ -58,6 +58,7 @@ class Worker:
         with Session(self.engine, expire_on_commit=False) as session:
             claimed = jobs.claim(session, worker=self.name, kinds=self.kinds, limit=self.batch,
                                  lease_s=self.settings.job_lease_s)
+            session.commit()  # the claim stands before any job runs: other workers skip these now
             for job in claimed:
                 self.run_job(session, job)
         return len(claimed)
@@ -103,10 +104,13 @@ class Worker:
             status = jobs.fail(session, job, worker=self.name, error=message,
                                base_s=self.settings.webhook_retry_base_s, max_s=self.settings.webhook_retry_max_s,
                                permanent=isinstance(error, PermanentJobError))
+            session.commit()
             level = logging.ERROR if status == JobStatus.DEAD else logging.WARNING
             log.log(level, "job failed", extra={**context, "error": message, "now": status})
             return
-        if jobs.complete(session, job, worker=self.name):
+        finished = jobs.complete(session, job, worker=self.name)
+        session.commit()
+        if finished:
             log.info("job done", extra={**context, "ms": round((time.perf_counter() - started) * 1000, 1),
                                         "note": note})
         else:

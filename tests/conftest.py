@@ -146,8 +146,9 @@ def make_user(engine: Engine) -> UserFactory:
     """Create a user; returns it with the Authorization header for its key."""
 
     def make(role: Role = Role.CSM, team: str | None = "emea", name: str | None = None) -> tuple[User, dict[str, str]]:
-        with Session(engine) as session:
+        with Session(engine, expire_on_commit=False) as session:  # the user stays readable after the commit
             user, key = users.create(session=session, name=name or f"{role.value} of {team}", role=role, team=team)
+            session.commit()  # records flush; whoever calls them commits
         return user, {"Authorization": f"Bearer {key}"}
 
     return make

@@ -105,9 +105,9 @@ def create(*, session: Session, user: User, data: AccountCreate) -> Account:
         session.flush()
         for domain in data.email_domains:
             session.add(AccountDomain(domain=domain, account_id=account.id or 0))
-        session.commit()
+        session.flush()
     except IntegrityError:
-        session.rollback()
+        session.rollback()  # a failed flush leaves nothing to keep in this transaction
         raise ConflictError(f"external_id {data.external_id!r} is already assigned to an account, or one of "
                             "its email domains was just taken", field="external_id") from None
     session.refresh(account)

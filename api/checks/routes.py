@@ -25,7 +25,9 @@ def create_check(data: CheckCreate, session: SessionDep, user: Lead) -> CheckPub
     decided the message), some with a deliberately wrong suggestion (PULSE_CHECK_DECOY_SHARE). Answers
     on copies feed each person's check accuracy and decoy acceptance in the audit, and nothing else.
     """
-    return CheckPublic.model_validate(service.create(session=session, user=user, data=data))
+    check = service.create(session=session, user=user, data=data)
+    session.commit()
+    return CheckPublic.model_validate(check)
 
 
 @router.get("", response_model=ChecksPublic)
@@ -39,4 +41,6 @@ def list_checks(session: SessionDep, user: Lead,
 @router.post("/{check_id}/retire", response_model=CheckPublic)
 def retire_check(check_id: IdPath, session: SessionDep, user: Lead) -> CheckPublic:
     """Stop serving a check item; its answers stay in the audit."""
-    return CheckPublic.model_validate(service.retire(session=session, user=user, check_id=check_id))
+    check = service.retire(session=session, user=user, check_id=check_id)
+    session.commit()
+    return CheckPublic.model_validate(check)

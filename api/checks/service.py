@@ -47,9 +47,9 @@ def create(*, session: Session, user: User, data: CheckCreate) -> Check:
                   created_by=user.id or 0)
     session.add(check)
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:  # the same message marked twice at once: one wins, the other is told as above
-        session.rollback()
+        session.rollback()  # a failed flush leaves nothing to keep in this transaction
         existing = session.exec(select(Check).where(Check.interaction_id == suggestion.interaction_id)).first()
         raise ConflictError(f"the message of suggestion {data.suggestion_id} is already check item "
                             f"{existing.id if existing else '(just made)'}", field="suggestion_id") from None
@@ -65,8 +65,7 @@ def retire(*, session: Session, user: User, check_id: int) -> Check:
     if check.retired_at is None:
         check.retired_at = utcnow()
         session.add(check)
-        session.commit()
-        session.refresh(check)
+        session.flush()
     return check
 
 
@@ -216,7 +215,6 @@ def record_servings(session: Session, user_id: int, suggestion_ids: Sequence[int
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(Serving).values([{"user_id": user_id, "suggestion_id": s, "served_at": moment}
                                             for s in sorted(new)]).on_conflict_do_nothing())
-    session.commit()
 
 
 def elapsed_ms(session: Session, user_id: int, suggestion_id: int, now: datetime) -> int | None:

@@ -57,8 +57,6 @@ def import_signals(path: Annotated[Path, typer.Argument(help="CSV: account (exte
                 session.add(signals.build(account.id or 0, data, user))
             report["would_create" if dry_run else "created"] = report.get("would_create" if dry_run else "created",
                                                                           0) + 1
-        if not dry_run:
-            session.commit()
     for problem in report["errors_shown"]:
         err.print(f"[yellow]skipped[/] {shown(str(path))}:{problem['line']}: {shown(problem['error'])}",
                   highlight=False)

@@ -23,7 +23,9 @@ def create_webhook(data: WebhookCreate, session: SessionDep, user: Admin, settin
     The host must resolve to public addresses only (not loopback, private, link-local or metadata ones)
     unless PULSE_WEBHOOK_ALLOW_PRIVATE=true.
     """
-    return service.create_endpoint(session, user=user, data=data, allow_private=settings.webhook_allow_private)
+    created = service.create_endpoint(session, user=user, data=data, allow_private=settings.webhook_allow_private)
+    session.commit()
+    return created
 
 
 @router.get("", response_model=WebhooksPublic)
@@ -36,4 +38,6 @@ def list_webhooks(session: SessionDep, user: Admin) -> WebhooksPublic:
 @router.delete("/{webhook_id}", response_model=WebhookPublic)
 def deactivate_webhook(webhook_id: IdPath, session: SessionDep, user: Admin) -> WebhookPublic:
     """Stop sending to an endpoint; its queued deliveries are dropped (marked dead) when their turn comes."""
-    return service.deactivate(session, webhook_id)
+    stopped = service.deactivate(session, webhook_id)
+    session.commit()
+    return stopped

@@ -193,7 +193,7 @@ def create_endpoint(session: Session, *, user: User, data: WebhookCreate, allow_
                                event_types=[t.value for t in data.event_types], format=data.format,
                                created_by=user.id or 0)
     session.add(endpoint)
-    session.commit()
+    session.flush()
     session.refresh(endpoint)
     return public(endpoint, with_secret=True)
 
@@ -218,7 +218,7 @@ def deactivate(session: Session, endpoint_id: int) -> WebhookPublic:
         raise NotFoundError(f"webhook {endpoint_id} not found")
     endpoint.active = False
     session.add(endpoint)
-    session.commit()
+    session.flush()
     return public(endpoint)
 
 

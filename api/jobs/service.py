@@ -42,7 +42,7 @@ def _claimable(now: datetime, kinds: list[JobKind]) -> Any:
 
 
 def claim(session: Session, *, worker: str, kinds: list[JobKind], limit: int, lease_s: float) -> list[Job]:
-    """Take up to `limit` ready jobs for this worker and commit the claim; oldest first."""
+    """Take up to `limit` ready jobs for this worker, oldest first; the caller commits the claim at once."""
     now = utcnow()
     values = {"status": JobStatus.RUNNING, "locked_by": worker, "locked_until": now + timedelta(seconds=lease_s),
               "attempts": col(Job.attempts) + 1}
@@ -51,14 +51,12 @@ def claim(session: Session, *, worker: str, kinds: list[JobKind], limit: int, le
     if session.get_bind().dialect.name == "postgresql":
         ids = list(session.exec(picked.with_for_update(skip_locked=True)))
         if not ids:
-            session.rollback()
             return []
         claimed = update(Job).where(col(Job.id).in_(ids))
     else:
         # One statement: SQLite runs it under its single write lock, so no two workers take a row.
         claimed = update(Job).where(col(Job.id).in_(picked.scalar_subquery())).where(_claimable(now, kinds))
     ids = list(session.execute(claimed.values(**values).returning(col(Job.id))).scalars())
-    session.commit()
     if not ids:
         return []
     return list(session.exec(select(Job).where(col(Job.id).in_(ids)).order_by(*oldest)))
@@ -96,7 +94,6 @@ def _finish(session: Session, job: Job, *, worker: str, status: JobStatus, error
     # Only the worker holding the lease may finish the job.
     result = session.execute(update(Job).where(col(Job.id) == job.id).where(col(Job.locked_by) == worker)
                              .where(col(Job.status) == JobStatus.RUNNING).values(**values))
-    session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -28,7 +28,9 @@ class OutcomesPublic(SQLModel):
 @router.post("/{account_id}/outcomes", status_code=201, response_model=OutcomePublic)
 def record_outcome(account_id: IdPath, data: OutcomeCreate, session: SessionDep, user: TeamMember) -> OutcomePublic:
     """Record that an account renewed, churned or downsold on a date."""
-    return OutcomePublic.model_validate(service.create(session=session, user=user, account_id=account_id, data=data))
+    outcome = service.create(session=session, user=user, account_id=account_id, data=data)
+    session.commit()
+    return OutcomePublic.model_validate(outcome)
 
 
 @router.get("/{account_id}/outcomes", response_model=OutcomesPublic)

@@ -15,7 +15,7 @@ def create(*, session: Session, user: User, account_id: int, data: OutcomeCreate
     outcome = Outcome(account_id=account_id, kind=data.kind, occurred_on=data.occurred_on, note=data.note,
                       created_by=user.id or 0)
     session.add(outcome)
-    session.commit()
+    session.flush()
     session.refresh(outcome)
     return outcome
 

@@ -27,6 +27,7 @@ TeamMember = Annotated[User, Depends(require(*TEAM_READERS, action="work with ac
 def create_account(data: AccountCreate, session: SessionDep, user: TeamMember, settings: SettingsDep) -> AccountPublic:
     """Create an account in the caller's team."""
     account = accounts.create(session=session, user=user, data=data)
+    session.commit()
     return pulse.public_many(session=session, accounts=[account], settings=settings, today=utcnow().date())[0]
 
 

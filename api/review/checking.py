@@ -151,6 +151,7 @@ def note_served(session: Session, user: User, suggestion: Suggestion) -> None:
     """An item opened by a person: the server's clock starts if it had not already."""
     if suggestion.id is not None and user.id is not None:
         checks.record_servings(session, user.id, [suggestion.id])
+        session.commit()
 
 
 def decisions_for(session: Session, *, user: User, filters: dict[str, Any], current: bool | None, limit: int,

@@ -173,6 +173,7 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
         decisions.update(checking.answers_public(session, [s for s, *_ in rows if s.check_id is not None]))
     elif viewer_id is not None:
         checks.record_servings(session, viewer_id, served)
+        session.commit()  # when each item first reached this person: the server's clock for the audit
     data = [shown.public(s, text=body, decision=decisions.get(s.id or 0), priority=p, interaction_id=m,
                                why=None if status == "decided" else why(
                                    s.margin, {"miss": miss, "renewal": r, "arr": a, "stale": st, "language": lang}, s))

@@ -28,7 +28,9 @@ class SignalsPublic(SQLModel):
 @router.post("/{account_id}/signals", status_code=201, response_model=SignalPublic)
 def record_signal(account_id: IdPath, data: SignalCreate, session: SessionDep, user: TeamMember) -> SignalPublic:
     """Record a risk signal for an account: kind, value, source and when it was observed."""
-    return SignalPublic.model_validate(service.create(session=session, user=user, account_id=account_id, data=data))
+    signal = service.create(session=session, user=user, account_id=account_id, data=data)
+    session.commit()
+    return SignalPublic.model_validate(signal)
 
 
 @router.get("/{account_id}/signals", response_model=SignalsPublic)

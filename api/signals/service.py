@@ -23,7 +23,7 @@ def create(*, session: Session, user: User, account_id: int, data: SignalCreate)
     accounts.get_or_raise(session=session, user=user, account_id=account_id)
     signal = build(account_id, data, user)
     session.add(signal)
-    session.commit()
+    session.flush()
     session.refresh(signal)
     return signal
 

@@ -35,4 +35,6 @@ def list_todos(account_id: IdPath, session: SessionDep, user: TeamMember, open: 
 @router.post("/todos/{todo_id}/complete", response_model=TodoPublic)
 def complete_todo(todo_id: IdPath, session: SessionDep, user: TeamMember) -> TodoPublic:
     """Mark a to-do done; completing it twice is a 409."""
-    return TodoPublic.model_validate(service.complete(session=session, user=user, todo_id=todo_id))
+    todo = service.complete(session=session, user=user, todo_id=todo_id)
+    session.commit()
+    return TodoPublic.model_validate(todo)

@@ -53,11 +53,9 @@ def complete(*, session: Session, user: User, todo_id: int) -> Todo:
     done = session.execute(update(Todo).where(col(Todo.id) == todo_id).where(col(Todo.done_at).is_(None))
                            .values(done_at=utcnow(), done_by=user.id))
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         session.refresh(todo)
         raise _completed_already(session, todo)
-    session.commit()
-    session.refresh(todo)
+    session.refresh(todo)  # the UPDATE's values, read back in this transaction; the caller commits
     return todo
 
 

@@ -34,7 +34,7 @@ def create(*, session: Session, name: str, role: Role, team: str | None) -> tupl
     user = User(name=name, role=role, team=team or None, api_key_hash=hash_key(api_key),
                 key_prefix=api_key[: len(KEY_PREFIX) + 4])
     session.add(user)
-    session.commit()
+    session.flush()
     session.refresh(user)
     return user, api_key
 

@@ -72,6 +72,7 @@ def complete_todo(todo_id: IdPath, session: SessionDep, viewer: Viewer, csrf_tok
     back = local(next, "/app/queue")
     try:
         todo = todos.complete(session=session, user=user, todo_id=todo_id)
+        session.commit()
     except PulseError as error:
         if error.status == 404:
             raise
@@ -89,6 +90,7 @@ def make_check(session: SessionDep, viewer: Viewer, csrf_token: CsrfField,
     back = local(next, "/app/decisions")
     try:
         made = checks.create(session=session, user=user, data=CheckCreate(suggestion_id=suggestion_id, label=label))
+        session.commit()
     except PulseError as error:
         return back_to(back, viewer, error=human(error.message))
     return back_to(back, viewer, notice=f"Check item {made.id} made: the message is re-served to the team's CSMs "

@@ -120,6 +120,7 @@ def team(model: Path, seed: int) -> Iterator[tuple[TestClient, dict[str, dict[st
                 headers[f"{role}-{index}"] = {"Authorization": f"Bearer {key}"}
             _, key = users.create(session=session, name="lead", role=Role.LEAD, team="emea")
             headers["lead"] = {"Authorization": f"Bearer {key}"}
+            session.commit()  # records flush; whoever calls them commits
         engine.dispose()
         settings = Settings(database_url=url, model_dir=model, blind_share=BLIND_SHARE, check_share=CHECK_SHARE,
                             random_seed=seed, log_format="text", log_level="WARNING", embedded_worker=False,

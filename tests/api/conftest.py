@@ -30,6 +30,7 @@ def database(fresh_database_url: str, tiny_model: Path, monkeypatch: pytest.Monk
             name="Northwind Logistics", team="emea", external_id="crm-1", email_domains=["northwind.example"]))
         accounts.create(session=session, user=admin, data=AccountCreate(
             name="Bluefin Analytics", team="emea", external_id="crm-2", email_domains=["Bluefin.example"]))
+        session.commit()  # records flush; whoever calls them commits
     engine.dispose()
     yield fresh_database_url
     get_settings.cache_clear()

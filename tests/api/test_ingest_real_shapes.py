@@ -35,6 +35,7 @@ def ingesting(database: str, monkeypatch: pytest.MonkeyPatch) -> str:
         assert admin is not None
         accounts.create(session=session, user=admin, data=AccountCreate(
             name="Münchner Bank", team="emea", external_id="crm-3", email_domains=["München-Bank.example"]))
+        session.commit()  # records flush; whoever calls them commits
     engine.dispose()
     return database
 
