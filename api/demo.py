@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -84,24 +85,7 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
         session.commit()
         session.refresh(account)
         assert account.id is not None
-        contact = CONTACTS[index]
-        reasons: Counter[tuple[str, str]] = Counter()
-        for j in range(INTERACTIONS_PER_ACCOUNT):
-            intended = rng.choices(list(Label), weights=mix)[0]
-            if not pools[intended]:
-                intended = max(pools, key=lambda label: len(pools[label]))
-            colour, kind, subject, body, reason = pools[intended].pop()
-            reasons[colour, reason] += 1
-            occurred = now - timedelta(days=rng.uniform(0.5, 60), minutes=rng.randint(0, 600))
-            data = InteractionCreate(account_id=account.id, kind=InteractionKind(kind), subject=subject,
-                                     author=contact, external_id=f"demo-{index}-{j}", occurred_at=occurred,
-                                     body=body.format(contact=contact, company=name))
-            _, suggestion, _ = interactions.create(session=session, user=owner, data=data, classifier=classifier,
-                                                   settings=settings)
-            # The owner has worked through about half of the older items, choosing what a careful CSM would.
-            if occurred < now - timedelta(days=3) and rng.random() < 0.5:
-                _decide(session, owner, suggestion.id, Label(colour), reason, Label(suggestion.label), settings,
-                        rng, at=occurred + timedelta(hours=rng.uniform(2, 48)))
+        reasons = _messages(session, account, index, owner, mix, pools, rng, now, classifier, settings)
 
         rolled = roll_up(session=session, account=account, classifier=classifier, settings=settings)
         # Most accounts have a pulse; some are overdue for their cadence, so the stale list is not empty.
@@ -121,6 +105,32 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
         lead = next(people[n][0] for n, r, t in PEOPLE if r == Role.LEAD and t == team)
         _check_items(session, lead, members, rng)
     return [DemoUser(name, role.value, team, people[name][1]) for name, role, team in PEOPLE], True
+
+
+def _messages(session: Session, account: Account, index: int, owner: User, mix: Sequence[int],
+              pools: dict[Label, list[tuple[str, str, str | None, str, str]]], rng: random.Random, now: datetime,
+              classifier: Classifier, settings: Settings) -> Counter[tuple[str, str]]:
+    """The account's messages, drawn from the colour pools by its mix; about half of the older ones decided by
+    their owner as a careful CSM would. Returns how often each (colour, reason) was written."""
+    assert account.id is not None
+    contact = CONTACTS[index]
+    reasons: Counter[tuple[str, str]] = Counter()
+    for j in range(INTERACTIONS_PER_ACCOUNT):
+        intended = rng.choices(list(Label), weights=mix)[0]
+        if not pools[intended]:
+            intended = max(pools, key=lambda label: len(pools[label]))
+        colour, kind, subject, body, reason = pools[intended].pop()
+        reasons[colour, reason] += 1
+        occurred = now - timedelta(days=rng.uniform(0.5, 60), minutes=rng.randint(0, 600))
+        data = InteractionCreate(account_id=account.id, kind=InteractionKind(kind), subject=subject,
+                                 author=contact, external_id=f"demo-{index}-{j}", occurred_at=occurred,
+                                 body=body.format(contact=contact, company=account.name))
+        _, suggestion, _ = interactions.create(session=session, user=owner, data=data, classifier=classifier,
+                                               settings=settings)
+        if occurred < now - timedelta(days=3) and rng.random() < 0.5:
+            _decide(session, owner, suggestion.id, Label(colour), reason, Label(suggestion.label), settings,
+                    rng, at=occurred + timedelta(hours=rng.uniform(2, 48)))
+    return reasons
 
 
 def _check_items(session: Session, lead: User, members: list[User], rng: random.Random) -> None:

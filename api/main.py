@@ -108,6 +108,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last so it runs first: an oversized body is refused before anything else reads it.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
 
+    _operations(app)
+    return app
+
+
+def _operations(app: FastAPI) -> None:
+    """Liveness, metrics, the API docs from this server, and the root's redirect to the pages."""
+
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> dict[str, str | None]:
         """Liveness: the database answers and a model version is active."""
@@ -129,5 +136,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/app")
-
-    return app

@@ -114,6 +114,25 @@ def finetune(train: Dataset, out: Path, dev: Dataset | None = None, params: Fine
     # Training sees whole messages; a text longer than the window trains on its first window only
     # (the airline messages all fit), while inference always reads every window.
     encoded = [tokenizer.encode(t).ids[: params.max_len] for t in fit.texts]
+    _train(network, fit, encoded, targets, class_weights, params, say)
+
+    network.eval()
+    work = Path(tempfile.mkdtemp(prefix="pulse-finetune-"))
+    try:
+        save_file(_adapter_state(network, params), str(work / transformer.ADAPTER))
+        (work / transformer.CONFIG).write_text(json.dumps(config, indent=2))
+        return package(work, out, train=train, calibration=cal, dev=dev, params=params, command=command,
+                       licence=licence, progress=say)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _train(network: Any, fit: Dataset, encoded: list[list[int]], targets: Any, class_weights: Any,
+           params: FinetuneParams, say: Callable[[str], None]) -> None:
+    """The fine-tuning loop: AdamW on the adapters and the head, linear warm-up then decay, progress every 25
+    steps with the time left."""
+    import torch
+
     adapter_params = [p for n, p in network.named_parameters() if p.requires_grad and not n.startswith("head.")]
     optimizer = torch.optim.AdamW([
         {"params": adapter_params, "lr": params.learning_rate},
@@ -138,7 +157,7 @@ def finetune(train: Dataset, out: Path, dev: Dataset | None = None, params: Fine
             hard = torch.from_numpy(fit.labels[batch])
             per_row = -(targets[batch] * log_probs).sum(dim=-1) * class_weights[hard]
             loss = per_row.sum() / class_weights[hard].sum()
-            loss.backward()  # type: ignore[no-untyped-call]
+            loss.backward()
             torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
@@ -150,16 +169,6 @@ def finetune(train: Dataset, out: Path, dev: Dataset | None = None, params: Fine
                 say(f"epoch {epoch + 1}/{params.epochs} step {step}/{total_steps} loss {running / 25:.4f} "
                     f"elapsed {elapsed:.0f}s eta {elapsed / step * (total_steps - step):.0f}s")
                 running = 0.0
-
-    network.eval()
-    work = Path(tempfile.mkdtemp(prefix="pulse-finetune-"))
-    try:
-        save_file(_adapter_state(network, params), str(work / transformer.ADAPTER))
-        (work / transformer.CONFIG).write_text(json.dumps(config, indent=2))
-        return package(work, out, train=train, calibration=cal, dev=dev, params=params, command=command,
-                       licence=licence, progress=say)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def package(work: Path, out: Path, *, train: Dataset, calibration: Dataset, dev: Dataset | None,

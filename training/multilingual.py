@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from safetensors.numpy import save_file
 from sklearn.model_selection import train_test_split
 
@@ -36,7 +37,7 @@ from training.cues import sentences_of
 from training.cues import train as train_cues
 from training.datasets import Dataset
 from training.evaluate import metrics
-from training.head import YELLOW, fit_head
+from training.head import YELLOW, Head, fit_head
 from training.train import TrainingError
 
 ROUTED_LANGUAGES = ("de", "es", "fr", "it", "nl", "pt")
@@ -70,15 +71,10 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
                  params: RouterParams | None = None, command: str = "", licence: str = "",
                  progress: Callable[[str], None] | None = None, red_green: Dataset | None = None,
                  cue_corpus: Sequence[Message] | None = None) -> dict[str, Any]:
-    """Fit the head, calibrate it, copy the English transformer beside it, and seal `out`.
-
-    `cue_corpus`: labelled corpus messages (training.corpus, the train split) on which a cue head over the
-    same encoder is fitted (training.cues), so every suggestion names its risk and health cues.
-
-    `red_green`: rows labelled only Red or Green by a set that has no neutral rows; they teach the
-    head Red against Green and nothing about Yellow (they never calibrate: the temperature is fitted
-    on three-colour rows).
-    """
+    """Fit the head, calibrate it, copy the English transformer beside it, and seal `out`. `cue_corpus`: labelled
+    corpus messages (the train split) on which a cue head over the same encoder is fitted (training.cues), so every
+    suggestion names its risk and health cues. `red_green`: rows of a set without neutral rows; they teach the head
+    Red against Green and nothing about Yellow (never calibrating: the temperature is fitted on three colours)."""
     params = params or RouterParams()
     say = progress or (lambda message: None)
     english_manifest = verify(english)
@@ -90,17 +86,7 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
     fit_idx, cal_idx = train_test_split(np.arange(len(train)), test_size=params.calibration_share,
                                         random_state=params.seed, stratify=train.labels)
     features = embed_with_progress(train.texts, say)
-    fit_features, fit_labels, fit_weights = features[fit_idx], train.labels[fit_idx], train.weights[fit_idx]
-    pairwise = np.zeros(len(fit_idx), dtype=bool)
-    if red_green is not None and len(red_green):
-        say(f"encoding {len(red_green)} Red-versus-Green rows")
-        fit_features = np.vstack([fit_features, embed_with_progress(red_green.texts, say)])
-        fit_labels = np.concatenate([fit_labels, red_green.labels])
-        fit_weights = np.concatenate([fit_weights, red_green.weights])
-        pairwise = np.concatenate([pairwise, np.ones(len(red_green), dtype=bool)])
-    say(f"fitting the head on {len(fit_labels)} rows")
-    head = fit_head(fit_features, fit_labels, pairwise, c=params.c, red_green_weight=params.red_green_weight,
-                    sample_weight=fit_weights)
+    head = _fitted_head(features, train, fit_idx, red_green, params, say)
     coef = np.ascontiguousarray(head.coef, dtype=np.float32)
     intercept = np.ascontiguousarray(head.intercept, dtype=np.float32)
     cal_logits = features[cal_idx] @ coef.T.astype(np.float64) + intercept
@@ -125,25 +111,9 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
     }, indent=2))
     combined_bytes = b""
     if cue_head is not None and cue_corpus is not None and cue_held is not None:
-        cue_head.save(out)
-        # The colour learns from the cues: fitted on the corpus (cue scores from held-out folds; the model never
-        # saw these messages) and on the first half of the dev set, so open text keeps its reading.
-        unsealed = MultilingualRouter.load(out, "unsealed")
-        opened = dev.subset(np.arange(len(dev) // 2)) if dev is not None else None
-        dev = dev.subset(np.arange(len(dev) // 2, len(dev))) if dev is not None else None
-        combiner = fit_combiner(unsealed, cue_corpus, cue_held, opened, say)
-        combiner.save(out)
-        unsealed.combiner = combiner
         assert found is not None and sentence_vectors is not None
-        pooled = Reading.of(sentence_vectors, np.zeros((len(found.texts), len(cue_head.kinds))), found.owner,
-                            len(cue_corpus), len(cue_head.kinds))
-        negatives = [*_sample(train.texts, params.seed), *(_sample(red_green.texts, params.seed) if red_green else []),
-                     *(opened.texts if opened is not None else [])]
-        colour = fit_colour(unsealed, cue_corpus, Reading(cue_held, pooled.mean, pooled.peak), opened, negatives,
-                            seed=params.seed, say=say)
-        colour.save(out)
-        combined_bytes = (cue_head.coef.tobytes() + cue_head.thresholds.tobytes() + combiner.coef.tobytes()
-                          + combiner.gates.tobytes() + colour.digest_bytes())
+        combined_bytes, dev = _fit_colour_reading(out, cue_head, cue_corpus, cue_held, found, sentence_vectors, train,
+                                                  red_green, dev, params, say)
     digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + english_manifest["version"].encode()
                             + combined_bytes + ",".join(languages).encode()).hexdigest()  # languages cap or not
     version = f"{multilingual.KIND}-{digest[:10]}"
@@ -151,7 +121,61 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
         say(f"evaluating on {len(dev)} dev rows")
         router = MultilingualRouter.load(out, version)
         report["dev"] = metrics(router.predict_proba(dev.texts), dev.labels, version)
-    meta: dict[str, Any] = {
+    meta = _meta(version, params, temperature, english_manifest, languages, train, red_green, dev, cue_corpus,
+                 licence, report, command, cue_head, cue_folds)
+    (out / "MODEL_CARD.md").write_text(model_card(meta))
+    return seal(out, meta)
+
+
+def _fit_colour_reading(out: Path, cue_head: Any, cue_corpus: Sequence[Message], cue_held: Any, found: Any,
+                        sentence_vectors: NDArray[np.float64], train: Dataset, red_green: Dataset | None,
+                        dev: Dataset | None, params: RouterParams,
+                        say: Callable[[str], None]) -> tuple[bytes, Dataset | None]:
+    """The cue head, the combiner and the colour head saved beside the head; the bytes the version's digest
+    covers, and the half of the dev set left for evaluation (the other half taught the combiner and the colour)."""
+    cue_head.save(out)
+    # The colour learns from the cues: fitted on the corpus (cue scores from held-out folds; the model never
+    # saw these messages) and on the first half of the dev set, so open text keeps its reading.
+    unsealed = MultilingualRouter.load(out, "unsealed")
+    opened = dev.subset(np.arange(len(dev) // 2)) if dev is not None else None
+    dev = dev.subset(np.arange(len(dev) // 2, len(dev))) if dev is not None else None
+    combiner = fit_combiner(unsealed, cue_corpus, cue_held, opened, say)
+    combiner.save(out)
+    unsealed.combiner = combiner
+    pooled = Reading.of(sentence_vectors, np.zeros((len(found.texts), len(cue_head.kinds))), found.owner,
+                        len(cue_corpus), len(cue_head.kinds))
+    negatives = [*_sample(train.texts, params.seed), *(_sample(red_green.texts, params.seed) if red_green else []),
+                 *(opened.texts if opened is not None else [])]
+    colour = fit_colour(unsealed, cue_corpus, Reading(cue_held, pooled.mean, pooled.peak), opened, negatives,
+                        seed=params.seed, say=say)
+    colour.save(out)
+    return (cue_head.coef.tobytes() + cue_head.thresholds.tobytes() + combiner.coef.tobytes()
+            + combiner.gates.tobytes() + colour.digest_bytes()), dev
+
+
+def _fitted_head(features: NDArray[np.float64], train: Dataset, fit_idx: NDArray[np.int64], red_green: Dataset | None,
+                 params: RouterParams, say: Callable[[str], None]) -> Head:
+    """The head over the encoder, fitted on the training rows (the calibration rows apart) and any
+    Red-versus-Green rows, which teach Red against Green only."""
+    fit_features, fit_labels, fit_weights = features[fit_idx], train.labels[fit_idx], train.weights[fit_idx]
+    pairwise = np.zeros(len(fit_idx), dtype=bool)
+    if red_green is not None and len(red_green):
+        say(f"encoding {len(red_green)} Red-versus-Green rows")
+        fit_features = np.vstack([fit_features, embed_with_progress(red_green.texts, say)])
+        fit_labels = np.concatenate([fit_labels, red_green.labels])
+        fit_weights = np.concatenate([fit_weights, red_green.weights])
+        pairwise = np.concatenate([pairwise, np.ones(len(red_green), dtype=bool)])
+    say(f"fitting the head on {len(fit_labels)} rows")
+    return fit_head(fit_features, fit_labels, pairwise, c=params.c, red_green_weight=params.red_green_weight,
+                    sample_weight=fit_weights)
+
+
+def _meta(version: str, params: RouterParams, temperature: float, english_manifest: dict[str, Any],
+          languages: list[str], train: Dataset, red_green: Dataset | None, dev: Dataset | None,
+          cue_corpus: Sequence[Message] | None, licence: str, report: dict[str, Any], command: str, cue_head: Any,
+          cue_folds: Any) -> dict[str, Any]:
+    """What the manifest and the model card say of the version: its data, parameters, figures and cues."""
+    return {
         "version": version, "kind": multilingual.KIND, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "params": asdict(params) | {"temperature": round(temperature, 4)}, "english": english_manifest["version"],
         "languages": languages,
@@ -164,8 +188,6 @@ def train_router(english: Path, train: Dataset, out: Path, dev: Dataset | None =
         "licence": licence or "not stated", "metrics": report, "command": command,
         "cues": None if cue_head is None else {"kinds": list(cue_head.kinds), "held_out_fold_f1": cue_folds},
     }
-    (out / "MODEL_CARD.md").write_text(model_card(meta))
-    return seal(out, meta)
 
 
 NEGATIVES_PER_SET = 8000

@@ -62,15 +62,7 @@ def train_baseline(train: Dataset, out: Path, dev: Dataset | None = None,
         raise TrainingError(f"{len(train)} rows leave too few for calibration; give at least 20")
     fit, cal = train.subset(fit_idx), train.subset(cal_idx)
 
-    counter = CountVectorizer(ngram_range=(1, params.ngram_max), min_df=min(params.min_df, max(1, len(fit) // 50)),
-                              max_features=params.max_features, lowercase=True,
-                              token_pattern=r"(?u)\b\w[\w']*\b")
-    tfidf = TfidfTransformer(sublinear_tf=params.sublinear_tf)
-    features = tfidf.fit_transform(counter.fit_transform(fit.texts))
-    model = LogisticRegression(C=params.c, class_weight=params.class_weight, max_iter=2000,
-                               random_state=params.seed)
-    model.fit(features, fit.labels, sample_weight=fit.weights)
-
+    counter, tfidf, model = _fit_tfidf(fit, params)
     vocabulary = [term for term, _ in sorted(counter.vocabulary_.items(), key=lambda item: item[1])]
     # safetensors writes the raw buffer, and scikit-learn's coef_ is Fortran-ordered: copy to C order.
     idf = np.ascontiguousarray(tfidf.idf_, dtype=np.float32)
@@ -114,6 +106,19 @@ def train_baseline(train: Dataset, out: Path, dev: Dataset | None = None,
     }
     (out / "MODEL_CARD.md").write_text(model_card(meta))
     return seal(out, meta)
+
+
+def _fit_tfidf(fit: Dataset, params: BaselineParams) -> tuple[CountVectorizer, TfidfTransformer, LogisticRegression]:
+    """The vocabulary, the idf weights and the logistic regression over them."""
+    counter = CountVectorizer(ngram_range=(1, params.ngram_max), min_df=min(params.min_df, max(1, len(fit) // 50)),
+                              max_features=params.max_features, lowercase=True,
+                              token_pattern=r"(?u)\b\w[\w']*\b")
+    tfidf = TfidfTransformer(sublinear_tf=params.sublinear_tf)
+    features = tfidf.fit_transform(counter.fit_transform(fit.texts))
+    model = LogisticRegression(C=params.c, class_weight=params.class_weight, max_iter=2000,
+                               random_state=params.seed)
+    model.fit(features, fit.labels, sample_weight=fit.weights)
+    return counter, tfidf, model
 
 
 def training_languages(texts: Sequence[str], share: float = 0.05) -> tuple[str, ...]:

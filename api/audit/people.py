@@ -70,18 +70,7 @@ def directions(people: dict[int, Person], names: dict[int, str], settings: Audit
     z = stats.one_sided_z((1 - settings.family_confidence) / max(2 * len(people), 1))
     stamps = {uid: judge(people[uid].habits, [p.habits for o, p in people.items() if o != uid], z,
                          settings.min_evidence, settings.fast_ms) for uid in people}
-    honest_peers = {uid for uid, stamp in stamps.items() if not stamp.flagged}
-    # Two passes. The second time, the baseline is only the typical people: those whose rosier and harsher
-    # rates are within two standard errors of everyone else's, and who are not clearly anchored on the
-    # model (agreeing more when shown than when blind beyond the 95% interval, so overriding less than
-    # they would). A team with several leaning or anchored people still measures each person against
-    # the rest, and an honest person is not made to look leaning by colleagues who are not.
-    atypical = {uid for uid in honest_peers
-                if any(score is not None and abs(score) > TYPICAL_Z
-                       for score in _scores(uid, people, honest_peers - {uid}))}
-    anchored = {uid for uid in honest_peers if (anchoring(people[uid]).ci_low or 0.0) > 0}
-    typical = honest_peers - atypical - anchored
-    baseline = typical if len(typical) >= 3 else honest_peers
+    baseline = _baseline(people, {uid for uid, stamp in stamps.items() if not stamp.flagged})
     pooled = _pooled_variances(people)
     out = []
     for uid in sorted(people):
@@ -127,6 +116,20 @@ def directions(people: dict[int, Person], names: dict[int, str], settings: Audit
             rubber_stamp=stamp.flagged, rests_on=stamp.rests_on, evidence=evidence,
         ))
     return out
+
+
+def _baseline(people: dict[int, Person], honest_peers: set[int]) -> set[int]:
+    """Whom each person is measured against, in a second pass: only the typical people, those whose rosier and
+    harsher rates are within two standard errors of everyone else's, and who are not clearly anchored on the
+    model (agreeing more when shown than when blind beyond the 95% interval, so overriding less than they
+    would). A team with several leaning or anchored people still measures each person against the rest, and an
+    honest person is not made to look leaning by colleagues who are not."""
+    atypical = {uid for uid in honest_peers
+                if any(score is not None and abs(score) > TYPICAL_Z
+                       for score in _scores(uid, people, honest_peers - {uid}))}
+    anchored = {uid for uid in honest_peers if (anchoring(people[uid]).ci_low or 0.0) > 0}
+    typical = honest_peers - atypical - anchored
+    return typical if len(typical) >= 3 else honest_peers
 
 
 def _scores(uid: int, people: dict[int, Person], peers: set[int]) -> tuple[float | None, float | None]:

@@ -126,23 +126,27 @@ def summary(*, session: Session, team: str | None, since: datetime | None, until
         trends=weeks, drift_alarms=alarms, outcomes=outcomes(session, team),
         per_language=_languages(session, conditions), signal_disagreements=disagreements(team_books),
         honesty=honesty(session, team_books),
-        method={
-            "direction": "rosier and harsher override rates against the median of peers' rates on the same "
-                         "suggested colours, each a one-sided score test under 'behaves like peers'",
-            "minimum_detectable_effect": f"the excess override rate a person's own decisions would show "
-                                         f"{stats.POWER:.0%} of the time at the flag threshold",
-            "rubber_stamp": "an acceptance kind (decoys accepted, low-confidence suggestions accepted) and a "
-                            "timing kind (the server's clock against peers' lower quartile, or the client's "
-                            "viewed_ms) both above peers' typical rate by a one-sided Wilson interval",
-            "flag_intervals": f"{settings.family_confidence:.0%} family-wise, one-sided (Bonferroni over people "
-                              "and directions)",
-            "anchoring": "agreement when shown minus agreement when blind, Newcombe's hybrid Wilson interval "
-                         "(coverage checked by simulation: python -m api.lab.offline.coverage)",
-            "reported_intervals": "95% (mean shift, agreement, override rate, anchoring)",
-            "min_decisions": settings.min_decisions,
-            "low_confidence_below": settings.low_confidence, "fast_below_ms": settings.fast_ms,
-        },
+        method=_method(settings),
         filters={"team": team, "since": since, "until": until, "model_version": model_version, "scope": scope,
                  "segment": segment},
     )
 
+
+def _method(settings: AuditSettings) -> dict[str, Any]:
+    """How each figure of the audit is computed, with the thresholds in force."""
+    return {
+        "direction": "rosier and harsher override rates against the median of peers' rates on the same "
+                     "suggested colours, each a one-sided score test under 'behaves like peers'",
+        "minimum_detectable_effect": f"the excess override rate a person's own decisions would show "
+                                     f"{stats.POWER:.0%} of the time at the flag threshold",
+        "rubber_stamp": "an acceptance kind (decoys accepted, low-confidence suggestions accepted) and a "
+                        "timing kind (the server's clock against peers' lower quartile, or the client's "
+                        "viewed_ms) both above peers' typical rate by a one-sided Wilson interval",
+        "flag_intervals": f"{settings.family_confidence:.0%} family-wise, one-sided (Bonferroni over people "
+                          "and directions)",
+        "anchoring": "agreement when shown minus agreement when blind, Newcombe's hybrid Wilson interval "
+                     "(coverage checked by simulation: python -m api.lab.offline.coverage)",
+        "reported_intervals": "95% (mean shift, agreement, override rate, anchoring)",
+        "min_decisions": settings.min_decisions,
+        "low_confidence_below": settings.low_confidence, "fast_below_ms": settings.fast_ms,
+    }

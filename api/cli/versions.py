@@ -106,35 +106,37 @@ def demo_dataset() -> Any:
     return from_rows(labelled_messages(), "pulse demo messages")
 
 
+FromDbOption = Annotated[bool, typer.Option("--from-db", help="add the labels people confirmed, split by time")]
+EvalShareOption = Annotated[float, typer.Option(min=0.0, max=0.9, help="--from-db: latest share of confirmed "
+                                                                      "messages kept for evaluation")]
+EvalFromOption = Annotated[datetime | None, typer.Option(help="--from-db: evaluate on messages from this moment on "
+                                                             "(instead of --eval-share)")]
+EvalAccountsOption = Annotated[str, typer.Option(help="--from-db: account ids held out whole, comma-separated")]
+KindOption = Annotated[ModelKind, typer.Option(help="transformer (fine-tuned MiniLM), baseline (TF-IDF) or "
+                                                    "multilingual (a head over a multilingual encoder)")]
+EnglishOption = Annotated[Path | None, typer.Option(help="multilingual: the transformer artifact that scores English")]
+RedGreenOption = Annotated[Path | None, typer.Option(
+    "--red-green-data", help="multilingual: CSV of a set without neutral rows (Red or Green only); it teaches the "
+                             "head Red against Green")]
+CorpusOption = Annotated[bool, typer.Option(
+    "--corpus", help="add the customer-success corpus's train split (training/corpus): its English for a "
+                     "transformer, every language for a multilingual head, which also learns cues from it")]
+CorpusWeightOption = Annotated[float, typer.Option(min=0.1, max=10.0, help="--corpus: the weight of each corpus row "
+                                                                          "against an open one")]
+
+
 @app.command()
 def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,label` (and label_confidence)")],
           out_dir: Annotated[Path, typer.Option("--out", help="artifact directory to write")],
           dev: Annotated[Path | None, typer.Option("--dev", help="CSV to report metrics on")] = None,
-          from_db: Annotated[bool, typer.Option("--from-db", help="add the labels people confirmed, split by time")
-                             ] = False,
-          eval_share: Annotated[float, typer.Option(min=0.0, max=0.9, help="--from-db: latest share of confirmed "
-                                                                           "messages kept for evaluation")] = 0.2,
-          eval_from: Annotated[datetime | None, typer.Option(help="--from-db: evaluate on messages from this "
-                                                                  "moment on (instead of --eval-share)")] = None,
-          eval_accounts: Annotated[str, typer.Option(help="--from-db: account ids held out whole, comma-separated")
-                                   ] = "",
+          from_db: FromDbOption = False, eval_share: EvalShareOption = 0.2, eval_from: EvalFromOption = None,
+          eval_accounts: EvalAccountsOption = "",
           register: Annotated[bool, typer.Option("--register", help="record the version as a candidate")] = False,
           licence: Annotated[str, typer.Option(help="licence of the training data, for the model card")] = "",
-          kind: Annotated[ModelKind, typer.Option(help="transformer (fine-tuned MiniLM), baseline (TF-IDF) or "
-                                                      "multilingual (a head over a multilingual encoder)")]
-          = ModelKind.TRANSFORMER,
+          kind: KindOption = ModelKind.TRANSFORMER,
           epochs: Annotated[int | None, typer.Option(min=1, help="transformer: passes over the data")] = None,
-          english: Annotated[Path | None, typer.Option(help="multilingual: the transformer artifact that scores "
-                                                            "English")] = None,
-          red_green_data: Annotated[Path | None, typer.Option(
-              "--red-green-data", help="multilingual: CSV of a set without neutral rows (Red or Green only); "
-                                       "it teaches the head Red against Green")] = None,
-          corpus: Annotated[bool, typer.Option(
-              "--corpus", help="add the customer-success corpus's train split (training/corpus): its English for a "
-                               "transformer, every language for a multilingual head, which also learns cues from it")
-          ] = False,
-          corpus_weight: Annotated[float, typer.Option(min=0.1, max=10.0, help="--corpus: the weight of each "
-                                                                               "corpus row against an open one")] = 2.0,
+          english: EnglishOption = None, red_green_data: RedGreenOption = None, corpus: CorpusOption = False,
+          corpus_weight: CorpusWeightOption = 2.0,
           seed: Annotated[int, typer.Option(help="random seed")] = 13,
           db: DbOption = None) -> None:
     """Train a model version into a sealed artifact directory with its model card.
@@ -143,8 +145,8 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
     (the latest --eval-share, or from --eval-from, and any --eval-accounts) never train; they are
     the dev set unless --dev is given. The split and the confirmed data's hash go into the version.
     """
-    from training.datasets import DatasetError, concat, read_csv
-    from training.train import BaselineParams, TrainingError, train_baseline
+    from training.datasets import DatasetError, read_csv
+    from training.train import TrainingError
 
     settings = settings_for(db)
     try:
@@ -156,53 +158,14 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
     provenance: dict[str, Any] = {}
     written: list[Any] = []
     if corpus:
-        from training import corpus as corpus_files
-
-        written = [m for m in corpus_files.read(corpus_files.files("train"))
-                   if kind == ModelKind.MULTILINGUAL or m.language == "en"]
-        if not written:
-            raise fail("--corpus: training/corpus/train holds no messages for this kind")
-        if kind == ModelKind.MULTILINGUAL:  # the corpus teaches the cue head and the colour over it
-            err.print(f"the cue head and the colour over it learn from {len(written)} corpus messages",
-                      highlight=False)
-        else:
-            dataset = concat(dataset, corpus_files.dataset(written, weight=corpus_weight,
-                                                           source="training/corpus/train"))
-            err.print(f"adding {len(written)} corpus messages (weight {corpus_weight:g})", highlight=False)
+        dataset, written = _with_corpus(dataset, kind, corpus_weight)
     if from_db:
-        try:
-            held = [int(a) for a in eval_accounts.split(",") if a.strip()]
-        except ValueError:
-            raise fail(f"--eval-accounts takes account ids, comma-separated; got {eval_accounts!r}") from None
-        moment = eval_from.replace(tzinfo=UTC) if eval_from and eval_from.tzinfo is None else eval_from
-        confirmed, later, provenance = confirmed_labels(settings, eval_share, moment, held)
-        err.print(f"adding {len(confirmed)} confirmed labels from the database; {len(later)} of the evaluation "
-                  f"period (from {provenance['evaluate_from'] or '-'}) kept apart", highlight=False)
-        if len(confirmed):
-            dataset = concat(dataset, confirmed)
-        if dev_set is None and len(later):
-            dev_set = later
+        dataset, dev_set, provenance = _with_confirmed(settings, dataset, dev_set, eval_share, eval_from,
+                                                       eval_accounts)
     command = "pulse " + shlex.join(sys.argv[1:]) if Path(sys.argv[0]).name == "pulse" else ""
     try:
-        if kind == ModelKind.TRANSFORMER:
-            from training.finetune import FinetuneParams, finetune
-
-            params = FinetuneParams(seed=seed, epochs=epochs or FinetuneParams.epochs)
-            err.print(f"fine-tuning {params.epochs} epoch(s) on {len(dataset)} rows", highlight=False)
-            manifest = finetune(dataset, out_dir, dev=dev_set, params=params, command=command, licence=licence,
-                                progress=lambda message: err.print(message, highlight=False))
-        elif kind == ModelKind.MULTILINGUAL:
-            from training.multilingual import train_router
-
-            if english is None:
-                raise fail("--kind multilingual needs --english: the transformer artifact for English text")
-            manifest = train_router(english, dataset, out_dir, dev=dev_set, command=command, licence=licence,
-                                    progress=lambda message: err.print(message, highlight=False),
-                                    red_green=red_green, cue_corpus=written or None)
-        else:
-            with err.status(f"training on {len(dataset)} rows..."):
-                manifest = train_baseline(dataset, out_dir, dev=dev_set, params=BaselineParams(seed=seed),
-                                          command=command, licence=licence)
+        manifest = _fit(kind, dataset, out_dir, dev_set, command=command, licence=licence, seed=seed, epochs=epochs,
+                        english=english, red_green=red_green, written=written)
     except TrainingError as error:
         raise fail(str(error)) from error
     if register or from_db:
@@ -216,6 +179,68 @@ def train(data: Annotated[Path, typer.Option("--data", help="CSV with `text,labe
     if provenance:
         summary["confirmed_labels"] = provenance
     print(json.dumps(summary))
+
+
+def _with_corpus(dataset: Any, kind: ModelKind, weight: float) -> tuple[Any, list[Any]]:
+    """The customer-success corpus's train split: rows of the data for a transformer (English), or the messages
+    a multilingual model's cue head and colour learn from."""
+    from training import corpus as corpus_files
+    from training.datasets import concat
+
+    written = [m for m in corpus_files.read(corpus_files.files("train"))
+               if kind == ModelKind.MULTILINGUAL or m.language == "en"]
+    if not written:
+        raise fail("--corpus: training/corpus/train holds no messages for this kind")
+    if kind == ModelKind.MULTILINGUAL:  # the corpus teaches the cue head and the colour over it
+        err.print(f"the cue head and the colour over it learn from {len(written)} corpus messages", highlight=False)
+        return dataset, written
+    err.print(f"adding {len(written)} corpus messages (weight {weight:g})", highlight=False)
+    return concat(dataset, corpus_files.dataset(written, weight=weight, source="training/corpus/train")), written
+
+
+def _with_confirmed(settings: Settings, dataset: Any, dev_set: Any, eval_share: float, eval_from: datetime | None,
+                    eval_accounts: str) -> tuple[Any, Any, dict[str, Any]]:
+    """The labels people confirmed join the data; the evaluation period's are the dev set unless one was given."""
+    from training.datasets import concat
+
+    try:
+        held = [int(a) for a in eval_accounts.split(",") if a.strip()]
+    except ValueError:
+        raise fail(f"--eval-accounts takes account ids, comma-separated; got {eval_accounts!r}") from None
+    moment = eval_from.replace(tzinfo=UTC) if eval_from and eval_from.tzinfo is None else eval_from
+    confirmed, later, provenance = confirmed_labels(settings, eval_share, moment, held)
+    err.print(f"adding {len(confirmed)} confirmed labels from the database; {len(later)} of the evaluation "
+              f"period (from {provenance['evaluate_from'] or '-'}) kept apart", highlight=False)
+    if len(confirmed):
+        dataset = concat(dataset, confirmed)
+    if dev_set is None and len(later):
+        dev_set = later
+    return dataset, dev_set, provenance
+
+
+def _fit(kind: ModelKind, dataset: Any, out_dir: Path, dev_set: Any, *, command: str, licence: str, seed: int,
+         epochs: int | None, english: Path | None, red_green: Any, written: list[Any]) -> dict[str, Any]:
+    """Train the kind asked for into `out_dir`; its manifest."""
+    from training.train import BaselineParams, train_baseline
+
+    progress = lambda message: err.print(message, highlight=False)  # noqa: E731
+    if kind == ModelKind.TRANSFORMER:
+        from training.finetune import FinetuneParams, finetune
+
+        params = FinetuneParams(seed=seed, epochs=epochs or FinetuneParams.epochs)
+        err.print(f"fine-tuning {params.epochs} epoch(s) on {len(dataset)} rows", highlight=False)
+        return finetune(dataset, out_dir, dev=dev_set, params=params, command=command, licence=licence,
+                        progress=progress)
+    if kind == ModelKind.MULTILINGUAL:
+        from training.multilingual import train_router
+
+        if english is None:
+            raise fail("--kind multilingual needs --english: the transformer artifact for English text")
+        return train_router(english, dataset, out_dir, dev=dev_set, command=command, licence=licence,
+                            progress=progress, red_green=red_green, cue_corpus=written or None)
+    with err.status(f"training on {len(dataset)} rows..."):
+        return train_baseline(dataset, out_dir, dev=dev_set, params=BaselineParams(seed=seed), command=command,
+                              licence=licence)
 
 
 def confirmed_labels(settings: Settings, eval_share: float, cut: datetime | None,

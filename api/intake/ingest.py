@@ -229,42 +229,53 @@ def ingest(*, session: Session, records: Iterable[Record], classifier: Classifie
     for record in timed(records, report.seconds):
         if progress:
             progress()
-        started = time.perf_counter()
-        if isinstance(record, Notice):
-            report.warnings.append({"source": record.source, "warning": record.warning})
+        prepared = _prepared(record, report, matcher, agent_domains)
+        if prepared is None:
             continue
-        if isinstance(record, BadRecord):
-            report.counts["errors"] += 1
-            report.errors.append({"source": record.source, "error": record.error})
-            continue
-        if record.ours or record.sender_domain in agent_domains:
-            report.counts["ours_skipped"] += 1
-            continue
-        account_id, how = matcher.match(record)
-        report.seconds["match"] = report.seconds.get("match", 0.0) + time.perf_counter() - started
-        if account_id is None:
-            report.counts["unmatched"] += 1
-            report.unmatched.append({"source": record.source, "source_id": record.source_id,
-                                     "account": record.account, "sender": record.sender, "reason": how})
-            continue
-        body = bounded_body(scrubbed(record.body))
-        if not body.strip():
-            report.counts["empty_after_cleaning"] += 1
-            continue
-        try:
-            data = InteractionCreate(account_id=account_id, kind=InteractionKind(record.kind), body=body,
-                                     subject=(record.subject or None) and scrubbed(record.subject or "")[:1000],
-                                     author=(record.sender or None) and scrubbed(record.sender or "")[:300],
-                                     occurred_at=record.occurred_at, external_id=scrubbed(record.source_id)[:300],
-                                     occurred_at_source=TimeSource(record.date_source))
-        except ValidationError as error:  # one message's bad field is its own error, never the run's
-            report.counts["errors"] += 1
-            report.errors.append({"source": record.source, "error": "; ".join(
-                describe_validation_error(dict(e))["message"] for e in error.errors())})
-            continue
-        batch.append((data, how, record.source))
+        batch.append(prepared)
         if len(batch) >= batch_size:
             flush()
     if batch:
         flush()
     return report
+
+
+def _prepared(record: Record, report: IngestReport, matcher: Matcher,
+              agent_domains: set[str]) -> tuple[InteractionCreate, str, str] | None:
+    """A customer message matched and cleaned, ready to store: (data, how it matched, source); anything else
+    (a notice, an unreadable record, our own mail, no account, nothing left after cleaning, a bad field) is
+    counted in the report, with its reason, and is None."""
+    started = time.perf_counter()
+    if isinstance(record, Notice):
+        report.warnings.append({"source": record.source, "warning": record.warning})
+        return None
+    if isinstance(record, BadRecord):
+        report.counts["errors"] += 1
+        report.errors.append({"source": record.source, "error": record.error})
+        return None
+    if record.ours or record.sender_domain in agent_domains:
+        report.counts["ours_skipped"] += 1
+        return None
+    account_id, how = matcher.match(record)
+    report.seconds["match"] = report.seconds.get("match", 0.0) + time.perf_counter() - started
+    if account_id is None:
+        report.counts["unmatched"] += 1
+        report.unmatched.append({"source": record.source, "source_id": record.source_id,
+                                 "account": record.account, "sender": record.sender, "reason": how})
+        return None
+    body = bounded_body(scrubbed(record.body))
+    if not body.strip():
+        report.counts["empty_after_cleaning"] += 1
+        return None
+    try:
+        data = InteractionCreate(account_id=account_id, kind=InteractionKind(record.kind), body=body,
+                                 subject=(record.subject or None) and scrubbed(record.subject or "")[:1000],
+                                 author=(record.sender or None) and scrubbed(record.sender or "")[:300],
+                                 occurred_at=record.occurred_at, external_id=scrubbed(record.source_id)[:300],
+                                 occurred_at_source=TimeSource(record.date_source))
+    except ValidationError as error:  # one message's bad field is its own error, never the run's
+        report.counts["errors"] += 1
+        report.errors.append({"source": record.source, "error": "; ".join(
+            describe_validation_error(dict(e))["message"] for e in error.errors())})
+        return None
+    return data, how, record.source

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import and_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -38,13 +40,7 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     new suggestion replaces the account's older pending roll-ups, so the queue holds one per account.
     """
     now = now or utcnow()
-    since = now - timedelta(days=settings.rollup_window_days)
-    stored = and_(col(Suggestion.interaction_id) == col(Interaction.id),
-                  col(Suggestion.model_version) == classifier.version)
-    rows = session.exec(select(Interaction, Suggestion).outerjoin(Suggestion, stored)
-                        .where(Interaction.account_id == account.id)
-                        .where(col(Interaction.occurred_at) >= since)
-                        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())).all()
+    rows = _recent(session, account, classifier, now - timedelta(days=settings.rollup_window_days))
     if not rows:
         raise UnprocessableError(
             f"account {account.id} has no interactions in the last {settings.rollup_window_days} days to roll up")
@@ -58,28 +54,14 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     weights = 0.5 ** (ages / settings.rollup_half_life_days) * (1.0 + CUE_WEIGHT * strongest)
     combined = (weights[:, None] * probs).sum(axis=0) / weights.sum()
     prediction = to_prediction(classifier.version, combined)
-    column = LABELS.index(prediction.label)
-    contribution = weights * probs[:, column] / weights.sum()
-    order = np.argsort(-contribution)[:5]
+    contribution = weights * probs[:, LABELS.index(prediction.label)] / weights.sum()
     assert account.id is not None
     suggestion = from_prediction(prediction, account_id=account.id, scope=Scope.ACCOUNT, explanation=[],
                                  blind_share=settings.blind_share, seed=settings.random_seed)
     suggestion.risk = max((s.risk for _, s in rows if s), default=0.0)  # each message's strongest risk cue
     session.add(suggestion)
     session.flush()
-    # The snippets are read only now, inside this write (and under a share lock on PostgreSQL): an erasure
-    # committed before shows here as erased text, and one that comes after waits for this transaction and
-    # then empties this explanation too. Either way no erased text survives in it.
-    top = [interactions[i].id for i in order]
-    bodies = dict(session.execute(sa_select(col(Interaction.id), col(Interaction.body))
-                                  .where(col(Interaction.id).in_(top)).with_for_update(read=True)).all())
-    # No message's own colour: it would show a blind item's, or the model's real answer beside a check item's
-    # decoy. The weight is the message's share of the roll-up.
-    suggestion.explanation = [
-        {"interaction_id": interactions[i].id, "weight": round(float(contribution[i]), 4),
-         "occurred_at": interactions[i].occurred_at.isoformat(), "text": bodies[interactions[i].id][:280]}
-        for i in order
-    ]
+    suggestion.explanation = _explanation(session, interactions, contribution)
     session.add(suggestion)
     session.flush()
     supersede(session, suggestion, (col(Suggestion.account_id) == account.id,
@@ -87,6 +69,34 @@ def roll_up(*, session: Session, account: Account, classifier: Classifier, setti
     session.commit()
     session.refresh(suggestion)
     return suggestion
+
+
+def _recent(session: Session, account: Account, classifier: Classifier,
+            since: datetime) -> Sequence[tuple[Interaction, Suggestion | None]]:
+    """The account's interactions since `since`, newest first, each with this version's stored suggestion."""
+    stored = and_(col(Suggestion.interaction_id) == col(Interaction.id),
+                  col(Suggestion.model_version) == classifier.version)
+    return session.exec(select(Interaction, Suggestion).outerjoin(Suggestion, stored)
+                        .where(Interaction.account_id == account.id)
+                        .where(col(Interaction.occurred_at) >= since)
+                        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())).all()
+
+
+def _explanation(session: Session, interactions: list[Interaction],
+                 contribution: NDArray[np.float64]) -> list[dict[str, Any]]:
+    """The five messages that contributed most, each with its share of the roll-up and its opening.
+
+    The snippets are read only now, inside this write (and under a share lock on PostgreSQL): an erasure
+    committed before shows here as erased text, and one that comes after waits for this transaction and
+    then empties this explanation too. Either way no erased text survives in it. No message's own colour: it
+    would show a blind item's, or the model's real answer beside a check item's decoy."""
+    order = np.argsort(-contribution)[:5]
+    top = [interactions[i].id for i in order]
+    bodies = dict(session.execute(sa_select(col(Interaction.id), col(Interaction.body))
+                                  .where(col(Interaction.id).in_(top)).with_for_update(read=True)).all())
+    return [{"interaction_id": interactions[i].id, "weight": round(float(contribution[i]), 4),
+             "occurred_at": interactions[i].occurred_at.isoformat(), "text": bodies[interactions[i].id][:280]}
+            for i in order]
 
 
 def refresh(*, session: Session, account: Account, requested_at: datetime, classifier: Callable[[], Classifier],

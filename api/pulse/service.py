@@ -115,13 +115,7 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
     decisions on them: which messages colleagues decided, and what the model said of them, would tell a check
     item's copy from an ordinary item.
     """
-    events: list[TimelineEvent] = []
-    for interaction in session.exec(select(Interaction).where(Interaction.account_id == account.id)):
-        assert interaction.id is not None
-        events.append(TimelineEvent(at=interaction.occurred_at, type="interaction", id=interaction.id,
-                                    summary=f"{interaction.kind} from {interaction.author or 'unknown'}: "
-                                            f"{interaction.subject or interaction.body[:80]}",
-                                    detail={"kind": interaction.kind, "external_id": interaction.external_id}))
+    events = _interaction_events(session, account)
     account_suggestions = {s.id: s for s in session.exec(select(Suggestion).where(Suggestion.account_id == account.id)
                                                          .where(col(Suggestion.check_id).is_(None)))}
     decisions = session.exec(select(Decision).where(col(Decision.suggestion_id).in_(list(account_suggestions)))
@@ -133,16 +127,7 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
     decided = {d.suggestion_id for d in decisions}
     people = dict(session.execute(sa_select(col(User.id), col(User.name))
                                   .where(col(User.id).in_({d.user_id for d in decisions}))).all()) if decisions else {}
-    for suggestion in account_suggestions.values():
-        assert suggestion.id is not None
-        hidden = suggestion.blind and suggestion.id not in decided  # blind: no colour until someone decides
-        events.append(TimelineEvent(at=suggestion.created_at, type="suggestion", id=suggestion.id,
-                                    label=None if hidden else suggestion.label,
-                                    summary=f"{suggestion.scope} suggestion, blind until decided, by "
-                                            f"{suggestion.model_version}" if hidden else
-                                            f"{suggestion.scope} suggestion {suggestion.label} "
-                                            f"({suggestion.confidence:.0%}) by {suggestion.model_version}",
-                                    detail={"scope": suggestion.scope, "interaction_id": suggestion.interaction_id}))
+    events.extend(_suggestion_event(s, decided) for s in account_suggestions.values())
     recorded = {e.payload.get("pulse", {}).get("decision_id"): e
                 for e in session.exec(select(Event).where(Event.account_id == account.id))}
     sent = webhook_events.deliveries(session, [e.id for e in recorded.values() if e.id is not None],
@@ -171,6 +156,31 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
     order = {"interaction": 0, "suggestion": 1, "decision": 2, "pulse_change": 3}
     events.sort(key=lambda e: (e.at, order[e.type], e.id))
     return events
+
+
+def _interaction_events(session: Session, account: Account) -> list[TimelineEvent]:
+    """Each of the account's messages as a timeline event."""
+    events = []
+    for interaction in session.exec(select(Interaction).where(Interaction.account_id == account.id)):
+        assert interaction.id is not None
+        events.append(TimelineEvent(at=interaction.occurred_at, type="interaction", id=interaction.id,
+                                    summary=f"{interaction.kind} from {interaction.author or 'unknown'}: "
+                                            f"{interaction.subject or interaction.body[:80]}",
+                                    detail={"kind": interaction.kind, "external_id": interaction.external_id}))
+    return events
+
+
+def _suggestion_event(suggestion: Suggestion, decided: set[int]) -> TimelineEvent:
+    """A suggestion as a timeline event; a blind one shows no colour until someone decides it."""
+    assert suggestion.id is not None
+    hidden = suggestion.blind and suggestion.id not in decided
+    return TimelineEvent(at=suggestion.created_at, type="suggestion", id=suggestion.id,
+                         label=None if hidden else suggestion.label,
+                         summary=f"{suggestion.scope} suggestion, blind until decided, by "
+                                 f"{suggestion.model_version}" if hidden else
+                                 f"{suggestion.scope} suggestion {suggestion.label} "
+                                 f"({suggestion.confidence:.0%}) by {suggestion.model_version}",
+                         detail={"scope": suggestion.scope, "interaction_id": suggestion.interaction_id})
 
 
 def _own_answers(session: Session, account: Account, user_id: int,

@@ -76,35 +76,7 @@ def leave_one_out(*, train_csv: Path, dev_csv: Path, account: str, confirmed: in
     progress(f"training A without {account} on {len(base_set)} rows")
     before = trainer(base_set, workdir / "without", base_dev)
     progress(f"{account}: {confirmed} messages confirmed through Pulse with A live")
-    url = f"sqlite:///{workdir / 'confirmations.db'}"
-    (workdir / "confirmations.db").unlink(missing_ok=True)
-    migrate(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        model_versions.ensure_active(session=session, directory=workdir / "without")
-        session.commit()  # records flush; whoever calls them commits
-        classifier = ModelHolder().active(session)
-        csm, _ = users.create(session=session, name=f"CSM of {account}", role=Role.CSM, team="airlines")
-        customer = accounts.create(session=session, user=csm, data=AccountCreate(name=account, team="airlines"))
-        overrides = 0
-        moment = datetime(2026, 1, 1, tzinfo=UTC)
-        for n, row in enumerate(theirs[:confirmed]):
-            data = InteractionCreate(account_id=customer.id or 0, kind=InteractionKind.CHAT, body=row["text"],
-                                     external_id=row.get("id") or f"row-{n}", occurred_at=moment + timedelta(hours=n))
-            try:
-                _, suggestion, _ = interactions.create(session=session, user=csm, data=data, classifier=classifier,
-                                                       settings=settings)
-            except Exception as error:  # noqa: BLE001 - a text that cleans to nothing is not confirmed
-                progress(f"skipped {data.external_id}: {error}")
-                continue
-            label = Label.parse(row["label"])
-            overriding = label != suggestion.label
-            overrides += overriding
-            decisions.decide(session=session, user=csm, suggestion_id=suggestion.id or 0, settings=settings,
-                             data=DecisionCreate(label=label, override_reason="misread_tone" if overriding else None),
-                             idempotency_key=None)
-        rows = exports.confirmed(session=session)
-    engine.dispose()
+    rows, overrides = _confirm(theirs[:confirmed], account, workdir, settings, progress)
     split = exports.split_by_time(rows, eval_share=0.0)
     confirmed_set = from_rows([(r["text"], r["label"]) for r in split.train], f"{len(split.train)} labels confirmed "
                               f"in Pulse for {account}", weights=[exports.label_weight(r) for r in split.train])
@@ -132,3 +104,39 @@ def leave_one_out(*, train_csv: Path, dev_csv: Path, account: str, confirmed: in
         "accuracy_with": round(float((predicted["with-confirmed"] == truth).mean()), 4),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _confirm(theirs: list[dict[str, str]], account: str, workdir: Path, settings: Settings,
+             progress: Callable[[str], None]) -> tuple[list[dict[str, Any]], int]:
+    """The account's messages confirmed through Pulse with version A live: each scored, then decided with its
+    true label by the account's CSM. Returns the exported confirmed rows and how many were overrides."""
+    url = f"sqlite:///{workdir / 'confirmations.db'}"
+    (workdir / "confirmations.db").unlink(missing_ok=True)
+    migrate(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        model_versions.ensure_active(session=session, directory=workdir / "without")
+        session.commit()  # records flush; whoever calls them commits
+        classifier = ModelHolder().active(session)
+        csm, _ = users.create(session=session, name=f"CSM of {account}", role=Role.CSM, team="airlines")
+        customer = accounts.create(session=session, user=csm, data=AccountCreate(name=account, team="airlines"))
+        overrides = 0
+        moment = datetime(2026, 1, 1, tzinfo=UTC)
+        for n, row in enumerate(theirs):
+            data = InteractionCreate(account_id=customer.id or 0, kind=InteractionKind.CHAT, body=row["text"],
+                                     external_id=row.get("id") or f"row-{n}", occurred_at=moment + timedelta(hours=n))
+            try:
+                _, suggestion, _ = interactions.create(session=session, user=csm, data=data, classifier=classifier,
+                                                       settings=settings)
+            except Exception as error:  # noqa: BLE001 - a text that cleans to nothing is not confirmed
+                progress(f"skipped {data.external_id}: {error}")
+                continue
+            label = Label.parse(row["label"])
+            overriding = label != suggestion.label
+            overrides += overriding
+            decisions.decide(session=session, user=csm, suggestion_id=suggestion.id or 0, settings=settings,
+                             data=DecisionCreate(label=label, override_reason="misread_tone" if overriding else None),
+                             idempotency_key=None)
+        rows = exports.confirmed(session=session)
+    engine.dispose()
+    return rows, overrides
