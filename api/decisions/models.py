@@ -148,18 +148,8 @@ def decision_public(decision: Decision, superseded: bool) -> DecisionPublic:
     """A decision with the suggestion facts it was judged against."""
     steps = shift(Label(decision.suggested_label), Label(decision.label))
     assert decision.id is not None
-    return DecisionPublic(
-        id=decision.id, suggestion_id=decision.suggestion_id, user_id=decision.user_id, label=decision.label,
-        point=decision.point, tags=list(decision.tags or []), lifecycle_stage=decision.lifecycle_stage,
-        accepted=decision.accepted, direction=direction(steps),
-        shift=steps, sentiment_reason=decision.sentiment_reason, override_reason=decision.override_reason,
-        note=decision.note, blind=decision.blind, viewed_ms=decision.viewed_ms,
-        server_ms=decision.server_ms, revision=decision.revision,
-        supersedes_id=decision.supersedes_id, superseded=superseded, created_at=decision.created_at,
-        suggested_label=decision.suggested_label, confidence=decision.confidence,
-        model_version=decision.model_version, scope=decision.scope, account_id=decision.account_id,
-        interaction_id=decision.interaction_id, team=decision.team, segment=decision.segment,
-    )
+    return DecisionPublic.model_validate(decision, update={
+        "tags": list(decision.tags or []), "direction": direction(steps), "shift": steps, "superseded": superseded})
 
 
 class DecisionsPublic(SQLModel):
