@@ -71,12 +71,17 @@ def postgresql_url() -> Iterator[str]:
     if configured:
         yield configured
         return
+    require_postgres_installed()
+    with throwaway_server() as url:
+        yield url
+
+
+def require_postgres_installed() -> None:
+    """Skip where PostgreSQL is not installed, unless the run requires it (PULSE_TEST_REQUIRE_POSTGRES=1)."""
     if find_bin() is None:
         if REQUIRE_POSTGRES:
             pytest.fail("PULSE_TEST_REQUIRE_POSTGRES=1 but PostgreSQL is not installed")
         pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
-    with throwaway_server() as url:
-        yield url
 
 
 @pytest.fixture(scope="session")

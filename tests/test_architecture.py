@@ -170,15 +170,20 @@ def test_every_api_folder_is_a_record_or_a_flow() -> None:
     assert folders - {"migrations"} <= RECORDS | FLOWS, folders - RECORDS - FLOWS
 
 
-def test_the_running_service_never_imports_training() -> None:
-    edges = graph()
-    seen, todo = set(), ["api.main"]
+def reachable(edges: dict[str, set[str]], *starts: str) -> set[str]:
+    """Every module the starting ones import, directly or through others (themselves included)."""
+    seen: set[str] = set()
+    todo = list(starts)
     while todo:
         module = todo.pop()
         if module not in seen:
             seen.add(module)
             todo.extend(edges.get(module, ()))
-    assert sorted(m for m in seen if m.startswith("training")) == []
+    return seen
+
+
+def test_the_running_service_never_imports_training() -> None:
+    assert sorted(m for m in reachable(graph(), "api.main") if m.startswith("training")) == []
 
 
 OFFLINE = "api.lab.offline"
@@ -189,13 +194,7 @@ def test_offline_work_is_imported_only_by_entry_points_and_never_by_the_service(
     wrong = sorted(f"{source} -> {target}" for source, targets in edges.items() for target in targets
                    if target.startswith(OFFLINE) and not source.startswith(OFFLINE) and not entry_point(source))
     assert wrong == []
-    seen, todo = set(), ["api.main", "api.worker"]
-    while todo:
-        module = todo.pop()
-        if module not in seen:
-            seen.add(module)
-            todo.extend(edges.get(module, ()))
-    assert sorted(m for m in seen if m.startswith(OFFLINE)) == []
+    assert sorted(m for m in reachable(edges, "api.main", "api.worker") if m.startswith(OFFLINE)) == []
 
 
 def test_no_source_file_is_over_350_lines() -> None:
@@ -282,9 +281,6 @@ def test_no_table_is_named_in_a_string_so_every_table_dependency_is_an_import() 
     assert wrong == []
 
 
-COMMITTING_RECORDS: set[str] = set()  # records still to hand their commit to their callers: none left
-
-
 def commits(path: Path) -> bool:
     """Whether a file calls .commit() anywhere."""
     return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
@@ -294,11 +290,10 @@ def commits(path: Path) -> bool:
 def test_record_modules_add_and_flush_and_leave_the_commit_to_the_flow() -> None:
     """A record module (tables, schemas, plain reads and writes) never commits: the flow that calls it (a route,
     a job, a command) owns the transaction, so records compose into one unit of work."""
-    committing = {name for name, path in sources().items()
-                  if name.split(".")[:2][-1] in RECORDS and name.startswith("api.") and len(name.split(".")) > 2
-                  and not name.endswith(".routes") and commits(path)}
-    assert committing - COMMITTING_RECORDS == set()
-    assert COMMITTING_RECORDS - committing == set(), "converted: take it off COMMITTING_RECORDS"
+    committing = sorted(name for name, path in sources().items()
+                        if (parts := name.split("."))[0] == "api" and len(parts) > 2 and parts[1] in RECORDS
+                        and parts[-1] != "routes" and commits(path))
+    assert committing == []
 
 
 MAX_FUNCTION_LINES = 60

@@ -89,10 +89,15 @@ def test_0019_moves_shadow_predictions_out_of_suggestions_and_back(fresh_databas
                             ":language, false, false, :shadow)"),
                        {"i": interaction, "label": label, "version": version, "explanation": explanation,
                         "cues": cues, "risk": risk, "language": language, "shadow": shadow})
+        # A stray pointer at a shadow row (the product never writes one) is cleared, not left dangling.
+        db.execute(text("UPDATE suggestions SET superseded_by_id = (SELECT id FROM suggestions WHERE shadow = :yes "
+                        "AND interaction_id = 2) WHERE interaction_id = 2 AND shadow = :no"),
+                   {"yes": True, "no": False})
     command.upgrade(config, "head")
     with engine.connect() as db:
         assert db.execute(text("SELECT interaction_id, model_version, label FROM suggestions ORDER BY id")).all() == [
             (1, "active", "Red"), (2, "active", "Green")]
+        assert db.execute(text("SELECT count(*) FROM suggestions WHERE superseded_by_id IS NOT NULL")).scalar() == 0
         moved = db.execute(text("SELECT interaction_id, model_version, label, p_red, p_yellow, p_green, confidence, "
                                 "margin, explanation, cues, risk, created_at, language, unsupported_language, "
                                 "account_id FROM shadow_predictions ORDER BY interaction_id")).all()

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.lab.offline import reference_helpdesk, reference_replies
-from tests.postgres import find_bin
+from tests.conftest import require_postgres_installed
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest" / "helpdesk"
@@ -80,9 +80,4 @@ def test_the_load_run_seeds_postgresql_serves_and_reports_every_endpoint(require
 @pytest.fixture
 def require_postgres() -> None:
     """The load run starts its own PostgreSQL; like the rest of the suite, it is skipped only where allowed."""
-    if find_bin() is None:
-        from tests.conftest import REQUIRE_POSTGRES
-
-        if REQUIRE_POSTGRES:
-            pytest.fail("PULSE_TEST_REQUIRE_POSTGRES=1 but PostgreSQL is not installed")
-        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
+    require_postgres_installed()

@@ -24,8 +24,8 @@ SHARED = ('account_id', 'interaction_id', 'label', 'p_red', 'p_yellow', 'p_green
 
 
 def _suggestions() -> sa.TableClause:
-    return sa.table('suggestions', *(sa.column(name) for name in ('id', 'scope', 'blind', *SHARED)),
-                    sa.column('shadow', sa.Boolean()))
+    columns = ('id', 'scope', 'blind', 'superseded_by_id', *SHARED)
+    return sa.table('suggestions', *(sa.column(name) for name in columns), sa.column('shadow', sa.Boolean()))
 
 
 def _shadows() -> sa.TableClause:
@@ -60,16 +60,17 @@ def upgrade() -> None:
     for column in ('account_id', 'interaction_id', 'model_version', 'created_at'):
         op.create_index(f'ix_shadow_predictions_{column}', 'shadow_predictions', [column])
     suggestions, shadows = _suggestions(), _shadows()
-    silent = sa.and_(suggestions.c.shadow == sa.true(), suggestions.c.interaction_id.is_not(None))
+    shadow = suggestions.c.shadow == sa.true()
+    # Shadow versions only ever scored messages (backfill jobs), so every shadow row has an interaction.
     op.execute(shadows.insert().from_select(list(SHARED), sa.select(*(suggestions.c[n] for n in SHARED))
-                                            .where(silent).order_by(suggestions.c.id)))
+                                            .where(shadow, suggestions.c.interaction_id.is_not(None))
+                                            .order_by(suggestions.c.id)))
     # Nothing served, decided or superseded by a shadow row (it was never shown); clear any stray pointer anyway.
-    ids = sa.select(suggestions.c.id).where(suggestions.c.shadow == sa.true()).scalar_subquery()
-    op.execute(sa.text("UPDATE suggestions SET superseded_by_id = NULL WHERE superseded_by_id IN "
-                       "(SELECT id FROM suggestions WHERE shadow = :yes)").bindparams(yes=True))
+    ids = sa.select(suggestions.c.id).where(shadow).scalar_subquery()
+    op.execute(suggestions.update().where(suggestions.c.superseded_by_id.in_(ids)).values(superseded_by_id=None))
     servings = sa.table('servings', sa.column('suggestion_id'))
     op.execute(servings.delete().where(servings.c.suggestion_id.in_(ids)))
-    op.execute(suggestions.delete().where(suggestions.c.shadow == sa.true()))
+    op.execute(suggestions.delete().where(shadow))
     with op.batch_alter_table('suggestions') as batch:
         batch.drop_column('shadow')
 
