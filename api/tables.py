@@ -1,7 +1,7 @@
 """Every table, imported in one place so that Alembic and the app see the whole schema."""
 
 from api.accounts.models import Account, AccountDomain
-from api.checks.models import Check, CheckAnswer, Serving
+from api.checks.models import Check, CheckAnswer, CheckCopy, Serving
 from api.decisions.models import Decision, DecisionHead
 from api.events.models import Event, WebhookEndpoint
 from api.interactions.models import Interaction
@@ -16,6 +16,6 @@ from api.todos.models import Todo
 from api.users.models import User
 from api.web.models import WebSession
 
-__all__ = ["Account", "AccountDomain", "Check", "CheckAnswer", "Decision", "DecisionHead", "Event", "Interaction",
-           "Job", "ModelVersion", "Outcome", "RateLimitWindow", "Serving", "ShadowPrediction", "Signal", "Suggestion",
-           "Todo", "User", "WebSession", "WebhookEndpoint"]
+__all__ = ["Account", "AccountDomain", "Check", "CheckAnswer", "CheckCopy", "Decision", "DecisionHead", "Event",
+           "Interaction", "Job", "ModelVersion", "Outcome", "RateLimitWindow", "Serving", "ShadowPrediction", "Signal",
+           "Suggestion", "Todo", "User", "WebSession", "WebhookEndpoint"]

@@ -23,6 +23,7 @@ from api.config import Settings
 from api.db import utcnow
 from api.events import service as events
 from api.intake import backfill
+from api.jobs import deliveries
 from api.jobs import service as jobs
 from api.jobs.models import Job, JobKind, JobStatus
 from api.model_versions.holder import ModelHolder
@@ -118,7 +119,7 @@ class Worker:
 
     def deliver(self, session: Session, job: Job) -> str:
         """POST an event to an endpoint, signed; a non-2xx answer or a network error is retried."""
-        event, endpoint = events.endpoint_of(session, job)
+        event, endpoint = deliveries.endpoint_of(session, job)
         if not endpoint.active:
             raise PermanentJobError(f"webhook {endpoint.id} was deactivated")
         payload = events.body(event, endpoint.format)

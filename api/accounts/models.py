@@ -10,6 +10,7 @@ from pydantic import ConfigDict, field_validator
 from sqlalchemy import Column, Date, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+import api.users.models  # noqa: F401 - the users table a foreign key names
 from api.db import UTCDateTime, utcnow
 from api.ids import Id
 from pipelines.ingest.addresses import DomainError, ascii_domain

@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from api.accounts.models import Account
 from api.audit.models import OutcomeRace, Outcomes
+from api.checks import service as checks
 from api.decisions.models import Decision
 from api.interactions.models import Interaction
 from api.outcomes.models import Outcome, OutcomeKind
@@ -35,7 +36,7 @@ def outcomes(session: Session, team: str | None) -> Outcomes:
         sa_select(col(Suggestion.account_id), func.min(flagged_at))
         .outerjoin(Interaction, col(Interaction.id) == col(Suggestion.interaction_id))
         .where(col(Suggestion.label) == Label.RED, col(Suggestion.account_id).in_(list(churned)))
-        .where(col(Suggestion.check_id).is_(None))  # nor a check item's copy, shown long after the fact
+        .where(col(Suggestion.id).not_in(checks.copies()))  # nor a check item's copy, shown long after the fact
         .group_by(col(Suggestion.account_id))).all())
     human = dict(session.execute(
         sa_select(col(Decision.account_id), func.min(col(Decision.created_at)))

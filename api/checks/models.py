@@ -1,9 +1,10 @@
 """Check items: decided messages a lead marked with an agreed colour, re-served to CSMs to measure the audit.
 
-A check item reaches a CSM as a copy: a suggestion row of its own (`Suggestion.check_id`, `served_to`), shaped
-like any other pending item. On a share of copies (decoys) the colour shown is deliberately not the agreed
-one. Answers are kept here, apart from decisions, so they never change a pulse, fire an event, enter an
-export or training, or count in agreement with the model.
+A check item reaches a CSM as a copy: a suggestion row of its own, shaped like any other pending item, whose
+check and person are recorded here (`CheckCopy`), so the suggestions table knows nothing of checks. On a share
+of copies (decoys) the colour shown is deliberately not the agreed one. Answers are kept here, apart from
+decisions, so they never change a pulse, fire an event, enter an export or training, or count in agreement
+with the model.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from pydantic import ConfigDict
 from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+import api.accounts.models  # noqa: F401 - the accounts table a foreign key names
+import api.interactions.models  # noqa: F401 - the interactions table a foreign key names
+import api.suggestions.models  # noqa: F401 - the suggestions table a foreign key names
+import api.users.models  # noqa: F401 - the users table a foreign key names
 from api.db import UTCDateTime, utcnow
 from api.ids import Id
 from models.labels import Label
@@ -35,6 +40,17 @@ class Check(SQLModel, table=True):
     created_by: int = Field(foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     retired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class CheckCopy(SQLModel, table=True):
+    """A suggestion row served as a check item's copy to one person. The copy has no interaction of its own (the
+    check names it), so nothing that reads an interaction's suggestions ever meets it."""
+
+    __tablename__ = "check_copies"
+
+    suggestion_id: int = Field(foreign_key="suggestions.id", primary_key=True)
+    check_id: int = Field(foreign_key="checks.id", index=True)
+    served_to: int = Field(foreign_key="users.id", index=True)
 
 
 class CheckAnswer(SQLModel, table=True):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
-from api.checks.models import Check, CheckAnswer, CheckCreate, CheckPublic, Serving
+from api.checks.models import Check, CheckAnswer, CheckCopy, CheckCreate, CheckPublic, Serving
 from api.db import utcnow
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, direction
 from api.errors import ConflictError, NotFoundError, UnprocessableError
@@ -29,7 +29,7 @@ def create(*, session: Session, user: User, data: CheckCreate) -> Check:
     """Mark a decided message as a check item with the colour a lead agreed it has."""
     row = session.exec(select(Suggestion, Account.team).join(Account, col(Account.id) == Suggestion.account_id)
                        .where(Suggestion.id == data.suggestion_id)).first()
-    if row is None or not can_see(user, row[1]) or row[0].check_id is not None:
+    if row is None or not can_see(user, row[1]) or session.get(CheckCopy, data.suggestion_id) is not None:
         raise NotFoundError(f"suggestion {data.suggestion_id} not found", field="suggestion_id")
     suggestion, team = row
     if suggestion.scope != Scope.INTERACTION or suggestion.interaction_id is None:
@@ -75,9 +75,9 @@ def listing(*, session: Session, team: str | None, limit: int = 1000) -> list[Ch
     if team is not None:
         query = query.where(Check.team == team)
     checks = list(session.exec(query.limit(limit)))
-    served = dict(session.execute(sa_select(col(Suggestion.check_id), func.count())
-                                  .where(col(Suggestion.check_id).in_([c.id for c in checks]))
-                                  .group_by(col(Suggestion.check_id))).all()) if checks else {}
+    served = dict(session.execute(sa_select(col(CheckCopy.check_id), func.count())
+                                  .where(col(CheckCopy.check_id).in_([c.id for c in checks]))
+                                  .group_by(col(CheckCopy.check_id))).all()) if checks else {}
     answered: dict[int, list[int]] = {}
     for answer in first_answers(session, check_ids=[c.id or 0 for c in checks]).values():
         counts = answered.setdefault(answer.check_id, [0, 0])
@@ -92,7 +92,7 @@ def eligible(session: Session, user: User) -> list[Check]:
     """Active check items of the user's team they neither decided themselves nor were served before."""
     decided_by_them = exists().where(col(Decision.interaction_id) == col(Check.interaction_id),
                                      col(Decision.user_id) == user.id)
-    served_to_them = exists().where(col(Suggestion.check_id) == col(Check.id), col(Suggestion.served_to) == user.id)
+    served_to_them = exists().where(col(CheckCopy.check_id) == col(Check.id), col(CheckCopy.served_to) == user.id)
     return list(session.exec(select(Check).where(Check.team == user.team, col(Check.retired_at).is_(None))
                              .where(~decided_by_them, ~served_to_them).order_by(col(Check.id)).limit(500)))
 
@@ -122,10 +122,30 @@ def copy(session: Session, check: Check, user: User, *, decoy: bool, blind: bool
                       # Made now, as any new item is: the original's time beside a new id would give it away.
                       explanation=list(original.explanation), cues=list(original.cues), risk=original.risk,
                       created_at=utcnow(), blind=blind,
-                      language=original.language, unsupported_language=original.unsupported_language,
-                      check_id=check.id, served_to=user.id)
+                      language=original.language, unsupported_language=original.unsupported_language)
     session.add(made)
+    session.flush()
+    session.add(CheckCopy(suggestion_id=made.id or 0, check_id=check.id or 0, served_to=user.id or 0))
+    session.flush()
     return made
+
+
+def copy_of(session: Session, suggestion_id: int | None) -> CheckCopy | None:
+    """Whose check item's copy a suggestion is, or None for an ordinary one."""
+    return session.get(CheckCopy, suggestion_id) if suggestion_id is not None else None
+
+
+def check_of(session: Session, copy: Suggestion) -> Check:
+    """The check item a copy was made from."""
+    served = copy_of(session, copy.id)
+    check = session.get(Check, served.check_id) if served else None
+    assert check is not None, f"suggestion {copy.id} is not a check item's copy"
+    return check
+
+
+def copies() -> Any:
+    """SQL for the ids of every check item's copy (readers of an account's suggestions leave them out)."""
+    return sa_select(col(CheckCopy.suggestion_id))
 
 
 def next_decision_id(session: Session) -> Any:

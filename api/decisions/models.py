@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import unicodedata
+from datetime import date, datetime
 
 from pydantic import ConfigDict, field_validator
 from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+import api.accounts.models  # noqa: F401 - the accounts table a foreign key names
+import api.interactions.models  # noqa: F401 - the interactions table a foreign key names
+import api.suggestions.models  # noqa: F401 - the suggestions table a foreign key names
+import api.users.models  # noqa: F401 - the users table a foreign key names
 from api.db import UTCDateTime, utcnow
-from api.todos.models import TodoCreate
+from api.ids import Id
 from models.labels import Label, shift
 
 TAG = re.compile(r"[\w-]{1,40}")
+
+
+class TodoCreate(SQLModel):
+    """A to-do given with a decision: what, by whom, by when."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    title: str = Field(min_length=1, max_length=300)
+    owner_id: Id = Field(description="the user who will do it (of the account's team)")
+    due_on: date
+
+    @field_validator("title")
+    @classmethod
+    def _visible(cls, value: str) -> str:
+        # Spaces, controls and invisible marks (zero-width spaces, joiners) alone make a to-do nobody can read.
+        if not any(unicodedata.category(c)[0] not in "CZ" for c in value):
+            raise ValueError(f"title must have visible text, got {value[:50]!r}")
+        return value.strip()
 
 
 class DecisionCreate(SQLModel):

@@ -10,14 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, update
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col
 
-from api.accounts.models import Account
 from api.decisions.models import Decision, DecisionHead, DecisionPublic, decision_public
-from api.errors import ConflictError, NotFoundError
-from api.policies import can_see
 from api.suggestions.models import CuePublic, Scope, Suggestion
-from api.users.models import Role, User
 from models.labels import Label
 
 
@@ -54,38 +50,6 @@ class SuggestionsPublic(SQLModel):
     data: list[SuggestionPublic]
     count: int
     next_cursor: str | None
-
-
-def get_or_raise(*, session: Session, user: User, suggestion_id: int, deciding: bool = False) -> Suggestion:
-    """A suggestion the user may see; another team's answers exactly like a missing one.
-
-    A message a colleague decided is not a CSM's to read (404); one they try to decide, having had it open
-    while a colleague decided it, is a 409 that shows nothing of the colleague's decision.
-    """
-    row = session.exec(select(Suggestion, Account.team).join(Account, col(Account.id) == Suggestion.account_id)
-                       .where(Suggestion.id == suggestion_id)).first()
-    if row is None or not can_see(user, row[1]):
-        raise NotFoundError(f"suggestion {suggestion_id} not found")
-    if row[0].served_to is not None and row[0].served_to != user.id and user.role == Role.CSM:
-        raise NotFoundError(f"suggestion {suggestion_id} not found")  # another person's copy of a check item
-    if user.role == Role.CSM and decided_by_another(session, row[0], user):
-        # A CSM sees the messages they decided, never which ones colleagues did: that would tell a check item's
-        # copy (of a message decided before) from an ordinary item.
-        if deciding:
-            raise ConflictError(f"suggestion {suggestion_id} was decided by a colleague while you had it open; it "
-                                "has left your queue")
-        raise NotFoundError(f"suggestion {suggestion_id} not found")
-    return row[0]
-
-
-def decided_by_another(session: Session, suggestion: Suggestion, user: User) -> bool:
-    """Whether a message's suggestion was decided, and never by `user` (roll-ups never count)."""
-    if suggestion.scope != Scope.INTERACTION or suggestion.check_id is not None:
-        return False
-    if session.get(DecisionHead, suggestion.id) is None:
-        return False
-    return session.exec(select(Decision.id).where(Decision.suggestion_id == suggestion.id)
-                        .where(Decision.user_id == user.id)).first() is None
 
 
 def public(suggestion: Suggestion, *, text: str | None = None, decision: Decision | DecisionPublic | None = None,

@@ -10,6 +10,8 @@ from pydantic import ConfigDict, field_validator
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
+import api.accounts.models  # noqa: F401 - the accounts table a foreign key names
+import api.users.models  # noqa: F401 - the users table a foreign key names
 from api.db import UTCDateTime, utcnow
 
 

@@ -1,9 +1,9 @@
 """Account events and webhooks: recorded with the change, delivered later by a worker, signed with HMAC.
 
-A decision that changes an account's pulse writes an event and one delivery job per subscribed
-endpoint in its own transaction, so an event exists exactly when the change does and survives a
-restart. Workers deliver each job with retries and exponential backoff. Every delivery carries the
-event id (receivers deduplicate on it) and a signature over the timestamp and the exact body:
+An event and one delivery job per subscribed endpoint are written in the change's own transaction
+(api.jobs.deliveries), so an event exists exactly when the change does and survives a restart. Workers
+deliver each job with retries and exponential backoff. Every delivery carries the event id (receivers
+deduplicate on it) and a signature over the timestamp and the exact body:
 
     X-Pulse-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
 """
@@ -19,58 +19,15 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Account
 from api.errors import NotFoundError, UnprocessableError
 from api.events.models import Event, EventType, WebhookCreate, WebhookEndpoint, WebhookPublic
-from api.jobs import service as jobs
-from api.jobs.models import Job, JobKind
 from api.users.models import User
-from models.labels import Label
 
 SIGNATURE_HEADER = "X-Pulse-Signature"
-
-
-def emit_pulse_change(session: Session, *, account: Account, previous: str | None, current: str,
-                      decision_id: int, suggestion_id: int, user_id: int, max_attempts: int) -> Event:
-    """Record a pulse change and queue its deliveries, in the caller's transaction."""
-    assert account.id is not None
-    kind = EventType.PULSE_RED if current == Label.RED else EventType.PULSE_CHANGED
-    event = Event(type=kind, account_id=account.id, payload={})
-    session.add(event)
-    session.flush()
-    assert event.id is not None
-    event.payload = {
-        "id": event.id, "type": kind.value, "created_at": event.created_at.isoformat(),
-        "account": {"id": account.id, "external_id": account.external_id, "name": account.name, "team": account.team},
-        "pulse": {"from": previous, "to": current, "decision_id": decision_id, "suggestion_id": suggestion_id,
-                  "decided_by": user_id},
-    }
-    session.add(event)
-    _deliver_to_subscribers(session, event, max_attempts)
-    return event
-
-
-def emit_overdue(session: Session, *, account: Account, due: str, cadence: str, last_pulse: str | None,
-                 max_attempts: int) -> Event:
-    """Record that an account's pulse is overdue and queue its deliveries, in the caller's transaction."""
-    assert account.id is not None
-    event = Event(type=EventType.PULSE_OVERDUE, account_id=account.id, payload={})
-    session.add(event)
-    session.flush()
-    assert event.id is not None
-    event.payload = {
-        "id": event.id, "type": EventType.PULSE_OVERDUE.value, "created_at": event.created_at.isoformat(),
-        "account": {"id": account.id, "external_id": account.external_id, "name": account.name, "team": account.team},
-        "overdue": {"due": due, "cadence": cadence, "last_pulse": last_pulse},
-    }
-    session.add(event)
-    _deliver_to_subscribers(session, event, max_attempts)
-    return event
 
 
 def overdue_already(session: Session, account_id: int, due: str) -> bool:
@@ -80,13 +37,6 @@ def overdue_already(session: Session, account_id: int, due: str) -> bool:
         if event.payload.get("overdue", {}).get("due") == due:
             return True
     return False
-
-
-def _deliver_to_subscribers(session: Session, event: Event, max_attempts: int) -> None:
-    for endpoint in session.exec(select(WebhookEndpoint).where(WebhookEndpoint.active == True)):  # noqa: E712
-        if event.type in endpoint.event_types:
-            jobs.enqueue(session, JobKind.WEBHOOK, {"event_id": event.id, "endpoint_id": endpoint.id},
-                         account_id=event.account_id, event_id=event.id, max_attempts=max_attempts)
 
 
 def body(event: Event, format: str = "pulse") -> bytes:
@@ -230,35 +180,3 @@ def display_url(url: str) -> str:
         host = f"[{host}]"
     port = f":{parts.port}" if parts.port else ""
     return urlunsplit((parts.scheme, f"{host}{port}", parts.path, "", ""))
-
-
-def deliveries(session: Session, event_ids: list[int], *, reveal: bool = False) -> dict[int, list[dict[str, Any]]]:
-    """Each event's deliveries for the timeline: endpoint, status, attempts and when.
-
-    Only with `reveal` (an admin reading) do they name the endpoint's URL (without credentials or query)
-    and the last error: to anyone else a URL can carry secrets, and errors map internal hosts.
-    """
-    if not event_ids:
-        return {}
-    urls = {e.id: display_url(e.url) for e in session.exec(select(WebhookEndpoint))}
-    out: dict[int, list[dict[str, Any]]] = {}
-    for job in session.exec(select(Job).where(col(Job.event_id).in_(event_ids)).order_by(col(Job.id))):
-        assert job.event_id is not None
-        delivery: dict[str, Any] = {
-            "job_id": job.id, "endpoint_id": job.payload.get("endpoint_id"), "status": job.status,
-            "attempts": job.attempts, "next_attempt_at": job.run_after.isoformat() if job.status == "pending" else None,
-            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
-        if reveal:
-            delivery |= {"url": urls.get(job.payload.get("endpoint_id")), "last_error": job.last_error}
-        out.setdefault(job.event_id, []).append(delivery)
-    return out
-
-
-def endpoint_of(session: Session, job: Job) -> tuple[Event, WebhookEndpoint]:
-    """The event and endpoint a delivery job names."""
-    event = session.get(Event, job.payload["event_id"])
-    endpoint = session.get(WebhookEndpoint, job.payload["endpoint_id"])
-    if event is None or endpoint is None:
-        raise LookupError(f"job {job.id}: event {job.payload.get('event_id')} or endpoint "
-                          f"{job.payload.get('endpoint_id')} no longer exists")
-    return event, endpoint

@@ -18,12 +18,13 @@ from api.config import Settings
 from api.db import utcnow
 from api.errors import UnprocessableError
 from api.interactions.models import Interaction, InteractionCreate
-from api.interactions.service import erased_external_id, find_existing
+from api.interactions.service import erased_external_id
 from api.jobs import service as jobs
 from api.jobs.models import JobKind
 from api.model_versions import service as model_versions
 from api.suggestions import service as suggestions
 from api.suggestions.models import CuePublic, Scope, Suggestion, TextSuggestion
+from api.suggestions.service import find_existing
 from api.users.models import User
 from models import explain, language
 from models.classifier import Classifier, Prediction

@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, ConfigDict, field_validator
 from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+import api.accounts.models  # noqa: F401 - the accounts table a foreign key names
+import api.users.models  # noqa: F401 - the users table a foreign key names
 from api.db import UTCDateTime, past_moment, utcnow
 from api.ids import Id
 

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+import api.accounts.models  # noqa: F401 - the accounts table a foreign key names
+import api.events.models  # noqa: F401 - the events table a foreign key names
 from api.db import UTCDateTime, utcnow
 
 

@@ -9,6 +9,8 @@ from pydantic import ConfigDict
 from sqlalchemy import Column, Date, String
 from sqlmodel import Field, SQLModel
 
+import api.accounts.models  # noqa: F401 - the accounts table a foreign key names
+import api.users.models  # noqa: F401 - the users table a foreign key names
 from api.db import UTCDateTime, utcnow
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from api.accounts.models import Account
 from api.config import Settings
 from api.events import service as events
+from api.jobs import deliveries
 from api.pulse.service import public_many
 
 
@@ -29,7 +30,7 @@ def sweep(session: Session, settings: Settings, today: date) -> int:
         due = public.pulse_due.isoformat()
         if events.overdue_already(session, account.id, due):
             continue
-        events.emit_overdue(session, account=account, due=due, cadence=public.cadence,
+        deliveries.emit_overdue(session, account=account, due=due, cadence=public.cadence,
                             last_pulse=public.pulse.label if public.pulse else None,
                             max_attempts=settings.webhook_max_attempts)
         recorded += 1

@@ -16,14 +16,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account, AccountDomain
-from api.checks.models import Check, CheckAnswer
+from api.checks import service as checks
+from api.checks.models import CheckAnswer, CheckCopy
 from api.config import Settings
 from api.decisions import shown
 from api.decisions.models import Decision
 from api.decisions.service import standing
-from api.events import service as webhook_events
 from api.events.models import Event
 from api.interactions.models import Interaction
+from api.jobs import deliveries
 from api.pulse.cadence import cadence, is_stale, pulse_due
 from api.pulse.models import AccountPublic, Pulse, TimelineEvent
 from api.signals import service as signals
@@ -117,7 +118,7 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
     """
     events = _interaction_events(session, account)
     account_suggestions = {s.id: s for s in session.exec(select(Suggestion).where(Suggestion.account_id == account.id)
-                                                         .where(col(Suggestion.check_id).is_(None)))}
+                                                         .where(col(Suggestion.id).not_in(checks.copies())))}
     decisions = session.exec(select(Decision).where(col(Decision.suggestion_id).in_(list(account_suggestions)))
                              .order_by(col(Decision.created_at), col(Decision.id))).all()
     if own_messages_of is not None:
@@ -130,7 +131,7 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
     events.extend(_suggestion_event(s, decided) for s in account_suggestions.values())
     recorded = {e.payload.get("pulse", {}).get("decision_id"): e
                 for e in session.exec(select(Event).where(Event.account_id == account.id))}
-    sent = webhook_events.deliveries(session, [e.id for e in recorded.values() if e.id is not None],
+    sent = deliveries.deliveries(session, [e.id for e in recorded.values() if e.id is not None],
                                      reveal=reveal_endpoints)
     previous_pulse: str | None = None
     for decision in decisions:
@@ -188,7 +189,8 @@ def _own_answers(session: Session, account: Account, user_id: int,
     """A CSM's answers on check items' copies of this account, as their own decisions show (a suggestion and
     its decisions), so the timeline cannot tell a copy they answered from an item they decided."""
     copies = {c.id: c for c in session.exec(select(Suggestion).where(Suggestion.account_id == account.id)
-                                            .where(col(Suggestion.served_to) == user_id))}
+                                            .join(CheckCopy, col(CheckCopy.suggestion_id) == col(Suggestion.id))
+                                            .where(col(CheckCopy.served_to) == user_id))}
     answers = session.exec(select(CheckAnswer).where(col(CheckAnswer.suggestion_id).in_(list(copies)))
                            .order_by(col(CheckAnswer.created_at), col(CheckAnswer.id))).all() if copies else []
     name = people_name(user_id) or session.exec(select(User.name).where(User.id == user_id)).first()
@@ -196,12 +198,11 @@ def _own_answers(session: Session, account: Account, user_id: int,
     for copy_id in dict.fromkeys(a.suggestion_id for a in answers):
         copy = copies[copy_id]
         assert copy.id is not None
-        check = session.get(Check, copy.check_id)
+        check = checks.check_of(session, copy)
         events.append(TimelineEvent(at=copy.created_at, type="suggestion", id=copy.id, label=copy.label,
                                     summary=f"{copy.scope} suggestion {copy.label} ({copy.confidence:.0%}) by "
                                             f"{copy.model_version}",
-                                    detail={"scope": copy.scope, "interaction_id": check.interaction_id if check
-                                            else None}))
+                                    detail={"scope": copy.scope, "interaction_id": check.interaction_id}))
     for row in answers:
         copy = copies[row.suggestion_id]
         verb = "accepted" if row.label == copy.label else "overrode"
@@ -229,6 +230,6 @@ def record_change(session: Session, account: Account, before: dict[int, Pulse], 
     previous = before.get(account.id)
     if after is None or (previous is not None and previous.label == after.label):
         return
-    webhook_events.emit_pulse_change(session, account=account, previous=previous.label if previous else None,
+    deliveries.emit_pulse_change(session, account=account, previous=previous.label if previous else None,
                              current=after.label, decision_id=after.decision_id, suggestion_id=after.suggestion_id,
                              user_id=decision.user_id, max_attempts=settings.webhook_max_attempts)

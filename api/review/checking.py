@@ -20,10 +20,10 @@ from api.config import Settings
 from api.db import utcnow
 from api.decisions import service as decisions
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
-from api.errors import ForbiddenError
+from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.model_versions import service as model_versions
-from api.policies import confined_team
-from api.suggestions.models import Suggestion
+from api.policies import can_see, confined_team
+from api.suggestions.models import Scope, Suggestion
 from api.users.models import Role, User
 
 
@@ -46,17 +46,50 @@ def serve_after_decision(session: Session, user: User, settings: Settings) -> Su
     return made
 
 
-def may_answer(copy: Suggestion, user: User) -> None:
+def get_or_raise(*, session: Session, user: User, suggestion_id: int, deciding: bool = False) -> Suggestion:
+    """A suggestion the user may see; another team's answers exactly like a missing one, and so does another
+    person's copy of a check item.
+
+    A message a colleague decided is not a CSM's to read (404); one they try to decide, having had it open
+    while a colleague decided it, is a 409 that shows nothing of the colleague's decision.
+    """
+    row = session.exec(select(Suggestion, Account.team).join(Account, col(Account.id) == Suggestion.account_id)
+                       .where(Suggestion.id == suggestion_id)).first()
+    if row is None or not can_see(user, row[1]):
+        raise NotFoundError(f"suggestion {suggestion_id} not found")
+    served = checks.copy_of(session, suggestion_id)
+    if served is not None and served.served_to != user.id and user.role == Role.CSM:
+        raise NotFoundError(f"suggestion {suggestion_id} not found")  # another person's copy of a check item
+    if user.role == Role.CSM and _decided_by_another(session, row[0], user):
+        # A CSM sees the messages they decided, never which ones colleagues did: that would tell a check item's
+        # copy (of a message decided before) from an ordinary item.
+        if deciding:
+            raise ConflictError(f"suggestion {suggestion_id} was decided by a colleague while you had it open; it "
+                                "has left your queue")
+        raise NotFoundError(f"suggestion {suggestion_id} not found")
+    return row[0]
+
+
+def _decided_by_another(session: Session, suggestion: Suggestion, user: User) -> bool:
+    """Whether a message's suggestion was decided, and never by `user` (roll-ups never count; a check item's
+    copy is answered, never decided)."""
+    if suggestion.scope != Scope.INTERACTION or session.get(DecisionHead, suggestion.id) is None:
+        return False
+    return session.exec(select(Decision.id).where(Decision.suggestion_id == suggestion.id)
+                        .where(Decision.user_id == user.id)).first() is None
+
+
+def may_answer(session: Session, copy: Suggestion, user: User) -> None:
     """Only the person a copy was served to answers it: the measured answer is theirs."""
-    if copy.served_to != user.id:
+    served = checks.copy_of(session, copy.id)
+    if served is None or served.served_to != user.id:
         raise ForbiddenError(f"suggestion {copy.id} is a check item served to another person; only they answer it")
 
 
 def standing_answer(session: Session, copy: Suggestion) -> tuple[int, dict[str, Any] | None]:
     """The revision that stands on a copy (0 for none) and its body as a 409 or 412 shows it."""
     row = checks.latest_answers(session, [copy.id or 0]).get(copy.id or 0)
-    check = session.get(Check, copy.check_id)
-    assert check is not None
+    check = checks.check_of(session, copy)
     return (row.revision if row else 0), _body(session, row, copy, check)
 
 
@@ -69,8 +102,7 @@ def answer(session: Session, *, user: User, copy: Suggestion, data: DecisionCrea
     change, event, export row or training label.
     """
     assert data.label is not None and copy.id is not None
-    check = session.get(Check, copy.check_id)
-    assert check is not None
+    check = checks.check_of(session, copy)
     earlier = checks.latest_answers(session, [copy.id]).get(copy.id)
     now = utcnow()
     row = checks.answer(session, check=check, copy=copy, user=user, data=data,
@@ -132,18 +164,16 @@ def answers_public(session: Session, copies: list[Suggestion]) -> dict[int, Deci
     found = {}
     for copy in copies:
         row = latest.get(copy.id or 0)
-        check = session.get(Check, copy.check_id) if row else None
-        if row is not None and check is not None:
-            found[copy.id or 0] = _public(session, row, copy, check, superseded=False)
+        if row is not None:
+            found[copy.id or 0] = _public(session, row, copy, checks.check_of(session, copy), superseded=False)
     return found
 
 
 def message_and_answer(session: Session, suggestion: Suggestion) -> tuple[int | None, DecisionPublic | None]:
     """The message a suggestion is about, and for a check item's copy the answer that stands on it."""
-    if suggestion.check_id is None:
+    if checks.copy_of(session, suggestion.id) is None:
         return suggestion.interaction_id, None
-    check = session.get(Check, suggestion.check_id)
-    assert check is not None
+    check = checks.check_of(session, suggestion)
     return check.interaction_id, answers_public(session, [suggestion]).get(suggestion.id or 0)
 
 

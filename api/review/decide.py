@@ -19,7 +19,6 @@ from api.checks import service as checks
 from api.config import Settings
 from api.db import utcnow
 from api.decisions import service as decisions
-from api.decisions import shown
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
 from api.errors import ConflictError, UnprocessableError
 from api.pulse import service as pulse
@@ -101,7 +100,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     committed together, and a conflict is met in one place (_decided_at_once). Serving the person's next check
     item comes after, on purpose, as a unit of its own: a decision never waits on, or fails with, the draw.
     """
-    suggestion = shown.get_or_raise(session=session, user=user, suggestion_id=suggestion_id, deciding=True)
+    suggestion = checking.get_or_raise(session=session, user=user, suggestion_id=suggestion_id, deciding=True)
     request_hash = _request_hash(suggestion_id, data)
     data = with_point(data, settings)
     assert data.label is not None
@@ -109,7 +108,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         replay = checking.replay(session, user, idempotency_key, request_hash)
         if replay is not None:
             return replay, False
-    if suggestion.check_id is not None:  # a check item's copy: checked like any item, in the same order
+    if checks.copy_of(session, suggestion_id) is not None:  # a check item's copy: checked like any, in order
         return _answer_copy(session, user, suggestion, data, settings, idempotency_key, request_hash, if_revision)
     head = session.get(DecisionHead, suggestion_id)
     current = session.get(Decision, head.decision_id) if head else None
@@ -137,7 +136,7 @@ def _answer_copy(session: Session, user: User, copy: Suggestion, data: DecisionC
                  idempotency_key: str | None, request_hash: str,
                  if_revision: int | None) -> tuple[DecisionPublic, bool]:
     """A check item's copy is answered, not decided: checked like any item, in the same order."""
-    checking.may_answer(copy, user)
+    checking.may_answer(session, copy, user)
     standing, body = checking.standing_answer(session, copy)
     if if_revision is not None and standing != if_revision:
         raise decisions.stale_revision(copy.id or 0, if_revision, standing, body)

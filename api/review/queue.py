@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from api.accounts.models import Account
 from api.checks import service as checks
-from api.checks.models import Check
+from api.checks.models import Check, CheckCopy
 from api.config import Settings
 from api.db import count
 from api.decisions import shown
@@ -146,16 +146,17 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
                        parts["language"].label("language"), message.label("message"))
              .join(Account, col(Account.id) == col(Suggestion.account_id))
              .outerjoin(last, last.c.account_id == col(Suggestion.account_id))
-             .outerjoin(Check, col(Check.id) == col(Suggestion.check_id))
+             .outerjoin(CheckCopy, col(CheckCopy.suggestion_id) == col(Suggestion.id))
+             .outerjoin(Check, col(Check.id) == col(CheckCopy.check_id))
              .outerjoin(Interaction, col(Interaction.id) == message)
-             .where(or_(col(Suggestion.served_to).is_(None), col(Suggestion.served_to) == viewer_id))
+             .where(or_(col(CheckCopy.served_to).is_(None), col(CheckCopy.served_to) == viewer_id))
              .where(decided if status == "decided" else
                     and_(~decided, col(Suggestion.superseded_by_id).is_(None))))
     if team is not None:
         query = query.where(col(Account.team) == team)
     if status == "decided" and own_decided:
         theirs = exists().where(col(Decision.suggestion_id) == col(Suggestion.id), col(Decision.user_id) == viewer_id)
-        query = query.where(or_(col(Suggestion.scope) == Scope.ACCOUNT, col(Suggestion.check_id).is_not(None), theirs))
+        query = query.where(or_(col(Suggestion.scope) == Scope.ACCOUNT, col(CheckCopy.check_id).is_not(None), theirs))
     if scope is not None:
         query = query.where(col(Suggestion.scope) == scope)
     if account_id is not None:
@@ -170,7 +171,7 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     decisions: dict[int, Decision | DecisionPublic] = {}
     if status == "decided":
         decisions.update(current_decisions(session=session, suggestion_ids=served))
-        decisions.update(checking.answers_public(session, [s for s, *_ in rows if s.check_id is not None]))
+        decisions.update(checking.answers_public(session, [s for s, *_ in rows]))  # only copies have answers
     elif viewer_id is not None:
         checks.record_servings(session, viewer_id, served)
         session.commit()  # when each item first reached this person: the server's clock for the audit

@@ -61,7 +61,7 @@ def review_queue(session: SessionDep, user: TeamMember, settings: SettingsDep,
 def get_suggestion(suggestion_id: IdPath, session: SessionDep, user: TeamMember,
                    response: Response) -> SuggestionPublic:
     """One suggestion with its text and current decision; the ETag is that decision's revision (0: none)."""
-    suggestion = shown.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
+    suggestion = checking.get_or_raise(session=session, user=user, suggestion_id=suggestion_id)
     message, answer = checking.message_and_answer(session, suggestion)
     interaction = session.get(Interaction, message) if message else None
     decision = answer or decisions.current_decision(session=session, suggestion_id=suggestion_id)

@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, ConfigDict, field_validator, model_validator
 from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
 
+import api.accounts.models  # noqa: F401 - the accounts table a foreign key names
+import api.users.models  # noqa: F401 - the users table a foreign key names
 from api.db import UTCDateTime, past_moment, utcnow
 
 KNOWN_KINDS: dict[str, str] = {

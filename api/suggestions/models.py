@@ -12,6 +12,9 @@ from typing import Any
 from sqlalchemy import JSON, String, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
+import api.accounts.models  # noqa: F401 - the accounts table a foreign key names
+import api.interactions.models  # noqa: F401 - the interactions table a foreign key names
+import api.model_versions.models  # noqa: F401 - the model_versions table a foreign key names
 from api.db import UTCDateTime, utcnow
 from models.labels import Label
 
@@ -55,8 +58,8 @@ class PredictionBase(SQLModel):
 
 class Suggestion(PredictionBase, table=True):
     """What the queue serves, stored with the version that made it and never changed afterwards: a message's
-    suggestion, an account's roll-up, or a check item's copy (api.checks). A shadow version's silent
-    predictions live apart (api.shadows)."""
+    suggestion, an account's roll-up, or a check item's copy (whose check and person api.checks keeps). A
+    shadow version's silent predictions live apart (api.shadows)."""
 
     __tablename__ = "suggestions"
     __table_args__ = (
@@ -70,10 +73,6 @@ class Suggestion(PredictionBase, table=True):
     # A pending suggestion replaced by a newer one (a roll-up over newer text, or the active model's
     # backfill) leaves the queue; deciding on it is refused with the replacement's id.
     superseded_by_id: int | None = Field(default=None, foreign_key="suggestions.id")
-    # A check item's copy, served to one CSM (api.checks): it has no interaction of its own (the check names
-    # it), so nothing that reads an interaction's suggestions ever meets it.
-    check_id: int | None = Field(default=None, foreign_key="checks.id", index=True)
-    served_to: int | None = Field(default=None, foreign_key="users.id")
 
 
 class CuePublic(SQLModel):

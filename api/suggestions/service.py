@@ -1,11 +1,15 @@
-"""Suggestions: the model's stored predictions made into rows."""
+"""Suggestions: the model's stored predictions made into rows, and the latest one on a stored message."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
+from sqlmodel import Session, col, select
+
 from api import draws
+from api.interactions.models import Interaction
+from api.interactions.service import erased_external_id
 from api.suggestions.models import Scope, Suggestion
 from models.classifier import Prediction
 from models.cues import risk_of
@@ -34,3 +38,18 @@ def stored_fields(prediction: Prediction, explanation: list[dict[str, Any]] | No
         "cues": [asdict(c) for c in prediction.cues], "risk": risk_of(prediction.cues),
         "language": prediction.language, "unsupported_language": prediction.unsupported_language,
     }
+
+
+def find_existing(*, session: Session, account_id: int, external_id: str) -> tuple[Interaction, Suggestion] | None:
+    """The interaction already stored under this external id (or its digest, once erased), with its latest
+    suggestion."""
+    interaction = session.exec(select(Interaction).where(Interaction.account_id == account_id)
+                               .where(col(Interaction.external_id).in_({external_id,
+                                                                       erased_external_id(external_id)}))).first()
+    if interaction is None:
+        return None
+    suggestion = session.exec(select(Suggestion).where(Suggestion.interaction_id == interaction.id)
+                              .order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())).first()
+    if suggestion is None:  # pragma: no cover - both rows are written in one transaction
+        raise RuntimeError(f"interaction {interaction.id} has no suggestion")
+    return interaction, suggestion

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 
-from pydantic import ConfigDict, field_validator
 from sqlalchemy import Column, Date
 from sqlmodel import Field, SQLModel
 
+import api.accounts.models  # noqa: F401 - the accounts table a foreign key names
+import api.decisions.models  # noqa: F401 - the decisions table a foreign key names
+import api.users.models  # noqa: F401 - the users table a foreign key names
 from api.db import UTCDateTime, utcnow
-from api.ids import Id
-
-
-class TodoCreate(SQLModel):
-    """A to-do given with a decision: what, by whom, by when."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
-    title: str = Field(min_length=1, max_length=300)
-    owner_id: Id = Field(description="the user who will do it (of the account's team)")
-    due_on: date
-
-    @field_validator("title")
-    @classmethod
-    def _visible(cls, value: str) -> str:
-        # Spaces, controls and invisible marks (zero-width spaces, joiners) alone make a to-do nobody can read.
-        if not any(unicodedata.category(c)[0] not in "CZ" for c in value):
-            raise ValueError(f"title must have visible text, got {value[:50]!r}")
-        return value.strip()
 
 
 class Todo(SQLModel, table=True):

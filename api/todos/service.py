@@ -10,9 +10,10 @@ from sqlmodel import Session, col, select
 from api.accounts import service as accounts
 from api.accounts.models import Account
 from api.db import utcnow
+from api.decisions.models import TodoCreate
 from api.errors import ConflictError, NotFoundError, UnprocessableError
 from api.policies import CONFINED, can_see
-from api.todos.models import Todo, TodoCreate, TodoPublic
+from api.todos.models import Todo, TodoPublic
 from api.users.models import User
 
 

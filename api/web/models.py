@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
+import api.users.models  # noqa: F401 - the users table a foreign key names
 from api.db import UTCDateTime, utcnow
 
 

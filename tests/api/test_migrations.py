@@ -23,20 +23,27 @@ def test_migrations_match_the_models(fresh_database_url: str) -> None:
     engine.dispose()
 
 
+def seed(db: Any, *, users: int = 1, body: str = "hi") -> None:
+    """A team's first rows in any schema since 0001: CSMs, one account, an active version v1 and message 1."""
+    for user in range(1, users + 1):
+        db.execute(text("INSERT INTO users (id, name, role, team, api_key_hash, key_prefix, disabled, created_at) "
+                        f"VALUES ({user}, 'CSM {user}', 'csm', 'emea', 'h{user}', 'p{user}', false, "
+                        "'2026-01-01 00:00:00')"))
+    db.execute(text("INSERT INTO accounts (id, name, team, segment, created_at) "
+                    "VALUES (1, 'Acme', 'emea', 'smb', '2026-01-01 00:00:00')"))
+    db.execute(text("INSERT INTO model_versions (version, kind, status, artifact_path, artifact_sha256, metrics, "
+                    "provenance, created_at) VALUES ('v1', 'k', 'active', '/x', 's', '{}', '{}', "
+                    "'2026-01-01 00:00:00')"))
+    db.execute(text("INSERT INTO interactions (id, account_id, kind, body, occurred_at, created_by, created_at) "
+                    "VALUES (1, 1, 'email', :body, '2026-01-01 00:00:00', 1, '2026-01-01 00:00:00')"), {"body": body})
+
+
 def test_0002_backfills_decision_facts_and_heads(fresh_database_url: str) -> None:
     config = alembic_config(fresh_database_url)
     command.upgrade(config, "0001")
     engine = make_engine(fresh_database_url)
     with engine.begin() as db:
-        db.execute(text("INSERT INTO users (id, name, role, team, api_key_hash, key_prefix, disabled, created_at) "
-                        "VALUES (1, 'Chloé', 'csm', 'emea', 'h', 'p', false, '2026-01-01 00:00:00')"))
-        db.execute(text("INSERT INTO accounts (id, name, team, segment, created_at) "
-                        "VALUES (1, 'Acme', 'emea', 'smb', '2026-01-01 00:00:00')"))
-        db.execute(text("INSERT INTO model_versions (version, kind, status, artifact_path, artifact_sha256, metrics, "
-                        "provenance, created_at) VALUES ('v1', 'k', 'active', '/x', 's', '{}', '{}', "
-                        "'2026-01-01 00:00:00')"))
-        db.execute(text("INSERT INTO interactions (id, account_id, kind, body, occurred_at, created_by, created_at) "
-                        "VALUES (1, 1, 'email', 'hi', '2026-01-01 00:00:00', 1, '2026-01-01 00:00:00')"))
+        seed(db)
         db.execute(text("INSERT INTO suggestions (id, scope, account_id, interaction_id, label, p_red, p_yellow, "
                         "p_green, confidence, margin, model_version, explanation, created_at) VALUES "
                         "(1, 'interaction', 1, 1, 'Red', 0.7, 0.2, 0.1, 0.7, 0.5, 'v1', '[]', '2026-01-01 00:00:00')"))
@@ -115,4 +122,32 @@ def test_0019_moves_shadow_predictions_out_of_suggestions_and_back(fresh_databas
     assert [(r[0], r[1], r[2], bool(r[3])) for r in back] == [
         (1, "active", "Red", False), (1, "challenger", "Yellow", True), (2, "active", "Green", False),
         (2, "challenger", "Green", True)]
+    engine.dispose()
+
+
+def test_0020_moves_check_copies_out_of_suggestions_and_back(fresh_database_url: str) -> None:
+    config = alembic_config(fresh_database_url)
+    command.upgrade(config, "0019")
+    engine = make_engine(fresh_database_url)
+    with engine.begin() as db:
+        seed(db, users=2, body="we will not renew")
+        db.execute(text("INSERT INTO checks (id, interaction_id, suggestion_id, account_id, team, label, created_by, "
+                        "created_at) VALUES (7, 1, 1, 1, 'emea', 'Red', 1, '2026-01-02 00:00:00')"))
+        # The original suggestion, then two copies of check 7 (one per CSM) in the 0019 shape.
+        for id_, interaction, check, served_to in ((1, "1", "NULL", "NULL"), (2, "NULL", "7", "1"),
+                                                   (3, "NULL", "7", "2")):
+            db.execute(text("INSERT INTO suggestions (id, scope, account_id, interaction_id, label, p_red, p_yellow, "
+                            "p_green, confidence, margin, model_version, explanation, created_at, check_id, "
+                            f"served_to) VALUES ({id_}, 'interaction', 1, {interaction}, 'Red', 0.7, 0.2, 0.1, 0.7, "
+                            f"0.5, 'v1', '[]', '2026-01-02 00:00:00', {check}, {served_to})"))
+    command.upgrade(config, "head")
+    with engine.connect() as db:
+        assert db.execute(text("SELECT suggestion_id, check_id, served_to FROM check_copies "
+                               "ORDER BY suggestion_id")).all() == [(2, 7, 1), (3, 7, 2)]
+        assert db.execute(text("SELECT id, interaction_id FROM suggestions ORDER BY id")).all() == [
+            (1, 1), (2, None), (3, None)]
+    command.downgrade(config, "0019")
+    with engine.connect() as db:
+        assert db.execute(text("SELECT id, check_id, served_to FROM suggestions ORDER BY id")).all() == [
+            (1, None, None), (2, 7, 1), (3, 7, 2)]
     engine.dispose()
