@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.labels import Label
+from models.options import ServingOptions, default_cache_dir
 
 DEFAULT_SENTIMENT_REASONS: dict[Label, list[str]] = {
     Label.RED: ["champion_left", "product_gaps", "support_escalations", "budget_cuts",
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///pulse.db"
     environment: Literal["development", "production"] = "development"
     model_dir: Path | None = Field(default=None, description="artifact directory; default: the shipped model")
+    serving_precision: Literal["auto", "bf16", "int8", "f32"] = Field(
+        default="auto", description="the serving graph's precision; auto chooses by the CPU (models.transformer)")
+    cache_dir: Path | None = Field(default=None, description="derived serving graphs; default ~/.cache/pulse")
+    # oneDNN's own cap on the instruction sets its kernels use (OpenVINO and PyTorch obey it): read here, without
+    # the PULSE_ prefix, so the model knows which CPU features it really has.
+    onednn_max_cpu_isa: str | None = Field(default=None, validation_alias="ONEDNN_MAX_CPU_ISA")
     max_body_bytes: int = 256 * 1024
     max_texts_per_request: int = 64
     allowed_hosts: list[str] = Field(default_factory=lambda: ["*"], description="Host header values the server "
@@ -131,6 +138,11 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix):]
         return value
+
+    def serving(self) -> ServingOptions:
+        """What models/ needs to serve a transformer, and nothing more."""
+        return ServingOptions(precision=self.serving_precision, cache_dir=self.cache_dir or default_cache_dir(),
+                              isa_cap=self.onednn_max_cpu_isa.lower() if self.onednn_max_cpu_isa else None)
 
 
 @lru_cache

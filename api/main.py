@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "with every human decision recorded beside the suggestion.")
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
-    app.state.models = ModelHolder(settings.batch_max_texts, settings.batch_max_wait_ms / 1000)
+    app.state.models = ModelHolder(settings.serving(), settings.batch_max_texts, settings.batch_max_wait_ms / 1000)
     app.state.metrics = Metrics()
     app.state.limiter = RateLimiter(settings.database_url, settings.rate_limit_per_minute,
                                     settings.login_attempts_per_minute)

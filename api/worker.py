@@ -49,7 +49,7 @@ class Worker:
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10_000}"
         self.kinds = kinds or list(JobKind)
-        self.models = models or ModelHolder()
+        self.models = models or ModelHolder(settings.serving())
         self.batch = batch
         self.handlers: dict[JobKind, Callable[[Session, Job], str | None]] = {
             JobKind.WEBHOOK: self.deliver, JobKind.ROLLUP: self.roll_up, JobKind.SCORE: self.score}

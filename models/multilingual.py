@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from models.classifier import Plan, softmax
 from models.encoder import embed
 from models.language import share_among
+from models.options import ServingOptions
 
 KIND = "multilingual-router"
 HEAD = "head.safetensors"
@@ -151,8 +152,8 @@ class MultilingualRouter:
         return self.finish(plan, self.run(plan.units))
 
     @classmethod
-    def load(cls, directory: Path, version: str, backend: str = "serving",
-             threads: int | None = None) -> MultilingualRouter:
+    def load(cls, directory: Path, version: str, backend: str = "serving", threads: int | None = None,
+             options: ServingOptions | None = None) -> MultilingualRouter:
         """Load from a verified artifact directory (its english/ transformer included)."""
         from safetensors.numpy import load_file
 
@@ -161,7 +162,7 @@ class MultilingualRouter:
         config = json.loads((directory / CONFIG).read_text())
         english_dir = directory / ENGLISH
         english_version = json.loads((english_dir / "manifest.json").read_text())["version"]
-        english = TransformerClassifier.load(english_dir, english_version, backend, threads)
+        english = TransformerClassifier.load(english_dir, english_version, backend, threads, options)
         head = load_file(str(directory / HEAD))
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         router = cls(version, english, head["coef"].astype(np.float64), head["intercept"].astype(np.float64),

@@ -10,6 +10,7 @@ from typing import Any
 
 from models.artifacts import ArtifactError, verify
 from models.classifier import Classifier
+from models.options import ServingOptions
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_POINTER = ARTIFACTS_DIR / "DEFAULT"
@@ -24,56 +25,61 @@ def shipped_default() -> Path:
     return ARTIFACTS_DIR / name
 
 
-def prepare(directory: Path | str) -> None:
+def prepare(directory: Path | str, options: ServingOptions | None = None) -> None:
     """Build whatever a model derives before serving (a transformer's serving graph); idempotent."""
-    directory = Path(directory)
+    directory, options = Path(directory), options or ServingOptions()
     manifest = verify(directory)
     if manifest["kind"] == MULTILINGUAL_KIND:
-        prepare(directory / "english")
+        prepare(directory / "english", options)
     elif manifest["kind"] == TRANSFORMER_KIND:
         import json
 
         from models.transformer import CONFIG, int8_graph, serving_graph, serving_precision
 
         config = json.loads((directory / CONFIG).read_text())
-        serving_graph(directory, config)
-        if serving_precision()[0] == "int8":
+        serving_graph(directory, config, options.cache_dir)
+        if serving_precision(options)[0] == "int8":
             try:
-                int8_graph(directory, config)
+                int8_graph(directory, config, options.cache_dir)
             except ArtifactError:
                 pass  # refused and remembered: the model serves f32, and says why
 
 
-def is_prepared(directory: Path | str) -> bool:
+def is_prepared(directory: Path | str, options: ServingOptions | None = None) -> bool:
     """Whether `prepare` has nothing left to do (checked in this process, without torch)."""
-    directory = Path(directory)
+    directory, options = Path(directory), options or ServingOptions()
     kind = verify(directory)["kind"]
     if kind == MULTILINGUAL_KIND:
-        return is_prepared(directory / "english")
+        return is_prepared(directory / "english", options)
     if kind != TRANSFORMER_KIND:
         return True
     from models.transformer import has_serving_graph
 
-    return has_serving_graph(directory)
+    return has_serving_graph(directory, options)
 
 
-def prepare_isolated(directory: Path, env: dict[str, str] | None = None) -> float:
+def prepare_isolated(directory: Path, options: ServingOptions | None = None,
+                     env: dict[str, str] | None = None) -> float:
     """Run `prepare` in a child process, so that torch (needed to build) never enters the caller.
 
     A model already prepared costs no child process. Returns the seconds it took; raises ArtifactError
     with the child's error output if it failed.
     """
     started = time.perf_counter()
-    if is_prepared(directory):
+    options = options or ServingOptions()
+    if is_prepared(directory, options):
         return time.perf_counter() - started
-    result = subprocess.run([sys.executable, "-c", f"from models.registry import prepare; prepare({str(directory)!r})"],
+    child = ("import sys; from models.options import ServingOptions; from models.registry import prepare; "
+             "prepare(sys.argv[1], ServingOptions.from_json(sys.argv[2]))")
+    result = subprocess.run([sys.executable, "-c", child, str(directory), options.to_json()],
                             capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise ArtifactError(f"could not prepare {directory}: {result.stderr.strip()[-1500:]}")
     return time.perf_counter() - started
 
 
-def load(directory: Path, backend: str = "serving", threads: int | None = None) -> tuple[Classifier, dict[str, Any]]:
+def load(directory: Path, backend: str = "serving", threads: int | None = None,
+         options: ServingOptions | None = None) -> tuple[Classifier, dict[str, Any]]:
     """Verify an artifact directory against its manifest and load the classifier it holds.
 
     `backend` matters for transformers only: "serving" is the fast path, "reference" the fp32 model.
@@ -87,9 +93,9 @@ def load(directory: Path, backend: str = "serving", threads: int | None = None) 
     if kind == TRANSFORMER_KIND:
         from models.transformer import TransformerClassifier  # torch and onnxruntime load only when needed
 
-        return TransformerClassifier.load(directory, manifest["version"], backend, threads), manifest
+        return TransformerClassifier.load(directory, manifest["version"], backend, threads, options), manifest
     if kind == MULTILINGUAL_KIND:
         from models.multilingual import MultilingualRouter
 
-        return MultilingualRouter.load(directory, manifest["version"], backend, threads), manifest
+        return MultilingualRouter.load(directory, manifest["version"], backend, threads, options), manifest
     raise ArtifactError(f"{directory}: unknown model kind {kind!r}")

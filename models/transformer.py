@@ -40,6 +40,7 @@ from models.minilm import merge_adapter as merge_adapter
 from models.minilm import pad as pad
 from models.minilm import tokenizer_fingerprint as tokenizer_fingerprint
 from models.minilm import windows as windows
+from models.options import PRECISIONS, ServingOptions
 
 KIND = "transformer-lora"
 ADAPTER = "adapter.safetensors"
@@ -50,7 +51,8 @@ class TransformerClassifier:
     """A loaded transformer version, scoring through the int8 ONNX graph or the fp32 reference."""
 
     def __init__(self, version: str, directory: Path, config: dict[str, Any], backend: str = "serving",
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, options: ServingOptions | None = None) -> None:
+        options = options or ServingOptions()
         # The serving graph holds every weight, so it depends on the base only through the tokenizer.
         if config["tokenizer_sha256"] != tokenizer_fingerprint():
             raise ArtifactError(f"{directory}: built with a different tokenizer than the installed {BASE_PACKAGE}")
@@ -68,12 +70,14 @@ class TransformerClassifier:
         if backend == "serving":
             import openvino as ov
 
-            self.precision, self.precision_why = serving_precision()
+            self.precision, self.precision_why = serving_precision(options)
+            cache = options.cache_dir
             try:
-                graph = int8_graph(directory, config) if self.precision == "int8" else serving_graph(directory, config)
+                graph = int8_graph(directory, config, cache) if self.precision == "int8" else \
+                    serving_graph(directory, config, cache)
             except ArtifactError as refused:  # int8 was not accurate enough, or cannot be built here
                 self.precision, self.precision_why = "f32", f"int8 refused: {refused}"
-                graph = serving_graph(directory, config)
+                graph = serving_graph(directory, config, cache)
             compiled = ov.Core().compile_model(str(graph / "model.xml"), "CPU", {
                 "INFERENCE_NUM_THREADS": threads or min(os.cpu_count() or 1, 4),
                 "PERFORMANCE_HINT": "LATENCY",
@@ -140,10 +144,11 @@ class TransformerClassifier:
         return softmax(self.logits(texts) / self.temperature)
 
     @classmethod
-    def load(cls, directory: Path, version: str, backend: str = "serving",
-             threads: int | None = None) -> TransformerClassifier:
+    def load(cls, directory: Path, version: str, backend: str = "serving", threads: int | None = None,
+             options: ServingOptions | None = None) -> TransformerClassifier:
         """Load from an artifact directory that the caller has already verified."""
-        return cls(version, directory, json.loads((directory / CONFIG).read_text()), backend=backend, threads=threads)
+        return cls(version, directory, json.loads((directory / CONFIG).read_text()), backend=backend, threads=threads,
+                   options=options)
 
 
 FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
@@ -158,9 +163,9 @@ ISA_CAPS = {
 """The features left by oneDNN's ONEDNN_MAX_CPU_ISA cap (which OpenVINO and PyTorch both obey)."""
 
 
-def cpu_features() -> dict[str, Any]:
+def cpu_features(isa_cap: str | None = None) -> dict[str, Any]:
     """The CPU's model name and which of FEATURES it has (from /proc/cpuinfo; empty where unreadable), less
-    any that ONEDNN_MAX_CPU_ISA forbids the kernels to use."""
+    any that `isa_cap` (oneDNN's ONEDNN_MAX_CPU_ISA, as the process's edge read it) forbids the kernels to use."""
     try:
         info = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -168,28 +173,26 @@ def cpu_features() -> dict[str, Any]:
     model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), None)
     flags = next((set(line.split(":", 1)[1].split()) for line in info.splitlines() if line.startswith("flags")), set())
     found: dict[str, Any] = {"model": model, "features": [f for f in FEATURES if f in flags]}
-    cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "").lower()
+    cap = (isa_cap or "").lower()
     if cap in ISA_CAPS:
         found["features"] = [f for f in found["features"] if f in ISA_CAPS[cap]]
         found["capped_by"] = f"ONEDNN_MAX_CPU_ISA={cap.upper()}"
     return found
 
 
-PRECISIONS = ("bf16", "int8", "f32")
-
-
-def serving_precision() -> tuple[str, str]:
-    """The inference precision of the serving graph on this CPU, and why (PULSE_SERVING_PRECISION overrides).
+def serving_precision(options: ServingOptions | None = None) -> tuple[str, str]:
+    """The inference precision of the serving graph on this CPU, and why (a precision in `options`, from
+    PULSE_SERVING_PRECISION, overrides).
 
     Measured against eager fp32 at batch 16 in one run per instruction set (an Intel Xeon with AMX, kernels
     capped with ONEDNN_MAX_CPU_ISA and MKL_ENABLE_INSTRUCTIONS; `PULSE_SERVING_PRECISION=int8 pulse bench`
     reproduces one): bf16 3.7x on AMX; int8 3.2x with AVX512-VNNI and 2.1x with AVX-VNNI, where f32 gave
     1.3x and 1.1x; on plain AVX2 int8 gave 1.0x and f32 1.5x, so f32 is chosen there.
     """
-    forced = os.environ.get("PULSE_SERVING_PRECISION", "auto").strip().lower()
-    if forced in PRECISIONS:
-        return forced, f"PULSE_SERVING_PRECISION={forced}"
-    found = set(cpu_features()["features"])
+    options = options or ServingOptions()
+    if options.precision in PRECISIONS:
+        return options.precision, f"PULSE_SERVING_PRECISION={options.precision}"
+    found = set(cpu_features(options.isa_cap)["features"])
     if found & {"amx_bf16", "avx512_bf16"}:
         return "bf16", f"the CPU has {', '.join(sorted(found & {'amx_bf16', 'avx512_bf16'}))}"
     vnni = found & {"avx512_vnni", "avx_vnni", "amx_int8"}
@@ -199,7 +202,7 @@ def serving_precision() -> tuple[str, str]:
                    "measured no faster than f32")
 
 
-def int8_graph(directory: Path, config: dict[str, Any]) -> Path:
+def int8_graph(directory: Path, config: dict[str, Any], cache_dir: Path) -> Path:
     """The cached int8 graph of an artifact, quantized from its f32 serving graph the first time, on the token
     windows of the calibration texts (labels compared per text, windows combined as when serving)."""
     from models import calibration
@@ -216,14 +219,8 @@ def int8_graph(directory: Path, config: dict[str, Any]) -> Path:
         ids, mask = pad([unit])
         return {"input_ids": ids, "attention_mask": mask}
 
-    return quantized(serving_graph(directory, config), cache_root() / "serving" / (serving_key(directory) + "-int8"),
-                     units, feed, text_labels, len(texts))
-
-
-def cache_root() -> Path:
-    """Where derived serving graphs live: PULSE_CACHE_DIR, else ~/.cache/pulse."""
-    configured = os.environ.get("PULSE_CACHE_DIR")
-    return Path(configured) if configured else Path.home() / ".cache" / "pulse"
+    return quantized(serving_graph(directory, config, cache_dir),
+                     cache_dir / "serving" / (serving_key(directory) + "-int8"), units, feed, text_labels, len(texts))
 
 
 def serving_key(directory: Path) -> str:
@@ -237,23 +234,23 @@ def serving_key(directory: Path) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
-def serving_graph(directory: Path, config: dict[str, Any]) -> Path:
+def serving_graph(directory: Path, config: dict[str, Any], cache_dir: Path) -> Path:
     """The cached OpenVINO graph for an artifact, built from base + adapter the first time.
 
     A cached graph is used only if its files match the sha256s written when it was built.
     """
-    target = cache_root() / "serving" / serving_key(directory)
+    target = cache_dir / "serving" / serving_key(directory)
     if cached_serving_graph(target) is None:
         build_serving_graph(directory, config, target)
     return target
 
 
-def has_serving_graph(directory: Path) -> bool:
+def has_serving_graph(directory: Path, options: ServingOptions) -> bool:
     """Whether the artifact's serving graph for this CPU's precision is built and intact (checked without torch)."""
     from models.quantize import refusal
 
-    target = cache_root() / "serving" / serving_key(directory)
-    if serving_precision()[0] == "int8":
+    target = options.cache_dir / "serving" / serving_key(directory)
+    if serving_precision(options)[0] == "int8":
         int8 = target.with_name(target.name + "-int8")
         if cached_serving_graph(int8) is not None:
             return True

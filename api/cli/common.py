@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -25,6 +24,7 @@ from api.model_versions import service as model_versions
 from models import registry
 from models.artifacts import ArtifactError
 from models.classifier import Classifier
+from models.options import ServingOptions
 
 app = typer.Typer(help="Pulse: suggested account sentiment with every human decision recorded beside it.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -63,11 +63,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def settings_for(db: str | None) -> Settings:
-    """Settings, with --db overriding PULSE_DATABASE_URL for this process and the server workers it starts."""
-    if db:
-        os.environ["PULSE_DATABASE_URL"] = db
-        get_settings.cache_clear()
-    return get_settings()
+    """Settings, with --db overriding PULSE_DATABASE_URL for this command (the environment is left as it is)."""
+    return Settings(database_url=db) if db else get_settings()
 
 
 def model_directory(settings: Settings) -> Path:
@@ -86,15 +83,15 @@ def prepare_database(settings: Settings) -> None:
     except OperationalError as error:
         raise fail(f"cannot reach the database {safe_url(settings.database_url)}: {error.orig}") from error
     err.print(f"database ready ({safe_url(settings.database_url)}); active model {active.version}", highlight=False)
-    prepare_model(Path(active.artifact_path))
+    prepare_model(Path(active.artifact_path), settings.serving())
 
 
-def prepare_model(directory: Path) -> None:
+def prepare_model(directory: Path, serving: ServingOptions) -> None:
     """Build the model's serving graph, if it needs one, in a child process: torch stays out of the server."""
     try:
-        if registry.is_prepared(directory):
+        if registry.is_prepared(directory, serving):
             return  # built on an earlier start and intact: nothing to say
-        seconds = registry.prepare_isolated(directory)
+        seconds = registry.prepare_isolated(directory, serving)
     except ArtifactError as error:
         raise fail(str(error)) from error
     err.print(f"serving graph built in {seconds:.1f}s (cached for later starts)", highlight=False)
@@ -132,7 +129,7 @@ def database(settings: Settings) -> Iterator[Session]:
 def load_model(spec: str | None, settings: Settings) -> Classifier:
     """The classifier a --model option names (see api.model_versions.resolve), or a clear error."""
     try:
-        return resolve.load_classifier(spec, settings.database_url, model_directory(settings))
+        return resolve.load_classifier(spec, settings.database_url, model_directory(settings), settings.serving())
     except NotFoundError:
         raise fail(f"model {spec!r} is neither an artifact directory nor a version registered in "
                    f"{safe_url(settings.database_url)}") from None

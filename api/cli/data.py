@@ -75,8 +75,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files, folders
     with database(settings) as session, progress_bar() as bar:
         task = bar.add_task("checking (dry run)" if dry_run else "ingesting", total=None)
         records = read_all(paths, format.value if format else None)
-        result = run_ingest(session=session, records=records,
-                            classifier=None if dry_run else ModelHolder().active(session), settings=settings,
+        classifier = None if dry_run else ModelHolder(settings.serving()).active(session)
+        result = run_ingest(session=session, records=records, classifier=classifier, settings=settings,
                             match_order=order, team=team, progress=lambda: bar.advance(task),
                             batch_size=batch_size, explained=explain, account_map=mapping, dry_run=dry_run)
     if result.unmatched:

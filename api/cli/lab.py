@@ -66,7 +66,7 @@ def bench_ingest(messages: Annotated[int, typer.Option(min=10, help="messages to
     from api.lab.offline.bench_ingest import run
 
     settings = get_settings().model_copy(update={"model_dir": model_directory(get_settings())})
-    prepare_model(settings.model_dir or registry.shipped_default())
+    prepare_model(settings.model_dir or registry.shipped_default(), settings.serving())
     with progress_bar() as bar:
         task = bar.add_task("ingesting", total=messages)
         result = run(directory, messages, settings, explained=explain, batch_size=batch_size,

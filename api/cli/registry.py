@@ -54,7 +54,8 @@ def models_promote(version: Annotated[str, typer.Argument(help="a registered ver
     settings = settings_for(db)
     try:
         with database(settings) as session:
-            promoted = promotion.promote(session=session, version=version, force=force, holder=ModelHolder())
+            holder = ModelHolder(settings.serving())
+            promoted = promotion.promote(session=session, version=version, force=force, holder=holder)
     except ArtifactError as error:
         raise fail(str(error)) from error
     err.print(f"{promoted.version} is now active", highlight=False)
@@ -86,7 +87,7 @@ def models_compare(champion: Annotated[str, typer.Argument(help="the version to 
                 raise fail(f"model version {missing[0]!r} is not registered in {safe_url(settings.database_url)}")
             a, b = versions
             assert a is not None and b is not None
-            result = compare(session=session, champion=a, challenger=b, holder=ModelHolder(),
+            result = compare(session=session, champion=a, challenger=b, holder=ModelHolder(settings.serving()),
                              limit=limit)
     except ArtifactError as error:
         raise fail(f"model artifact refused: {error}") from error

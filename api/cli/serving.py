@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.engine import make_url
@@ -26,13 +28,24 @@ from api.users.models import Role
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Serve the app with uvicorn."""
+    """Serve the app with uvicorn.
+
+    One worker serves in this process, built with `settings` as they are. Several are processes uvicorn
+    spawns, which read their settings from the environment: the one channel to them, so --db is handed on
+    there, and only there.
+    """
     import uvicorn
 
+    from api.main import create_app
+
+    app: Any = partial(create_app, settings)
+    if workers > 1:
+        os.environ["PULSE_DATABASE_URL"] = settings.database_url
+        app = "api.main:create_app"
     # The master pings each worker and replaces one that does not answer in time. Its default of 5 s is
     # shorter than a worker's start-up on a busy 2-core machine, where the master then killed and restarted
     # workers over and over and the server never became healthy; 60 s still replaces a hung worker.
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run(app, factory=True, host=host, port=port, workers=workers,
                 log_level=settings.log_level.lower(), access_log=False, timeout_worker_healthcheck=60,
                 log_config=None,  # uvicorn's lines go through Pulse's handler, in its one format
                 # On SIGTERM, requests still running after this long are abandoned (each write commits before
@@ -74,7 +87,7 @@ def demo(host: Annotated[str, typer.Option(help="address to listen on")] = "127.
         raise fail("pulse demo loads made-up data and PULSE_ENVIRONMENT is production; use --force if you mean it")
     prepare_database(settings)
     with database(settings) as session:
-        classifier = ModelHolder().active(session)
+        classifier = ModelHolder(settings.serving()).active(session)
         started = time.perf_counter()
         with err.status("loading demo data (scoring 132 messages)..."):
             people, loaded = load(session=session, classifier=classifier, settings=settings)

@@ -14,6 +14,7 @@ from models import registry
 from models.artifacts import ArtifactError
 from models.batching import MicroBatcher
 from models.classifier import Classifier
+from models.options import ServingOptions
 
 log = logging.getLogger("pulse.models")
 
@@ -25,8 +26,9 @@ class ModelHolder:
     workers on their next request without a restart.
     """
 
-    def __init__(self, batch_max_texts: int = 0, batch_max_wait_s: float = 0.002) -> None:
+    def __init__(self, serving: ServingOptions, batch_max_texts: int = 0, batch_max_wait_s: float = 0.002) -> None:
         # batch_max_texts > 0: concurrent requests share model calls through a MicroBatcher.
+        self._serving = serving
         self._loaded: dict[str, Classifier] = {}
         self._lock = threading.Lock()
         self._batch_max_texts = batch_max_texts
@@ -36,7 +38,7 @@ class ModelHolder:
         """The classifier for a version, loading and verifying its artifact the first time."""
         with self._lock:
             if version.version not in self._loaded:
-                classifier, manifest = registry.load(Path(version.artifact_path))
+                classifier, manifest = registry.load(Path(version.artifact_path), options=self._serving)
                 check_digest(version, Path(version.artifact_path))
                 if manifest["version"] != version.version:
                     raise ArtifactError(f"{version.artifact_path} holds {manifest['version']}, not {version.version}")

@@ -15,6 +15,7 @@ from api.model_versions.models import ModelVersion
 from api.model_versions.service import get_active
 from models import registry
 from models.classifier import Classifier
+from models.options import ServingOptions
 
 
 def registered_version(spec: str | None, database_url: str) -> ModelVersion | None:
@@ -40,7 +41,7 @@ def artifact_directory(spec: str | None, database_url: str, default: Path) -> Pa
     return Path(version.artifact_path) if version else default
 
 
-def load_classifier(spec: str | None, database_url: str, default: Path) -> Classifier:
+def load_classifier(spec: str | None, database_url: str, default: Path, serving: ServingOptions) -> Classifier:
     """A classifier from an artifact directory, a registered version, or by default the active one.
 
     Without a registry (or an active version) the default is `default` (PULSE_MODEL_DIR or the shipped
@@ -48,10 +49,10 @@ def load_classifier(spec: str | None, database_url: str, default: Path) -> Class
     that fails its checks raises ArtifactError.
     """
     if spec and Path(spec).is_dir():
-        return registry.load(Path(spec))[0]
+        return registry.load(Path(spec), options=serving)[0]
     version = registered_version(spec, database_url)
     if version is not None:
-        return ModelHolder().load(version)
+        return ModelHolder(serving).load(version)
     if spec is not None:
         raise NotFoundError(f"model {spec!r} is neither an artifact directory nor a registered version")
-    return registry.load(default)[0]
+    return registry.load(default, options=serving)[0]

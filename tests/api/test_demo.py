@@ -58,7 +58,7 @@ def test_the_demo_messages_are_distinct_coloured_by_the_guidelines_and_give_a_fi
 def test_the_demo_shows_each_text_once_and_decides_with_the_reason_it_was_written_with(
         engine: Engine, settings: Settings) -> None:
     with Session(engine) as session:
-        _, loaded = load(session=session, classifier=ModelHolder().active(session), settings=settings)
+        _, loaded = load(session=session, classifier=ModelHolder(settings.serving()).active(session), settings=settings)
         assert loaded
         bodies = [i.body for i in session.exec(select(Interaction)).all()]
         assert len(bodies) == len(ACCOUNTS) * INTERACTIONS_PER_ACCOUNT

@@ -93,7 +93,7 @@ def test_erase_leaves_no_personal_or_free_text_in_any_row_and_a_reingest_brings_
                              body=f"Call {PERSONAL} about the export.")
     assert ingest.would_happen(session, [item], settings) == ["already_present"]
     assert intake.create_many(session=session, user=csm, items=[item], settings=settings,
-                              classifier=ModelHolder().active(session)) == ["already_present"]
+                              classifier=ModelHolder(settings.serving()).active(session)) == ["already_present"]
     assert "erase-me" not in every_row(engine)
     get_settings.cache_clear()
 

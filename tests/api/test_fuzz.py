@@ -55,7 +55,7 @@ def callers() -> Iterator[dict[str, dict[str, str]]]:
         csm, csm_key = users.create(session=session, name="fuzz csm", role=Role.CSM, team="emea")
         account = accounts.create(session=session, user=admin, data=AccountCreate(name="Fuzz", team="emea"))
         interactions.create(session=session, user=csm, settings=SETTINGS,
-                            classifier=ModelHolder().active(session),
+                            classifier=ModelHolder(SETTINGS.serving()).active(session),
                             data=InteractionCreate(account_id=account.id or 0, kind=InteractionKind.EMAIL,
                                                    body="The export failed again."))
     engine.dispose()

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from api.model_versions.models import ModelStatus, ModelVersion
 from api.users.models import Role, User
+from models.options import ServingOptions
 from tests.conftest import UserFactory
 
 
@@ -93,4 +94,4 @@ def test_a_resealed_artifact_is_refused_against_the_registered_digest(engine, ti
         assert version is not None and version.artifact_path == str(tiny_model)
         version.artifact_path = str(copy)  # as if someone swapped the directory on disk
         with pytest.raises(ArtifactError, match="differs from the one registered"):
-            ModelHolder().load(version)
+            ModelHolder(ServingOptions()).load(version)

@@ -57,8 +57,8 @@ def seed(url: str, directory: Path, csms_per_team: int, accounts_per_team: int, 
             session.add_all(rows)
             session.commit()
             setup["accounts_by_team"][team] = [a.id for a in rows]
-        classifier = ModelHolder().active(session)
         settings = Settings(database_url=url, blind_share=0.1)
+        classifier = ModelHolder(settings.serving()).active(session)
         everyone = [a for ids in setup["accounts_by_team"].values() for a in ids]
         batch = [InteractionCreate(account_id=random.choice(everyone), kind=InteractionKind.EMAIL,
                                    body=f"{random.choice(TEXTS)} (seed {n})", external_id=f"seed-{n}")

@@ -12,6 +12,7 @@ import pytest
 from models import registry, transformer
 from models.artifacts import ArtifactError, seal
 from models.explain import predict
+from models.options import ServingOptions
 
 
 def test_artifact_is_small_sealed_and_documented(tiny_transformer: Path) -> None:
@@ -83,19 +84,19 @@ def test_a_different_base_tokenizer_is_refused(tiny_transformer: Path, tmp_path:
 
 
 def test_int8_is_served_only_when_it_agrees_with_f32_and_the_choice_is_explained(
-        tiny_transformer: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tiny_transformer: Path, tmp_path: Path) -> None:
     from models import quantize, transformer
 
-    monkeypatch.setenv("PULSE_SERVING_PRECISION", "int8")
-    classifier, _ = registry.load(tiny_transformer)
+    options = ServingOptions(precision="int8", cache_dir=tmp_path)
+    classifier, _ = registry.load(tiny_transformer, options=options)
     assert isinstance(classifier, transformer.TransformerClassifier)
-    target = transformer.cache_root() / "serving" / (transformer.serving_key(tiny_transformer) + "-int8")
+    target = tmp_path / "serving" / (transformer.serving_key(tiny_transformer) + "-int8")
     if classifier.precision == "int8":  # accepted: the sealed graph records how well it agrees
         record = json.loads((target / "quantization.json").read_text())
         assert record["agreement_with_f32"] >= quantize.MIN_AGREEMENT and record["calibration_texts"] == 320
     else:  # refused: served as f32, saying why, and not tried again at the next start
         assert classifier.precision == "f32" and classifier.precision_why.startswith("int8 refused: ")
-        assert quantize.refusal(target) is not None and registry.is_prepared(tiny_transformer)
+        assert quantize.refusal(target) is not None and registry.is_prepared(tiny_transformer, options)
     probs = classifier.predict_proba(["Thanks, the new release is excellent!"])
     assert np.allclose(probs.sum(axis=1), 1.0)
 
@@ -103,22 +104,19 @@ def test_int8_is_served_only_when_it_agrees_with_f32_and_the_choice_is_explained
 def test_the_precision_follows_the_cpu_and_its_instruction_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     from models import transformer
 
-    monkeypatch.delenv("PULSE_SERVING_PRECISION", raising=False)
     flags = {"avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8"}
-    monkeypatch.setattr(transformer, "cpu_features", lambda: {"model": "x", "features": sorted(flags)})
+    monkeypatch.setattr(transformer, "cpu_features", lambda cap=None: {"model": "x", "features": sorted(flags)})
     assert transformer.serving_precision()[0] == "bf16"
     flags -= {"avx512_bf16", "amx_bf16", "amx_int8"}
     assert transformer.serving_precision()[0] == "int8"
     flags -= {"avx512_vnni"}
     precision, why = transformer.serving_precision()
     assert precision == "f32" and "VNNI" in why
-    monkeypatch.setenv("PULSE_SERVING_PRECISION", "bf16")
-    assert transformer.serving_precision() == ("bf16", "PULSE_SERVING_PRECISION=bf16")
+    assert transformer.serving_precision(ServingOptions(precision="bf16")) == ("bf16", "PULSE_SERVING_PRECISION=bf16")
 
 
-def test_an_instruction_cap_hides_the_features_above_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_instruction_cap_hides_the_features_above_it() -> None:
     from models import transformer
 
-    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
-    found = transformer.cpu_features()
+    found = transformer.cpu_features("avx2")
     assert set(found["features"]) <= {"avx2"} and found["capped_by"] == "ONEDNN_MAX_CPU_ISA=AVX2"

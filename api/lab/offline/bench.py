@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from api.config import get_settings
 from models import registry
 
 _OPENINGS = ["Hi team,", "Hello,", "Good morning,", "Hi Maya,", "Dear support,"]
@@ -68,7 +69,7 @@ def bench_texts() -> list[str]:
 def measure(model_dir: str, backend: str, threads: int, started: float) -> dict[str, Any]:
     """Run inside a fresh process: start-up, batch-1 and batch-16 speed, peak memory, labels."""
     texts = bench_texts()
-    classifier, _ = registry.load(Path(model_dir), backend=backend, threads=threads)
+    classifier, _ = registry.load(Path(model_dir), backend=backend, threads=threads, options=get_settings().serving())
     classifier.predict_proba([texts[0]])
     startup = time.perf_counter() - started
 
@@ -136,7 +137,8 @@ def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:
     (`pulse bench` adds `pulse score`'s figure from bench_score)."""
     # The serving graph is derived once per artifact (as `pulse serve` does before starting); start-up
     # is then measured as a server sees it, with the graph already built.
-    prepare_s = registry.prepare_isolated(model_dir, env=environment(threads))
+    options = get_settings().serving()  # PULSE_SERVING_PRECISION=int8 pulse bench measures int8
+    prepare_s = registry.prepare_isolated(model_dir, options, env=environment(threads))
     serving, reference = (isolated("import time; started = time.perf_counter(); from api.lab.offline.bench import "
                                    f"measure; result = measure({str(model_dir)!r}, {backend!r}, {threads}, started)",
                                    threads, f"the {backend} measurement") for backend in ("serving", "reference"))
@@ -147,7 +149,7 @@ def run(model_dir: Path, threads: int = 2) -> dict[str, Any]:
     reference.pop("precision")
     return {
         "model_dir": str(model_dir),
-        "cpu": cpu_features(),
+        "cpu": cpu_features(options.isa_cap),
         "serving_path": {"backend": "openvino", "inference_precision": precision, "why": why},
         "prepare_serving_graph_s": round(prepare_s, 2),
         "threads": threads,

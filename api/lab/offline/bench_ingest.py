@@ -102,7 +102,7 @@ def run(directory: Path, messages: int, settings: Settings, accounts: int = 200,
             session.flush()
             session.add(AccountDomain(domain=f"acct{n:04d}.example", account_id=account.id or 0))
         session.commit()
-        classifier = ModelHolder().active(session)
+        classifier = ModelHolder(settings.serving()).active(session)
         classifier.predict_proba(["warm-up"])  # model start-up is not part of ingestion
         started = time.perf_counter()
         report = ingest(session=session, records=(r for path in paths for r in read(path)), classifier=classifier,

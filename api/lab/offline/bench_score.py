@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from api.config import get_settings
 from api.lab.offline.bench import email_texts, isolated
 from models import registry
 from models.labels import LABELS
@@ -22,7 +23,7 @@ from models.labels import LABELS
 def measure(model_dir: str, backend: str, threads: int, count: int) -> dict[str, Any]:
     """Run inside a fresh process: score `count` e-mail-like texts and time it."""
     texts = email_texts(count, 80, seed=3)
-    classifier, _ = registry.load(Path(model_dir), backend=backend, threads=threads)
+    classifier, _ = registry.load(Path(model_dir), backend=backend, threads=threads, options=get_settings().serving())
     classifier.predict_proba(texts[:2])  # loaded and warm before the clock starts, on both sides
     if backend == "serving":
         from pipelines.score import score_csv

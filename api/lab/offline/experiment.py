@@ -117,7 +117,7 @@ def _confirm(theirs: list[dict[str, str]], account: str, workdir: Path, settings
     with Session(engine) as session:
         model_versions.ensure_active(session=session, directory=workdir / "without")
         session.commit()  # records flush; whoever calls them commits
-        classifier = ModelHolder().active(session)
+        classifier = ModelHolder(settings.serving()).active(session)
         csm, _ = users.create(session=session, name=f"CSM of {account}", role=Role.CSM, team="airlines")
         customer = accounts.create(session=session, user=csm, data=AccountCreate(name=account, team="airlines"))
         overrides = 0
