@@ -94,6 +94,10 @@ class Settings(BaseSettings):
                                "on check items: decided messages with a colour a lead agreed, re-served")
     check_decoy_share: float = Field(default=0.5, ge=0.0, le=1.0, description="share of served check items whose "
                                      "shown suggestion is deliberately not the agreed colour")
+    adapted_dir: Path | None = Field(default=None, description="where adapted versions are written; default "
+                                     "~/.local/share/pulse/adapted")
+    adapt_eval_share: float = Field(default=0.2, gt=0.0, lt=0.9, description="latest share of confirmed labels an "
+                                    "adapted version is measured on and never learns from")
     random_seed: int | None = Field(default=None, description="makes the server's draws (blind items, check items) "
                                     "reproducible; leave unset in production")
     embedded_worker: bool = Field(default=True, description="`pulse serve` also runs background jobs in-process")
@@ -138,6 +142,10 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix):]
         return value
+
+    def adapted_directory(self) -> Path:
+        """Where adapted versions are written."""
+        return self.adapted_dir or Path.home() / ".local" / "share" / "pulse" / "adapted"
 
     def serving(self) -> ServingOptions:
         """What models/ needs to serve a transformer, and nothing more."""

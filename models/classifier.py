@@ -104,6 +104,14 @@ class Planned(Protocol):
         ...
 
 
+def planned_proba(model: Planned, texts: Sequence[str]) -> NDArray[np.float64]:
+    """predict_proba of a planned model, all of a call's units in one run."""
+    if not texts:
+        return np.zeros((0, 3))
+    plan = model.plan(texts)
+    return model.finish(plan, model.run(plan.units))
+
+
 def languages_of(classifier: object) -> tuple[str, ...] | None:
     """The languages a model version reads (ISO 639-1 codes), or None where it does not say (any)."""
     inner = getattr(classifier, "inner", None)  # a MicroBatcher wraps the model

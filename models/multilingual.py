@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.classifier import Plan, softmax
+from models.classifier import Plan, planned_proba, softmax
 from models.encoder import embed
 from models.language import share_among
 from models.options import ServingOptions
@@ -146,10 +146,7 @@ class MultilingualRouter:
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Calibrated probabilities, each text by its route."""
-        if not texts:
-            return np.zeros((0, 3))
-        plan = self.plan(texts)
-        return self.finish(plan, self.run(plan.units))
+        return planned_proba(self, texts)
 
     @classmethod
     def load(cls, directory: Path, version: str, backend: str = "serving", threads: int | None = None,

@@ -17,6 +17,7 @@ DEFAULT_POINTER = ARTIFACTS_DIR / "DEFAULT"
 BASELINE_KIND = "tfidf-logreg"  # models.baseline.KIND, named here so scikit-learn loads only for a baseline
 TRANSFORMER_KIND = "transformer-lora"  # models.transformer.KIND
 MULTILINGUAL_KIND = "multilingual-router"  # models.multilingual.KIND: a transformer under english/
+ADAPTED_KIND = "adapted-head"  # models.adapted.KIND: a base version under base/ and a team's head
 
 
 def shipped_default() -> Path:
@@ -29,7 +30,9 @@ def prepare(directory: Path | str, options: ServingOptions | None = None) -> Non
     """Build whatever a model derives before serving (a transformer's serving graph); idempotent."""
     directory, options = Path(directory), options or ServingOptions()
     manifest = verify(directory)
-    if manifest["kind"] == MULTILINGUAL_KIND:
+    if manifest["kind"] == ADAPTED_KIND:
+        prepare(directory / "base", options)
+    elif manifest["kind"] == MULTILINGUAL_KIND:
         prepare(directory / "english", options)
     elif manifest["kind"] == TRANSFORMER_KIND:
         import json
@@ -49,6 +52,8 @@ def is_prepared(directory: Path | str, options: ServingOptions | None = None) ->
     """Whether `prepare` has nothing left to do (checked in this process, without torch)."""
     directory, options = Path(directory), options or ServingOptions()
     kind = verify(directory)["kind"]
+    if kind == ADAPTED_KIND:
+        return is_prepared(directory / "base", options)
     if kind == MULTILINGUAL_KIND:
         return is_prepared(directory / "english", options)
     if kind != TRANSFORMER_KIND:
@@ -98,4 +103,9 @@ def load(directory: Path, backend: str = "serving", threads: int | None = None,
         from models.multilingual import MultilingualRouter
 
         return MultilingualRouter.load(directory, manifest["version"], backend, threads, options), manifest
+    if kind == ADAPTED_KIND:
+        from models.adapted import AdaptedClassifier
+
+        base, base_manifest = load(directory / "base", backend, threads, options)
+        return AdaptedClassifier.load(directory, manifest["version"], base, base_manifest), manifest
     raise ArtifactError(f"{directory}: unknown model kind {kind!r}")

@@ -1,0 +1,70 @@
+"""Adapting end to end: a CSM confirms messages in the team's own words through the API, `pulse models adapt`
+builds and registers a version that learned them, and once promoted it gets them right."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.cli import app
+from api.users.models import Role
+from tests.training.test_adapt import team_messages
+
+
+def confirm(client: TestClient, headers: dict[str, str], posted: dict[str, Any], label: str) -> None:
+    suggested = posted["suggestion"]["label"]
+    body = {"label": label} | ({} if label == suggested else {"override_reason": "other"})
+    response = client.post(f"/v1/suggestions/{posted['suggestion']['id']}/decisions", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+
+
+def test_confirmed_labels_in_a_team_s_own_words_make_a_version_that_reads_them(
+        client: TestClient, make_user, make_account, post_message, emea_csm, database_url: str,
+        tmp_path: Path) -> None:
+    _, headers = emea_csm
+    _, scientist = make_user(Role.DATA_SCIENTIST, None, "Sam")
+    account = make_account()
+    for n, example in enumerate(team_messages(75, seed=11)):
+        posted = post_message(account["id"], example.text, external_id=f"m-{n}",
+                              occurred_at=f"2026-10-{1 + n // 3:02d}T{8 + n % 3:02d}:00:00Z")
+        confirm(client, headers, posted, example.label)
+    post_message(account["id"], "The rollout was glorpish, again.", external_id="pending")  # never decided
+
+    result = CliRunner().invoke(app, ["models", "adapt", "--register", "--format", "json", "--db", database_url,
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout[result.stdout.index("{"):])
+    data = report["data"]  # every confirmed label is learned from, measured on, or counted as left out
+    assert report["n_train"] + report["n_eval"] + data["left_out"]["near_duplicates_collapsed"] + \
+        data["split"]["dropped_near_duplicates_of_evaluation"] == 75
+    assert data["split"]["evaluate_from"] >= "2026-10-20"  # the latest fifth by time is only measured on
+    assert report["written"] and report["registered"] and report["adapted_macro_f1"] > report["base_macro_f1"]
+    assert data["left_out"]["labels_of_flagged_people"] == 0
+    assert sum(entry["n_eval"] for entry in report["languages"].values()) == report["n_eval"]
+    assert report["languages"]["en"]["n_train"] > 30
+    assert report["base_macro_f1_ci"][0] <= report["base_macro_f1"] <= report["base_macro_f1_ci"][1]
+    models = {m["version"]: m for m in client.get("/v1/models", headers=scientist).json()["data"]}
+    assert models[report["version"]]["kind"] == "adapted-head"
+    assert models[report["version"]]["status"] != "active"  # a candidate: promotion stays a person's decision
+
+    promoted = client.post(f"/v1/models/{report['version']}/promote", headers=scientist)
+    assert promoted.status_code == 200, promoted.text
+    after = post_message(account["id"], "Honestly the quarterly review was glorpish.", external_id="new")
+    assert after["suggestion"]["model_version"] == report["version"]
+    assert after["suggestion"]["label"] == "Red"
+
+
+def test_adapting_without_enough_labels_says_what_is_missing(client: TestClient, make_account, post_message,
+                                                            emea_csm, database_url: str, tmp_path: Path) -> None:
+    _, headers = emea_csm
+    account = make_account()
+    for n, example in enumerate(team_messages(9, seed=3)):
+        confirm(client, headers, post_message(account["id"], example.text, external_id=f"m-{n}"), example.label)
+    result = CliRunner().invoke(app, ["models", "adapt", "--db", database_url, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "at least 30 confirmed labels" in result.output and "there are 7 and 2" in \
+        result.output.replace("\n", " ")
+    assert not list(tmp_path.iterdir())
