@@ -23,20 +23,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from models import adapted, registry
+from models import adapted
 from models.labels import LABELS
 from models.metrics import bootstrap, bootstrap_samples, interval95, macro_f1
-from models.options import ServingOptions
-from training import adapted_artifact as artifact
 
 KEPT = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 """Penalties tried for a head that keeps the base (its log-probabilities pass through; larger: closer to it)."""
@@ -65,33 +61,6 @@ class Example:
     language: str | None = None
 
 
-@dataclass
-class Adapted:
-    """What adapting found, and (when it was written) where the version is."""
-
-    version: str
-    base_version: str
-    n_train: int
-    n_eval: int
-    seconds: float
-    base_macro_f1: float
-    base_macro_f1_ci: list[float]
-    adapted_macro_f1: float
-    adapted_macro_f1_ci: list[float]
-    difference_ci: list[float]
-    better: bool
-    method: dict[str, Any]
-    temperature: float
-    labels_sha256: str
-    languages: dict[str, dict[str, Any]] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)  # what was left out, and how the labels were split
-    directory: str | None = None
-    written: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
 def labels_digest(examples: Sequence[Example]) -> str:
     """The identity of the labels a version learns from (texts, colours and weights, in order)."""
     digest = hashlib.sha256()
@@ -113,7 +82,7 @@ def check_enough(train: Sequence[Example], evaluate: Sequence[Example]) -> None:
                          f"too few: {', '.join(short)}")
 
 
-def _targets(examples: Sequence[Example]) -> NDArray[np.int64]:
+def targets(examples: Sequence[Example]) -> NDArray[np.int64]:
     index = {label.value: i for i, label in enumerate(LABELS)}
     return np.array([index[e.label] for e in examples], dtype=np.int64)
 
@@ -227,6 +196,14 @@ def choose(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.flo
     return method, _temperature(val_x @ head.coef.T + head.intercept, val_y)
 
 
+def learn(x: NDArray[np.float64], y: NDArray[np.int64],
+          weights: NDArray[np.float64]) -> tuple[adapted.Head, Method, float]:
+    """The head for labels in time order: method and temperature chosen on the latest quarter, then refitted on
+    all of them."""
+    method, temperature = choose(x, y, weights)
+    return fit(x, y, weights, method, temperature), method, temperature
+
+
 def compare(y: NDArray[np.int64], base: NDArray[np.int64], mine: NDArray[np.int64],
             seed: int = 0) -> dict[str, Any]:
     """Macro-F1 of the base and the adapted version on the same labels, each with its 95% interval, and the
@@ -252,40 +229,3 @@ def by_language(examples: Sequence[Example], y: NDArray[np.int64], base: NDArray
                       "adapted_macro_f1": round(macro_f1(y[rows], mine[rows]), 4)}
         found[language] = entry
     return found
-
-
-def version_id(base_version: str, labels_sha256: str, method: Method, temperature: float) -> str:
-    """An adapted version's id: it changes with the base, the labels, and anything chosen on them."""
-    key = f"{base_version}|{labels_sha256}|{method.family}|{method.penalty}|{temperature}|{adapted.METHOD}"
-    return f"{adapted.KIND.split('-')[0]}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
-
-
-def build(base_dir: Path, train: Sequence[Example], evaluate: Sequence[Example], *, out_root: Path,
-          options: ServingOptions | None = None, force: bool = False, command: str = "",
-          say: Callable[[int, int], None] = lambda done, total: None, extra: dict[str, Any] | None = None) -> Adapted:
-    """Fit a head for the base on `train` (oldest first), measure it against the base on `evaluate` (the later
-    labels), and write the version under `out_root` unless it reads them worse than its base (or `force`)."""
-    started = time.perf_counter()
-    check_enough(train, evaluate)
-    base, manifest = registry.load(base_dir, options=options)
-    probabilities, x = read_with_base(base, [e.text for e in [*train, *evaluate]], say)
-    n = len(train)
-    y_train, y_eval, weights = _targets(train), _targets(evaluate), np.array([e.weight for e in train])
-    method, temperature = choose(x[:n], y_train, weights)
-    head = fit(x[:n], y_train, weights, method, temperature)
-    mine, theirs = head.probabilities(x[n:]).argmax(axis=1), probabilities[n:].argmax(axis=1)
-    figures = compare(y_eval, theirs, mine)
-    digest = labels_digest(train)
-    result = Adapted(
-        version=version_id(manifest["version"], digest, method, temperature), base_version=manifest["version"],
-        n_train=n, n_eval=len(evaluate), seconds=0.0, base_macro_f1=figures["base"],
-        base_macro_f1_ci=figures["base_ci"], adapted_macro_f1=figures["adapted"],
-        adapted_macro_f1_ci=figures["adapted_ci"], difference_ci=figures["difference_ci"],
-        better=figures["adapted"] >= figures["base"], method=method.describe(), temperature=temperature,
-        labels_sha256=digest, languages=by_language(evaluate, y_eval, theirs, mine, train), data=extra or {})
-    if result.better or force:
-        directory = out_root / result.version
-        artifact.write(directory, base_dir, manifest, head, result, command)
-        result.directory, result.written = str(directory), True
-    result.seconds = round(time.perf_counter() - started, 1)
-    return result

@@ -1,4 +1,5 @@
-"""Experiments and benchmarks of the service: leave-one-out retraining, ingestion and audit speed."""
+"""Experiments and benchmarks of the service: leave-one-out retraining, the learning curve, ingestion and audit
+speed."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.common import (
+    DbOption,
     ModelKind,
+    OutputFormat,
     app,
     err,
     fail,
+    load_model,
     model_directory,
     prepare_model,
     progress_bar,
+    settings_for,
 )
 from api.config import get_settings
 from models import registry
@@ -54,6 +59,43 @@ def experiment_leave_one_out(
     except (ValueError, OSError) as error:
         raise fail(str(error)) from error
     print(json.dumps(result))
+
+
+experiment_app = typer.Typer(help="Experiments that measure how Pulse learns.", no_args_is_help=True)
+app.add_typer(experiment_app, name="experiment")
+
+
+@experiment_app.command("learning-curve")
+def learning_curve(
+        data: Annotated[Path, typer.Option("--data", help="labelled CSV (text,label) the labels are taken from")],
+        test: Annotated[Path, typer.Option("--test", help="labelled CSV read at each step, never learned from")],
+        steps: Annotated[str, typer.Option(help="numbers of labels, comma-separated")] = "50,100,300,500,1000",
+        order: Annotated[str, typer.Option(help="random, queue, or both (measured in one run)")] = "both",
+        pool: Annotated[int, typer.Option(min=10, help="labelled messages drawn from --data to take labels "
+                                                      "from")] = 3000,
+        model: Annotated[str | None, typer.Option(help="artifact directory or version (default: the active or "
+                                                       "shipped one)")] = None,
+        format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT, db: DbOption = None) -> None:
+    """Macro-F1 on --test against how many labels an adapted head learned from, in random order and in the
+    order the review queue would serve the messages."""
+    from api.lab.offline import learning_curve as experiment
+
+    try:
+        counts = sorted({int(step) for step in steps.split(",") if step.strip()})
+    except ValueError:
+        raise fail(f"--steps must be numbers separated by commas, got {steps!r}") from None
+    if not counts or counts[0] < 10:
+        raise fail(f"--steps must be 10 labels or more each, got {steps!r}")
+    orders = ["random", "queue"] if order == "both" else [order]
+    if set(orders) - {"random", "queue"}:
+        raise fail(f"--order must be random, queue or both, got {order!r}")
+    classifier = load_model(model, settings_for(db))
+    try:
+        result = experiment.run(classifier, data, test, counts, orders, pool,
+                                say=lambda message: err.print(message, highlight=False))
+    except ValueError as error:  # a missing or malformed file, or too few rows for the steps
+        raise fail(str(error)) from error
+    print(json.dumps(result) if format == OutputFormat.JSON else experiment.table(result))
 
 
 @app.command("bench-ingest")

@@ -3,7 +3,7 @@
 Which labels can be trusted: the current decisions on messages (check items' answers are never decisions),
 near-duplicates collapsed (api.exports), and none of the people the audit currently flags (rubber-stamping,
 or leaning beyond peers) unless asked. The latest share by time is held out to measure on. The fit itself
-is training.adapt; this flow reads the database and registers the result.
+is training.adapted_version; this flow reads the database and registers the result.
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ def adapt(session: Session, settings: Settings, *, base: str | None = None, out_
           include_flagged: bool = False, force: bool = False, command: str = "",
           say: Callable[[int, int], None] = lambda done, total: None) -> Any:
     """Build an adapted version of `base` (default: the active one) from the trusted confirmed labels; returns
-    training.adapt.Adapted (written under `out_root` unless it reads the held-out labels worse than its base)."""
+    training.adapted_version.Adapted (written under `out_root` unless it reads the held-out labels worse than its
+    base)."""
     from training import adapt as fitting
+    from training import adapted_version
 
     version = base_version(session, base)
     rows, left_out = trusted_labels(session, settings, include_flagged=include_flagged)
@@ -70,7 +72,7 @@ def adapt(session: Session, settings: Settings, *, base: str | None = None, out_
                                languages.get(row["suggestion_id"]))
 
     try:
-        return fitting.build(Path(version.artifact_path), [example(r) for r in split.train],
+        return adapted_version.build(Path(version.artifact_path), [example(r) for r in split.train],
                              [example(r) for r in split.evaluate], out_root=out_root or settings.adapted_directory(),
                              options=settings.serving(), force=force, command=command, say=say,
                              extra={"left_out": left_out, "split": split.describe()})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import Field
 
 from api.deps import CurrentUser, HolderDep, SessionDep, require
 from api.errors import NotFoundError
-from api.lab import promotion
+from api.lab import curves, promotion
 from api.lab.compare import compare
 from api.model_versions import service
 from api.model_versions.models import ModelVersion, ModelVersionPublic, ModelVersionsPublic
@@ -66,3 +67,36 @@ def shadow(version: str, session: SessionDep, _user: ModelManager) -> ModelVersi
     shadowed = service.shadow(session=session, version=version)
     session.commit()
     return ModelVersionPublic.model_validate(shadowed)
+
+
+class ModelVersionDetail(ModelVersionPublic):
+    """A model version, with the learning curve of an adapted one."""
+
+    learning_curve: list[dict[str, Any]] = Field(
+        default_factory=list, description="an adapted version's macro-F1 on held-out confirmed labels against how "
+        "many labels it learned from (n 0: its base), each point with its 95% interval and per-language figures; "
+        "drawn at /v1/models/{version}/learning-curve.svg")
+
+
+def _version(session: SessionDep, version: str) -> ModelVersion:
+    found = session.get(ModelVersion, version)
+    if found is None:
+        raise NotFoundError(f"model version {version!r} is not registered")
+    return found
+
+
+@router.get("/{version}", response_model=ModelVersionDetail)
+def get_model(version: str, session: SessionDep, _user: CurrentUser) -> ModelVersionDetail:
+    """One model version with its status, metrics and provenance, and an adapted version's learning curve."""
+    found = _version(session, version)
+    return ModelVersionDetail.model_validate(found, update={"learning_curve": curves.learning_curve(found)})
+
+
+@router.get("/{version}/learning-curve.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}}})
+def learning_curve_svg(version: str, session: SessionDep, _user: CurrentUser) -> Response:
+    """An adapted version's learning curve as an SVG chart, overall and per language (404 for other versions)."""
+    points = curves.learning_curve(_version(session, version))
+    if not points:
+        raise NotFoundError(f"model version {version!r} has no learning curve: only adapted versions have one")
+    return Response(curves.svg(points, f"Learning curve of {version}"), media_type="image/svg+xml")

@@ -13,7 +13,7 @@ from api.audit import shadow
 from api.db import utcnow
 from api.deps import HolderDep, SessionDep
 from api.errors import ConflictError, NotFoundError
-from api.lab import promotion
+from api.lab import curves, promotion
 from api.lab.compare import compare
 from api.model_versions import service as model_versions
 from api.model_versions.models import ModelStatus, ModelVersion
@@ -43,8 +43,10 @@ def render_models(request: Request, session: Session, viewer: SignedIn,
     team = confined_team(viewer.user)
     comparisons = [shadow.compare(session=session, version=v.version, team=team) for v in versions
                    if v.status == ModelStatus.SHADOW]
+    drawn = {v.version: curves.svg(points, f"Learning curve of {v.version}") for v in versions
+             if (points := curves.learning_curve(v))}
     return render(request, "models.html", viewer, versions=versions, previous=retired[0] if retired else None,
-                  can_promote=can_promote, comparisons=comparisons, comparison=comparison)
+                  can_promote=can_promote, comparisons=comparisons, comparison=comparison, curves=drawn)
 
 
 @router.post("/app/models/{version}/promote")

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.users.models import Role
+from tests.api.test_web import sign_in
 from tests.training.test_adapt import team_messages
 
 
@@ -50,6 +51,20 @@ def test_confirmed_labels_in_a_team_s_own_words_make_a_version_that_reads_them(
     models = {m["version"]: m for m in client.get("/v1/models", headers=scientist).json()["data"]}
     assert models[report["version"]]["kind"] == "adapted-head"
     assert models[report["version"]]["status"] != "active"  # a candidate: promotion stays a person's decision
+
+    detail = client.get(f"/v1/models/{report['version']}", headers=scientist).json()
+    curve = detail["learning_curve"]  # the base at 0 labels, then the head on more and more of the labels
+    assert curve[0]["n"] == 0 and curve[0]["macro_f1"] == report["base_macro_f1"]
+    assert [p["n"] for p in curve] == sorted(p["n"] for p in curve) and curve[-1]["n"] == report["n_train"]
+    assert curve[-1]["macro_f1"] == report["adapted_macro_f1"] and "en" in curve[-1]["languages"]
+    chart = client.get(f"/v1/models/{report['version']}/learning-curve.svg", headers=scientist)
+    assert chart.headers["content-type"].startswith("image/svg+xml") and chart.text.startswith("<svg")
+    assert chart.text.count("<circle") >= len(curve) and 'data-series="en"' in chart.text
+    assert client.get(f"/v1/models/{report['base_version']}/learning-curve.svg", headers=scientist).status_code == 404
+    assert client.get("/v1/models/no-such-version", headers=scientist).status_code == 404
+    sign_in(client, scientist)
+    page = client.get("/app/models").text
+    assert f'<section class="learning-curve" data-version="{report["version"]}">' in page and "<svg" in page
 
     promoted = client.post(f"/v1/models/{report['version']}/promote", headers=scientist)
     assert promoted.status_code == 200, promoted.text

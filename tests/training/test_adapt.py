@@ -13,7 +13,8 @@ from models import registry
 from models.adapted import AdaptedClassifier
 from models.artifacts import verify
 from models.labels import LABELS
-from training.adapt import AdaptError, Example, build
+from training.adapt import AdaptError, Example
+from training.adapted_version import build
 
 THINGS = ["rollout", "invoice run", "sync job", "onboarding call", "data export", "admin console", "renewal review",
           "SSO setup", "API migration", "report builder", "training session", "mobile app"]
