@@ -98,6 +98,11 @@ class Settings(BaseSettings):
                                      "~/.local/share/pulse/adapted")
     adapt_eval_share: float = Field(default=0.2, gt=0.0, lt=0.9, description="latest share of confirmed labels an "
                                     "adapted version is measured on and never learns from")
+    adapt_every: int = Field(default=200, ge=0, description="a worker adapts the active version after this many new "
+                             "confirmed labels and puts the challenger in shadow; 0 turns it off")
+    adapt_auto_promote: bool = Field(default=False, description="promote such a challenger at once when the 95% "
+                                     "interval of its gain over its base is above zero")
+    adapt_check_s: float = Field(default=60.0, gt=0, description="how often a worker counts new confirmed labels")
     random_seed: int | None = Field(default=None, description="makes the server's draws (blind items, check items) "
                                     "reproducible; leave unset in production")
     embedded_worker: bool = Field(default=True, description="`pulse serve` also runs background jobs in-process")

@@ -26,6 +26,7 @@ from api.intake import backfill
 from api.jobs import deliveries
 from api.jobs import service as jobs
 from api.jobs.models import Job, JobKind, JobStatus
+from api.lab import challengers
 from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion
 from api.observability import safe_error
@@ -52,7 +53,8 @@ class Worker:
         self.models = models or ModelHolder(settings.serving())
         self.batch = batch
         self.handlers: dict[JobKind, Callable[[Session, Job], str | None]] = {
-            JobKind.WEBHOOK: self.deliver, JobKind.ROLLUP: self.roll_up, JobKind.SCORE: self.score}
+            JobKind.WEBHOOK: self.deliver, JobKind.ROLLUP: self.roll_up, JobKind.SCORE: self.score,
+            JobKind.ADAPT: self.adapt}
 
     def run_once(self) -> int:
         """Claim one batch of ready jobs and run them; returns how many were claimed."""
@@ -67,11 +69,14 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set, sleeping `worker_poll_s` whenever no job is ready."""
         log.info("worker started", extra={"worker": self.name, "kinds": [k.value for k in self.kinds]})
-        next_sweep = time.monotonic()
+        next_sweep = next_count = time.monotonic()
         while not stop.is_set():
             if self.settings.overdue_sweep_s and time.monotonic() >= next_sweep:
                 next_sweep = time.monotonic() + self.settings.overdue_sweep_s
                 self.sweep_overdue()
+            if self.settings.adapt_every and JobKind.ADAPT in self.kinds and time.monotonic() >= next_count:
+                next_count = time.monotonic() + self.settings.adapt_check_s
+                self.queue_adapting()
             try:
                 busy = self.run_once()
             except Exception:  # a lost database connection must not end the worker
@@ -92,6 +97,24 @@ class Worker:
         if recorded:
             log.info("overdue accounts", extra={"worker": self.name, "recorded": recorded})
         return recorded
+
+    def queue_adapting(self) -> bool:
+        """Queue a challenger's build once PULSE_ADAPT_EVERY labels were confirmed since the last; a failure is
+        logged."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                queued = challengers.enqueue_if_due(session, self.settings)
+                session.commit()
+        except Exception:  # noqa: BLE001 - counting must not end the worker
+            log.exception("adapt check failed", extra={"worker": self.name})
+            return False
+        if queued is not None:
+            log.info("adapting queued", extra={"worker": self.name, "labels": queued.payload["labels"]})
+        return queued is not None
+
+    def adapt(self, session: Session, job: Job) -> str:
+        """Build a challenger from the confirmed labels (in a child process) and put it in shadow."""
+        return challengers.run_job(session, self.settings, self.models)
 
     def run_job(self, session: Session, job: Job) -> None:
         """Run one claimed job and record the outcome; a failure never escapes."""

@@ -21,6 +21,7 @@ class EventType(StrEnum):
     PULSE_CHANGED = "pulse.changed"
     PULSE_RED = "pulse.red"
     PULSE_OVERDUE = "pulse.overdue"  # an account's pulse is past its cadence's due date (once per due date)
+    MODEL_CHALLENGER_READY = "model.challenger_ready"  # a version adapted from confirmed labels is in shadow
 
 
 class Event(SQLModel, table=True):
@@ -30,7 +31,7 @@ class Event(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     type: EventType = Field(sa_type=String(32), index=True)
-    account_id: int = Field(foreign_key="accounts.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="accounts.id", index=True)  # none for model events
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
 

@@ -19,6 +19,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlmodel import Session, col, select
@@ -59,6 +60,8 @@ def message(event: Event, escape: Callable[[object], str], bold: str = "*") -> s
     Every value is escaped for the channel's format, so an account's name or team shows as text: it can
     mention no one and link nowhere.
     """
+    if "challenger" in event.payload:
+        return challenger_message(event.payload, escape, bold)
     account = event.payload.get("account", {})
     pulse = event.payload.get("pulse", {})
     name = f"{bold}{escape(account.get('name') or 'account ' + str(account.get('id')))}{bold}"
@@ -71,6 +74,15 @@ def message(event: Event, escape: Callable[[object], str], bold: str = "*") -> s
     before = f" (was {escape(pulse['from'])})" if pulse.get("from") else " (its first pulse)"
     flag = ":red_circle: " if pulse.get("to") == "Red" else ""
     return f"{flag}Pulse: {name} is now {bold}{escape(pulse.get('to'))}{bold}{before}, team {team}."
+
+
+def challenger_message(payload: dict[str, Any], escape: Callable[[object], str], bold: str) -> str:
+    """A challenger adapted from confirmed labels, in one line: its figures against its base, and what now."""
+    found = payload["challenger"]
+    now = "promoted (PULSE_ADAPT_AUTO_PROMOTE)" if payload.get("promoted") else "in shadow, to compare and promote"
+    return (f":test_tube: Pulse: {bold}{escape(found['version'])}{bold}, adapted from {escape(found['base_version'])} "
+            f"on {escape(found['n_train'])} confirmed labels, is {now}: macro-F1 {escape(found['adapted_macro_f1'])} "
+            f"against {escape(found['base_macro_f1'])} on the latest {escape(found['n_eval'])}.")
 
 
 _SLACK_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})

@@ -54,6 +54,21 @@ def emit_overdue(session: Session, *, account: Account, due: str, cadence: str, 
     return event
 
 
+def emit_challenger_ready(session: Session, *, challenger: dict[str, Any], promoted: bool,
+                          max_attempts: int) -> Event:
+    """Record that a challenger adapted from confirmed labels is ready (in shadow, or promoted) and queue its
+    deliveries, in the caller's transaction. It concerns no one account."""
+    event = Event(type=EventType.MODEL_CHALLENGER_READY, account_id=None, payload={})
+    session.add(event)
+    session.flush()
+    assert event.id is not None
+    event.payload = {"id": event.id, "type": EventType.MODEL_CHALLENGER_READY.value,
+                     "created_at": event.created_at.isoformat(), "challenger": challenger, "promoted": promoted}
+    session.add(event)
+    _deliver_to_subscribers(session, event, max_attempts)
+    return event
+
+
 def _deliver_to_subscribers(session: Session, event: Event, max_attempts: int) -> None:
     for endpoint in session.exec(select(WebhookEndpoint).where(WebhookEndpoint.active == True)):  # noqa: E712
         if event.type in endpoint.event_types:

@@ -20,6 +20,7 @@ class JobKind(StrEnum):
     WEBHOOK = "webhook"  # deliver one event to one endpoint
     ROLLUP = "rollup"  # refresh an account's roll-up after new text arrived
     SCORE = "score"  # score interactions with a model version (backfill)
+    ADAPT = "adapt"  # build a challenger adapted from the confirmed labels (api.lab.adapting)
 
 
 class JobStatus(StrEnum):

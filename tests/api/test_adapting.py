@@ -8,11 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.config import Settings
+from api.jobs.models import Job, JobKind, JobStatus
+from api.model_versions.models import ModelStatus, ModelVersion
 from api.users.models import Role
+from api.worker import Worker
 from tests.api.test_web import sign_in
+from tests.api.test_webhooks import drain, fast, subscribe
+from tests.receiver import receiving
 from tests.training.test_adapt import team_messages
 
 
@@ -83,3 +91,37 @@ def test_adapting_without_enough_labels_says_what_is_missing(client: TestClient,
     assert result.exit_code == 2 and "at least 30 confirmed labels" in result.output and "there are 7 and 2" in \
         result.output.replace("\n", " ")
     assert not list(tmp_path.iterdir())
+
+
+def test_the_worker_builds_a_challenger_puts_it_in_shadow_and_tells_the_webhooks(
+        client: TestClient, make_user, make_account, post_message, emea_csm, engine: Engine, settings: Settings,
+        tmp_path: Path) -> None:
+    _, headers = emea_csm
+    _, admin = make_user(Role.ADMIN, None, "Ada")
+    account = make_account()
+    loop = fast(settings).model_copy(update={"adapt_every": 60, "adapted_dir": tmp_path})
+    worker = Worker(engine, loop)
+    with receiving() as receiver:
+        subscribe(client, admin, receiver)  # every event type, the new one included
+        for n, example in enumerate(team_messages(75, seed=11)):
+            if n == 40:
+                assert not worker.queue_adapting()  # 40 confirmed labels: not yet
+            posted = post_message(account["id"], example.text, external_id=f"m-{n}",
+                                  occurred_at=f"2026-10-{1 + n // 3:02d}T{8 + n % 3:02d}:00:00Z")
+            confirm(client, headers, posted, example.label)
+        assert worker.queue_adapting() and not worker.queue_adapting()  # one build at a time
+        drain(worker, engine, timeout_s=240)
+    with Session(engine) as session:
+        done = session.exec(select(Job).where(Job.kind == JobKind.ADAPT)).one()
+        shadowed = session.exec(select(ModelVersion).where(ModelVersion.status == ModelStatus.SHADOW)).one()
+    assert done.status == JobStatus.DONE and done.payload["labels"] == 75, done.last_error
+    assert shadowed.kind == "adapted-head" and Path(shadowed.artifact_path).parent == tmp_path
+    ready = [d for d in receiver.delivered if d["type"] == "model.challenger_ready"]
+    assert len(ready) == 1 and receiver.bad_signatures == 0
+    challenger = ready[0]["body"]["challenger"]
+    assert challenger["version"] == shadowed.version and ready[0]["body"]["promoted"] is False
+    assert challenger["adapted_macro_f1"] >= challenger["base_macro_f1"] and challenger["n_train"] > 30
+    assert not worker.queue_adapting()  # nothing new confirmed since
+    timeline = client.get(f"/v1/accounts/{account['id']}/timeline", headers=headers)
+    assert timeline.status_code == 200  # an event about no account stays out of every account's timeline
+    assert all(e.get("type") != "model.challenger_ready" for e in timeline.json().get("data", []))
