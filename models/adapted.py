@@ -53,13 +53,17 @@ def words(texts: Sequence[str]) -> NDArray[np.float64]:
     return np.asarray(found / np.where(norms > 0, norms, 1.0), dtype=np.float64)
 
 
-def features(texts: Sequence[str], probabilities: NDArray[np.float64]) -> NDArray[np.float64]:
+def features(texts: Sequence[str], probabilities: NDArray[np.float64],
+             openings: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """The head's input for texts the base gave `probabilities`: the base's log-probabilities, the
-    multilingual encoder's embedding of each text's opening, and its hashed words."""
-    from models.colour import gate_text
-    from models.encoder import embed
+    multilingual encoder's embedding of each text's opening (`openings`, where the base already read them),
+    and its hashed words."""
+    if openings is None:
+        from models.colour import gate_text
+        from models.encoder import embed
 
-    return np.hstack([base_log_probabilities(probabilities), embed([gate_text(t) for t in texts]), words(texts)])
+        openings = embed([gate_text(t) for t in texts])
+    return np.hstack([base_log_probabilities(probabilities), openings, words(texts)])
 
 
 class Head:
@@ -116,14 +120,16 @@ class AdaptedClassifier:
 
     def finish(self, plan: Plan, outputs: NDArray[np.float64]) -> NDArray[np.float64]:
         inner, texts = plan.context
-        probabilities = self.base.finish(inner, outputs) if inner is not None else outputs
-        return self.refine(texts, probabilities)
-
-    def refine(self, texts: Sequence[str], probabilities: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The head's probabilities for texts the base gave `probabilities`."""
+        openings = None
+        if inner is None:
+            probabilities = outputs
+        elif hasattr(self.base, "finish_with_openings"):  # the router read the openings already: reuse them
+            probabilities, openings = self.base.finish_with_openings(inner, outputs)
+        else:
+            probabilities = self.base.finish(inner, outputs)
         if not texts:
             return np.zeros((0, 3))
-        return self.head.probabilities(features(texts, probabilities))
+        return self.head.probabilities(features(texts, probabilities, openings))
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         return planned_proba(self, texts)
@@ -131,9 +137,12 @@ class AdaptedClassifier:
     @classmethod
     def load(cls, directory: Path, version: str, base: Any, base_manifest: dict[str, Any]) -> AdaptedClassifier:
         """From a verified artifact directory and its base (loaded by models.registry from base/)."""
+        from models.artifacts import ArtifactError
+
         config = json.loads((directory / CONFIG).read_text())
         if base_manifest["version"] != config["base_version"]:
-            from models.artifacts import ArtifactError
-
             raise ArtifactError(f"{directory}: base/ holds {base_manifest['version']}, not {config['base_version']}")
+        if config.get("features") != METHOD:
+            raise ArtifactError(f"{directory}: its head reads {config.get('features')!r}; this Pulse reads "
+                                f"{METHOD!r}: adapt again (`pulse models adapt`)")
         return cls(version, base, Head.load(directory))

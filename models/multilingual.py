@@ -121,7 +121,14 @@ class MultilingualRouter:
         return out
 
     def finish(self, plan: Plan, outputs: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.finish_with_openings(plan, outputs)[0]
+
+    def finish_with_openings(self, plan: Plan, outputs: NDArray[np.float64]
+                             ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+        """The probabilities, and the encoder's embeddings of the texts' openings where the colour gate read
+        them (None otherwise): an adapted head reads them too, so they are computed once."""
         n_texts, english_idx, english_plan, owners, weights, texts = plan.context
+        openings = None
         probs = np.zeros((n_texts, 3))
         n_t = len(english_plan.units)
         if english_idx:
@@ -140,9 +147,10 @@ class MultilingualRouter:
             if self.colour is not None:
                 from models.colour import gate_text
 
-                toned = self.colour.blend(toned, probs, reading, embed([gate_text(t) for t in texts]))
+                openings = embed([gate_text(t) for t in texts])
+                toned = self.colour.blend(toned, probs, reading, openings)
             probs = toned
-        return probs
+        return probs, openings
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Calibrated probabilities, each text by its route."""

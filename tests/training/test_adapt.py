@@ -102,3 +102,16 @@ def test_an_adapted_version_keeps_its_base_s_batching_and_languages(tiny_model: 
     base, _ = registry.load(tiny_model)
     assert getattr(classifier, "languages", None) == getattr(base, "languages", None)
     assert json.loads((Path(result.directory or "") / "adapted.json").read_text())["base_version"] == base.version
+
+
+def test_over_the_shipped_default_the_head_reads_the_openings_the_colour_gate_already_embedded() -> None:
+    from models.adapted import WORDS, Head, features
+
+    base, _ = registry.load(registry.shipped_default())
+    rng = np.random.default_rng(0)
+    head = Head(rng.normal(size=(3, 3 + 512 + WORDS)) * 0.1, np.zeros(3), 1.0)
+    classifier = AdaptedClassifier("adapted-test", base, head)
+    texts = ["We will not renew; thank you for the years together.", "Das Update ist großartig, danke!",
+             "Can we move the QBR to Thursday?"]
+    expected = head.probabilities(features(texts, base.predict_proba(texts)))  # the openings embedded afresh
+    assert np.allclose(classifier.predict_proba(texts), expected, atol=1e-5)
