@@ -20,6 +20,7 @@ from models import adapted, registry
 from models.artifacts import seal, verify
 from models.options import ServingOptions
 from training.adapt import (
+    BALANCE_CAP,
     Example,
     Method,
     by_language,
@@ -70,7 +71,8 @@ class Adapted:
 
 def version_id(base_version: str, labels_sha256: str, method: Method, temperature: float) -> str:
     """An adapted version's id: it changes with the base, the labels, and anything chosen on them."""
-    key = f"{base_version}|{labels_sha256}|{method.family}|{method.penalty}|{temperature}|{adapted.METHOD}"
+    key = f"{base_version}|{labels_sha256}|{method.family}|{method.penalty}|{BALANCE_CAP}|{temperature}|" \
+          f"{adapted.METHOD}"
     return f"{adapted.KIND.split('-')[0]}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
@@ -169,7 +171,8 @@ Created: {meta['created_at']}.
 |---|---|---|---|---|
 {rows}
 
-Head: {result.method['family']} (penalty {result.method['penalty']}), temperature {result.temperature}.
+Head: {result.method['family']} (penalty {result.method['penalty']}, rare colours weighed up at most
+{result.method.get('colour_weight_cap')} times), temperature {result.temperature}.
 
 ## Command
 

@@ -110,10 +110,11 @@ def demo(host: Annotated[str, typer.Option(help="address to listen on")] = "127.
 
 @app.command()
 def worker(once: Annotated[bool, typer.Option("--once", help="run the ready jobs, then exit")] = False,
-           kinds: Annotated[str, typer.Option(help="job kinds to take, comma-separated")] = "webhook,rollup,score",
+           kinds: Annotated[str, typer.Option(help="job kinds to take, comma-separated")] = (
+               "webhook,rollup,score,adapt"),
            name: Annotated[str | None, typer.Option(help="worker name in logs and locks")] = None,
            db: DbOption = None) -> None:
-    """Run background jobs (webhook deliveries, roll-ups, backfill scoring) until interrupted."""
+    """Run background jobs (webhook deliveries, roll-ups, backfill scoring, adapting) until interrupted."""
     import signal
     import threading
 
@@ -135,6 +136,8 @@ def worker(once: Annotated[bool, typer.Option("--once", help="run the ready jobs
     runner = Worker(engine, settings, name=name, kinds=wanted)
     if once:
         total = 0
+        if settings.adapt_every and JobKind.ADAPT in wanted:
+            runner.queue_adapting()  # enough new confirmed labels make an adapt job ready too
         while (claimed := runner.run_once()):
             total += claimed
         err.print(f"{total} job(s) run", highlight=False)
