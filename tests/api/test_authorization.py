@@ -41,6 +41,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("post", "/v1/models/{version}/shadow"): {"data_scientist", "admin"},
     ("post", "/v1/models/rollback"): {"data_scientist", "admin"},
     ("get", "/v1/models/compare"): {"data_scientist", "admin"},
+    ("get", "/v1/models/{version}"): EVERYONE, ("get", "/v1/models/{version}/learning-curve.svg"): EVERYONE,
     ("get", "/v1/webhooks"): {"admin"}, ("post", "/v1/webhooks"): {"admin"},
     ("delete", "/v1/webhooks/{webhook_id}"): {"admin"},
     ("get", "/healthz"): EVERYONE,

@@ -79,7 +79,8 @@ def test_only_an_admin_configures_webhooks(client: TestClient, make_user, emea_c
     assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
     listed = client.get("/v1/webhooks", headers=admin).json()
     assert listed["count"] == 1 and listed["data"][0]["secret"] is None
-    assert listed["data"][0]["event_types"] == ["pulse.changed", "pulse.red", "pulse.overdue"]
+    assert listed["data"][0]["event_types"] == ["pulse.changed", "pulse.red", "pulse.overdue",
+                                                "model.challenger_ready"]
     gone = client.delete(f"/v1/webhooks/{created.json()['id']}", headers=admin)
     assert gone.status_code == 200 and gone.json()["active"] is False
 
