@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.classifier import Plan, Planned, planned_proba, softmax
+from models.language import identify
 
 KIND = "adapted-head"
 BASE = "base"
@@ -67,15 +68,26 @@ def features(texts: Sequence[str], probabilities: NDArray[np.float64],
 
 
 class Head:
-    """Softmax regression over `features`, then a temperature: logits = (X @ coef.T + intercept) / temperature."""
+    """Softmax regression over `features`, then a temperature: logits = (X @ coef.T + intercept) / temperature;
+    for text in a language of `base_only` (where the head read the team's labels worse than the base), the
+    base's own probabilities."""
 
-    def __init__(self, coef: NDArray[np.float64], intercept: NDArray[np.float64], temperature: float) -> None:
+    def __init__(self, coef: NDArray[np.float64], intercept: NDArray[np.float64], temperature: float,
+                 base_only: Sequence[str] = ()) -> None:
         self.coef, self.intercept, self.temperature = coef, intercept, float(temperature)
+        self.base_only = tuple(sorted(base_only))
 
-    def probabilities(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+    def probabilities(self, x: NDArray[np.float64],
+                      languages: Sequence[str | None] | None = None) -> NDArray[np.float64]:
+        """The head's probabilities for feature rows x; `languages` (one per row) lets base_only ones through."""
         if len(x) == 0:
             return np.zeros((0, 3))
-        return softmax((x @ self.coef.T + self.intercept) / self.temperature)
+        found = softmax((x @ self.coef.T + self.intercept) / self.temperature)
+        if self.base_only and languages is not None:
+            rows = np.array([language in self.base_only for language in languages], dtype=bool)
+            if rows.any():
+                found[rows] = softmax(x[rows, :3])  # the base's log-probabilities, back to probabilities
+        return found
 
     def save(self, directory: Path) -> None:
         from safetensors.numpy import save_file
@@ -88,8 +100,9 @@ class Head:
         from safetensors.numpy import load_file
 
         arrays = load_file(str(directory / HEAD))
+        config = json.loads((directory / CONFIG).read_text())
         return cls(arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64),
-                   float(arrays["temperature"][0]))
+                   float(arrays["temperature"][0]), config.get("base_only_languages", ()))
 
 
 class AdaptedClassifier:
@@ -129,7 +142,8 @@ class AdaptedClassifier:
             probabilities = self.base.finish(inner, outputs)
         if not texts:
             return np.zeros((0, 3))
-        return self.head.probabilities(features(texts, probabilities, openings))
+        languages = [identify(t).code for t in texts] if self.head.base_only else None
+        return self.head.probabilities(features(texts, probabilities, openings), languages)
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         return planned_proba(self, texts)

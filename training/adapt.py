@@ -187,32 +187,56 @@ def _temperature(logits: NDArray[np.float64], y: NDArray[np.int64]) -> float:
     return chosen
 
 
-def choose(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.float64]) -> tuple[Method, float]:
-    """The method and temperature, chosen on the latest quarter of the training labels (they are in time
-    order) after fitting on the rest. Ties go to the head that keeps the base closest."""
+@dataclass(frozen=True)
+class Choice:
+    """What the latest quarter of the training labels chose: the method, the temperature, and the languages
+    whose labels there the head read worse than the base (they keep the base's reading)."""
+
+    method: Method
+    temperature: float = 1.0
+    base_only: tuple[str, ...] = ()
+
+
+def choose(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.float64],
+           languages: Sequence[str | None] = ()) -> Choice:
+    """The method, temperature and base-only languages, chosen on the latest quarter of the training labels
+    (they are in time order) after fitting on the rest. Ties go to the head that keeps the base closest."""
     cut = max(int(len(y) * 0.75), 1)
     fit_x, fit_y, fit_w, val_x, val_y = x[:cut], y[:cut], weights[:cut], x[cut:], y[cut:]
     methods = [Method("kept", p) for p in reversed(KEPT)]
     if len(val_y) >= FREE_FROM:
         methods += [Method("free", c) for c in FREE]
     if len(val_y) == 0:
-        return Method("kept", KEPT[-1]), 1.0
+        return Choice(Method("kept", KEPT[-1]))
     scored = []
     for rank, method in enumerate(methods):
         head = fit(fit_x, fit_y, fit_w, method)
         scored.append((macro_f1(val_y, head.probabilities(val_x).argmax(axis=1)), -rank, method, head))
     _, _, method, head = max(scored, key=lambda s: (s[0], s[1]))
-    if len(val_y) < CALIBRATE_FROM:
-        return method, 1.0
-    return method, _temperature(val_x @ head.coef.T + head.intercept, val_y)
+    temperature = 1.0 if len(val_y) < CALIBRATE_FROM else _temperature(val_x @ head.coef.T + head.intercept, val_y)
+    return Choice(method, temperature, _worse_languages(head, val_x, val_y, list(languages)[cut:]))
 
 
-def learn(x: NDArray[np.float64], y: NDArray[np.int64],
-          weights: NDArray[np.float64]) -> tuple[adapted.Head, Method, float]:
-    """The head for labels in time order: method and temperature chosen on the latest quarter, then refitted on
-    all of them."""
-    method, temperature = choose(x, y, weights)
-    return fit(x, y, weights, method, temperature), method, temperature
+def _worse_languages(head: adapted.Head, x: NDArray[np.float64], y: NDArray[np.int64],
+                     languages: Sequence[str | None]) -> tuple[str, ...]:
+    """Languages with MIN_EVALUATE or more labels here that the head reads worse than the base does."""
+    worse = []
+    for language in sorted({lang for lang in languages if lang}):
+        rows = np.array([lang == language for lang in languages], dtype=bool)
+        if rows.sum() >= MIN_EVALUATE and macro_f1(y[rows], head.probabilities(x[rows]).argmax(axis=1)) < \
+                macro_f1(y[rows], x[rows, :3].argmax(axis=1)):
+            worse.append(language)
+    return tuple(worse)
+
+
+def learn(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.float64],
+          languages: Sequence[str | None] = ()) -> tuple[adapted.Head, Choice]:
+    """The head for labels in time order: its method, temperature and base-only languages chosen on the latest
+    quarter, then refitted on all of them."""
+    choice = choose(x, y, weights, languages)
+    head = fit(x, y, weights, choice.method, choice.temperature)
+    head.base_only = choice.base_only
+    return head, choice
 
 
 def compare(y: NDArray[np.int64], base: NDArray[np.int64], mine: NDArray[np.int64],

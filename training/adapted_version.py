@@ -69,10 +69,11 @@ class Adapted:
         return dict(self.__dict__)
 
 
-def version_id(base_version: str, labels_sha256: str, method: Method, temperature: float) -> str:
+def version_id(base_version: str, labels_sha256: str, method: Method, temperature: float,
+               base_only: Sequence[str] = ()) -> str:
     """An adapted version's id: it changes with the base, the labels, and anything chosen on them."""
     key = f"{base_version}|{labels_sha256}|{method.family}|{method.penalty}|{BALANCE_CAP}|{temperature}|" \
-          f"{adapted.METHOD}"
+          f"{','.join(base_only)}|{adapted.METHOD}"
     return f"{adapted.KIND.split('-')[0]}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
@@ -87,8 +88,10 @@ def build(base_dir: Path, train: Sequence[Example], evaluate: Sequence[Example],
     probabilities, x = read_with_base(base, [e.text for e in [*train, *evaluate]], say)
     n = len(train)
     y_train, y_eval, weights = targets(train), targets(evaluate), np.array([e.weight for e in train])
-    head, method, temperature = learn(x[:n], y_train, weights)
-    mine, theirs = head.probabilities(x[n:]).argmax(axis=1), probabilities[n:].argmax(axis=1)
+    head, choice = learn(x[:n], y_train, weights, [e.language for e in train])
+    method, temperature = choice.method, choice.temperature
+    mine = head.probabilities(x[n:], [e.language for e in evaluate]).argmax(axis=1)
+    theirs = probabilities[n:].argmax(axis=1)
     steps = sorted({max(int(n * share), MIN_CURVE) for share in (0.25, 0.5, 0.75)} - {n})
     learned = curve((probabilities[:n], x[:n], train), (probabilities[n:], x[n:], evaluate), range(n),
                     [s for s in steps if s < n])
@@ -96,11 +99,13 @@ def build(base_dir: Path, train: Sequence[Example], evaluate: Sequence[Example],
     languages = by_language(evaluate, y_eval, theirs, mine, train)
     digest = labels_digest(train)
     result = Adapted(
-        version=version_id(manifest["version"], digest, method, temperature), base_version=manifest["version"],
+        version=version_id(manifest["version"], digest, method, temperature, choice.base_only),
+        base_version=manifest["version"],
         n_train=n, n_eval=len(evaluate), seconds=0.0, base_macro_f1=figures["base"],
         base_macro_f1_ci=figures["base_ci"], adapted_macro_f1=figures["adapted"],
         adapted_macro_f1_ci=figures["adapted_ci"], difference_ci=figures["difference_ci"],
-        better=figures["adapted"] >= figures["base"], method=method.describe(), temperature=temperature,
+        better=figures["adapted"] >= figures["base"], method=method.describe() | {
+            "base_only_languages": list(choice.base_only)}, temperature=temperature,
         labels_sha256=digest, languages=languages, data=extra or {},
         curve=[*learned, {"n": n, "macro_f1": figures["adapted"], "ci": figures["adapted_ci"],
                           "languages": {k: v["adapted_macro_f1"] for k, v in languages.items()
@@ -126,7 +131,8 @@ def write(directory: Path, base_dir: Path, base_manifest: dict[str, Any], head: 
     head.save(staging)
     config = {"base_version": result.base_version, "labels_sha256": result.labels_sha256,
               "features": adapted.METHOD,
-              "method": result.method, "temperature": result.temperature}
+              "method": result.method, "temperature": result.temperature,
+              "base_only_languages": list(head.base_only)}
     (staging / adapted.CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     meta = {"version": result.version, "kind": adapted.KIND, "base_version": result.base_version,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -172,7 +178,9 @@ Created: {meta['created_at']}.
 {rows}
 
 Head: {result.method['family']} (penalty {result.method['penalty']}, rare colours weighed up at most
-{result.method.get('colour_weight_cap')} times), temperature {result.temperature}.
+{result.method.get('colour_weight_cap')} times), temperature {result.temperature}. Languages that keep the
+base's reading (the head read their labels worse): {', '.join(result.method.get('base_only_languages') or []) or
+'none'}.
 
 ## Command
 

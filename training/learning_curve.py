@@ -54,7 +54,8 @@ def curve(pool: tuple[NDArray[np.float64], NDArray[np.float64], Sequence[Example
         if len(set(y.tolist())) < 2:
             say(f"{n} labels: fewer than two colours among them, no head")
             continue
-        head, _, _ = learn(x[chosen], y, np.array([examples[i].weight for i in chosen]))
-        points.append(point(y_test, head.probabilities(test_x).argmax(axis=1), languages, n))
+        head, _ = learn(x[chosen], y, np.array([examples[i].weight for i in chosen]),
+                        [examples[i].language for i in chosen])
+        points.append(point(y_test, head.probabilities(test_x, languages).argmax(axis=1), languages, n))
         say(f"{n} labels: macro-F1 {points[-1]['macro_f1']}")
     return points

@@ -115,3 +115,14 @@ def test_over_the_shipped_default_the_head_reads_the_openings_the_colour_gate_al
              "Can we move the QBR to Thursday?"]
     expected = head.probabilities(features(texts, base.predict_proba(texts)))  # the openings embedded afresh
     assert np.allclose(classifier.predict_proba(texts), expected, atol=1e-5)
+
+
+def test_a_language_the_head_reads_worse_keeps_the_base_s_reading() -> None:
+    from models.adapted import Head
+
+    x = np.hstack([np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.2, 0.7]])), np.ones((2, 2))])
+    head = Head(np.array([[0, 0, 0, 0, 5.0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]), np.zeros(3), 1.0, base_only=["de"])
+    found = head.probabilities(x, ["de", "en"])
+    assert np.allclose(found[0], [0.7, 0.2, 0.1], atol=1e-6)  # German: the base's own probabilities
+    assert found[1].argmax() == 0 and not np.allclose(found[1], [0.1, 0.2, 0.7])  # English: the head's
+    assert np.allclose(head.probabilities(x), head.probabilities(x, ["en", "en"]))  # no languages: the head
