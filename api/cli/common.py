@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from api.config import Settings, get_settings
@@ -122,6 +122,13 @@ def database(settings: Settings) -> Iterator[Session]:
             session.commit()
     except PulseError as error:
         raise fail(error.message) from error
+    except (OperationalError, ProgrammingError) as error:  # an unmigrated database, or one out of reach
+        if "no such table" in str(error.orig) or "relation" in str(error.orig) and "does not exist" in str(error.orig):
+            raise fail(f"{safe_url(settings.database_url)} has no Pulse schema yet: run `pulse migrate` "
+                       "first") from None
+        if isinstance(error, ProgrammingError):
+            raise
+        raise fail(f"cannot reach the database {safe_url(settings.database_url)}: {error.orig}") from None
     finally:
         engine.dispose()
 

@@ -147,3 +147,11 @@ def test_webhooks_are_added_listed_and_removed_by_the_cli(fresh_database_url: st
 def test_an_id_beyond_the_key_columns_is_refused_by_the_command(fresh_database_url: str, args: list[str]) -> None:
     result = runner.invoke(app, [*args, str(2**31), "--db", fresh_database_url])
     assert result.exit_code == 2 and "2147483647" in result.output, result.output
+
+
+def test_a_command_on_a_database_without_the_schema_says_to_migrate(fresh_database_url: str) -> None:
+    for command in (["models", "list"], ["models", "adapt"]):
+        result = CliRunner().invoke(app, [*command, "--db", fresh_database_url])
+        assert result.exit_code == 2, result.output
+        assert "has no Pulse schema yet: run `pulse migrate` first" in " ".join(result.output.split())
+        assert "Traceback" not in result.output
