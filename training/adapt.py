@@ -1,22 +1,22 @@
-"""Adapting a version to a team: a head refitted on the labels its people confirmed, chosen and checked on the
-team's own labels by time, written as a sealed artifact that holds its base.
+"""Adapting a version to a team: a head refitted on the labels its people confirmed, checked on the team's own
+labels by time, written as a sealed artifact that holds its base.
 
 The head (models.adapted) reads the base's log-probabilities, the multilingual encoder's embedding of each
-text's opening and the text's hashed words. Two families are tried, rare colours counting more (capped:
-BALANCE_CAP) and each label counting its weight (a suggestion accepted while shown counts less, api.exports):
-- "kept": the base's log-probabilities pass through and a penalty keeps the rest near zero, so a handful of
-  labels moves the base a little and never throws its knowledge away;
-- "free": a regression afresh over the same features, tried only where 100 or more labels check it.
-The method, its penalty and a temperature are chosen on the latest quarter of the training labels; the head is
+text's opening and the text's hashed words. The base's log-probabilities pass through and a penalty keeps the
+rest near zero (PENALTY_LABELS over the number of labels), so a handful of labels moves the base a little and
+never throws its knowledge away; rare colours count more (at most BALANCE_CAP times) and each label counts its
+weight (a suggestion accepted while shown counts less, api.exports). A temperature, and the languages whose
+labels the head reads worse than the base, are read on the latest quarter of the training labels; the head is
 then refitted on all of them. The latest share of labels (by time) never trains: the adapted version and its
 base are compared there, with paired 95% bootstrap intervals, and the version is refused where it reads them
 worse.
 
-Measured before choosing (customer tweets to airlines, non-commercial, used to measure only, never shipped;
-the shipped default reads them at 0.585 macro-F1): the "kept" head 0.71 at 30 and at 100 labels, 0.73 at
-500; the "free" head 0.69 at 100, 0.74 at 500 and 0.75 at 1000. The encoder's embedding read as well as the
-transformer's own pooled features (0.70 and 0.71 at 100) and reads every language the base does; the hashed
-words let a team's own vocabulary count from its first labels.
+Measured before choosing, on customer tweets to airlines (non-commercial, used to measure only, never
+shipped; the shipped default reads them at 0.585 macro-F1), macro-F1 at 500 and 1,000 labels in random / the
+review queue's order: this head 0.73, 0.74 / 0.73, 0.71; a regression fitted afresh 0.73, 0.75 / 0.51, 0.59;
+penalties or heads chosen on the latest quarter of the labels misled in queue order (0.65 and 0.59). The
+encoder's embedding read as well as the transformer's own pooled features (0.70 and 0.71 at 100) and reads
+every language the base does; the hashed words let a team's own vocabulary count from its first labels.
 """
 
 from __future__ import annotations
@@ -34,12 +34,9 @@ from models import adapted
 from models.labels import LABELS
 from models.metrics import bootstrap, bootstrap_samples, interval95, macro_f1
 
-KEPT = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
-"""Penalties tried for a head that keeps the base (its log-probabilities pass through; larger: closer to it)."""
-FREE = (1.0, 3.0)
-"""Inverse penalties (scikit-learn's C) tried for a head fitted afresh over the same features."""
-FREE_FROM = 100
-"""A fresh head is tried only where this many labels check it: with fewer, noise picks it by chance."""
+PENALTY_LABELS = 1.0
+"""The head's penalty is this over the number of labels it learns from: the more labels, the further it may
+move from the base (0.01 at 100 labels, 0.001 at 1,000)."""
 TEMPERATURES = tuple(float(t) for t in np.round(np.geomspace(0.7, 3.0, 16), 3))
 CALIBRATE_FROM = 30
 MIN_TRAIN = 30
@@ -104,8 +101,8 @@ def read_with_base(base: Any, texts: Sequence[str], say: Callable[[int, int], No
 
 @dataclass(frozen=True)
 class Method:
-    """How a head is fitted: "kept" (the base's log-probabilities pass through, and a penalty keeps the rest
-    near zero, so few labels move it little) or "free" (a regression over the same features)."""
+    """How a head is fitted: "kept": the base's log-probabilities pass through, and a penalty keeps the rest
+    near zero, so few labels move it little."""
 
     family: str
     penalty: float
@@ -133,10 +130,7 @@ def _weighed(y: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.f
 def fit(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.float64], method: Method,
         temperature: float = 1.0) -> adapted.Head:
     """A head fitted by `method` on features x (models.adapted.features: the base's log-probabilities first)."""
-    weighed = _weighed(y, weights)
-    if method.family == "free":
-        return _fit_free(x, y, weighed, method.penalty, temperature)
-    return _fit_kept(x, y, weighed, method.penalty, temperature)
+    return _fit_kept(x, y, _weighed(y, weights), method.penalty, temperature)
 
 
 def _fit_kept(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.float64], penalty: float,
@@ -163,18 +157,6 @@ def _fit_kept(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.
     return adapted.Head(coef, found[d * 3:], temperature)
 
 
-def _fit_free(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.float64], strength: float,
-              temperature: float) -> adapted.Head:
-    """A softmax regression afresh, with a column for every colour (one absent from the labels never wins)."""
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=strength, max_iter=3000).fit(x, y, sample_weight=weights)
-    coef, intercept = np.zeros((3, x.shape[1])), np.full(3, -1e3)
-    for row, label in enumerate(model.classes_):
-        coef[int(label)], intercept[int(label)] = model.coef_[row], model.intercept_[row]
-    return adapted.Head(coef, intercept, temperature)
-
-
 def _temperature(logits: NDArray[np.float64], y: NDArray[np.int64]) -> float:
     """The temperature that gives the lowest log-loss on labels the head did not learn from."""
     best, chosen = np.inf, 1.0
@@ -197,34 +179,45 @@ class Choice:
     base_only: tuple[str, ...] = ()
 
 
+def penalty_for(n: int) -> float:
+    """The penalty for a head learning from n labels."""
+    return round(PENALTY_LABELS / max(n, 1), 6)
+
+
 def choose(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.float64],
            languages: Sequence[str | None] = ()) -> Choice:
-    """The method, temperature and base-only languages, chosen on the latest quarter of the training labels
-    (they are in time order) after fitting on the rest. Ties go to the head that keeps the base closest."""
+    """The temperature and the base-only languages, read on the latest quarter of the training labels (they
+    are in time order) from a head fitted on the rest. The penalty is not chosen there: labels a person
+    confirms in the queue's order are not a fair sample, and a choice made on the latest of them misled
+    (on airline tweets in queue order it picked penalties and heads that read the rest 0.05 to 0.12 worse)."""
+    method = Method("kept", penalty_for(len(y)))
     cut = max(int(len(y) * 0.75), 1)
     fit_x, fit_y, fit_w, val_x, val_y = x[:cut], y[:cut], weights[:cut], x[cut:], y[cut:]
-    methods = [Method("kept", p) for p in reversed(KEPT)]
-    if len(val_y) >= FREE_FROM:
-        methods += [Method("free", c) for c in FREE]
     if len(val_y) == 0:
-        return Choice(Method("kept", KEPT[-1]))
-    scored = []
-    for rank, method in enumerate(methods):
-        head = fit(fit_x, fit_y, fit_w, method)
-        scored.append((macro_f1(val_y, head.probabilities(val_x).argmax(axis=1)), -rank, method, head))
-    _, _, method, head = max(scored, key=lambda s: (s[0], s[1]))
+        return Choice(method)
+    head = fit(fit_x, fit_y, fit_w, Method("kept", penalty_for(cut)))
     temperature = 1.0 if len(val_y) < CALIBRATE_FROM else _temperature(val_x @ head.coef.T + head.intercept, val_y)
     return Choice(method, temperature, _worse_languages(head, val_x, val_y, list(languages)[cut:]))
 
 
+def _clearly_worse(truth: NDArray[np.int64], mine: NDArray[np.int64], theirs: NDArray[np.int64]) -> bool:
+    """Whether the paired 95% interval of macro-F1 (mine minus theirs) lies below zero."""
+    samples = bootstrap_samples(len(truth), seed=0, resamples=400)
+    gain = bootstrap(lambda i: macro_f1(truth[i], mine[i]) - macro_f1(truth[i], theirs[i]), samples)
+    return interval95(gain)[1] < 0
+
+
 def _worse_languages(head: adapted.Head, x: NDArray[np.float64], y: NDArray[np.int64],
                      languages: Sequence[str | None]) -> tuple[str, ...]:
-    """Languages with MIN_EVALUATE or more labels here that the head reads worse than the base does."""
+    """Languages with MIN_EVALUATE or more labels here that the head reads clearly worse than the base: the
+    paired 95% interval of the difference in macro-F1 lies below zero (a point estimate alone reverted a
+    language on noise, or on labels that were not a fair sample of it)."""
     worse = []
     for language in sorted({lang for lang in languages if lang}):
-        rows = np.array([lang == language for lang in languages], dtype=bool)
-        if rows.sum() >= MIN_EVALUATE and macro_f1(y[rows], head.probabilities(x[rows]).argmax(axis=1)) < \
-                macro_f1(y[rows], x[rows, :3].argmax(axis=1)):
+        rows = np.flatnonzero(np.array([lang == language for lang in languages], dtype=bool))
+        if len(rows) < MIN_EVALUATE:
+            continue
+        if _clearly_worse(y[rows], head.probabilities(x[rows]).argmax(axis=1), x[rows, :3].argmax(axis=1)):
             worse.append(language)
     return tuple(worse)
 
