@@ -96,13 +96,33 @@ class Head:
                    "temperature": np.array([self.temperature])}, str(directory / HEAD))
 
     @classmethod
-    def load(cls, directory: Path) -> Head:
+    def load(cls, directory: Path, config: dict[str, Any]) -> Head:
+        """The head in an artifact directory, with the settings of its adapted.json."""
         from safetensors.numpy import load_file
 
         arrays = load_file(str(directory / HEAD))
-        config = json.loads((directory / CONFIG).read_text())
         return cls(arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64),
                    float(arrays["temperature"][0]), config.get("base_only_languages", ()))
+
+
+def finish_base(base: Any, plan: Plan, outputs: NDArray[np.float64]
+                ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """A planned base's probabilities, and the openings it embedded on the way where it did (the router's
+    colour gate), so the head never embeds them a second time."""
+    if hasattr(base, "finish_with_openings"):
+        found: tuple[NDArray[np.float64], NDArray[np.float64] | None] = base.finish_with_openings(plan, outputs)
+        return found
+    return base.finish(plan, outputs), None
+
+
+def read(base: Any, texts: Sequence[str]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The base's probabilities for texts and the head's features of them, in one pass of the base."""
+    if isinstance(base, Planned):
+        plan = base.plan(texts)
+        probabilities, openings = finish_base(base, plan, base.run(plan.units))
+    else:
+        probabilities, openings = np.asarray(base.predict_proba(texts), dtype=np.float64), None
+    return probabilities, features(texts, probabilities, openings)
 
 
 class AdaptedClassifier:
@@ -133,13 +153,7 @@ class AdaptedClassifier:
 
     def finish(self, plan: Plan, outputs: NDArray[np.float64]) -> NDArray[np.float64]:
         inner, texts = plan.context
-        openings = None
-        if inner is None:
-            probabilities = outputs
-        elif hasattr(self.base, "finish_with_openings"):  # the router read the openings already: reuse them
-            probabilities, openings = self.base.finish_with_openings(inner, outputs)
-        else:
-            probabilities = self.base.finish(inner, outputs)
+        probabilities, openings = (outputs, None) if inner is None else finish_base(self.base, inner, outputs)
         if not texts:
             return np.zeros((0, 3))
         languages = [identify(t).code for t in texts] if self.head.base_only else None
@@ -159,4 +173,4 @@ class AdaptedClassifier:
         if config.get("features") != METHOD:
             raise ArtifactError(f"{directory}: its head reads {config.get('features')!r}; this Pulse reads "
                                 f"{METHOD!r}: adapt again (`pulse models adapt`)")
-        return cls(version, base, Head.load(directory))
+        return cls(version, base, Head.load(directory, config))

@@ -89,10 +89,9 @@ def read_with_base(base: Any, texts: Sequence[str], say: Callable[[int, int], No
     """The base's probabilities and the head's features for texts, `say(done, total)` after each chunk."""
     probabilities, rows = [], []
     for start in range(0, len(texts), chunk):
-        part = list(texts[start:start + chunk])
-        p = np.asarray(base.predict_proba(part), dtype=np.float64)
+        p, found = adapted.read(base, list(texts[start:start + chunk]))
         probabilities.append(p)
-        rows.append(adapted.features(part, p))
+        rows.append(found)
         say(min(start + chunk, len(texts)), len(texts))
     if not rows:
         return np.zeros((0, 3)), np.zeros((0, 3))
@@ -129,17 +128,13 @@ def _weighed(y: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.f
 
 def fit(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.float64], method: Method,
         temperature: float = 1.0) -> adapted.Head:
-    """A head fitted by `method` on features x (models.adapted.features: the base's log-probabilities first)."""
-    return _fit_kept(x, y, _weighed(y, weights), method.penalty, temperature)
-
-
-def _fit_kept(x: NDArray[np.float64], y: NDArray[np.int64], weights: NDArray[np.float64], penalty: float,
-              temperature: float) -> adapted.Head:
-    """logits = base log-probabilities + rest @ W + b, W penalised: with no labels, the base itself."""
+    """A head fitted by `method` on features x (models.adapted.features: the base's log-probabilities first):
+    logits = base log-probabilities + rest @ W + b, W penalised, so with no labels it is the base itself."""
     from scipy.optimize import minimize
 
+    penalty = method.penalty
     offset, rest = x[:, :3], x[:, 3:]
-    w, onehot, d = weights, np.eye(3)[y], rest.shape[1]
+    w, onehot, d = _weighed(y, weights), np.eye(3)[y], rest.shape[1]
 
     def loss(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         coef, bias = theta[:d * 3].reshape(d, 3), theta[d * 3:]
