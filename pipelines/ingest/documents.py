@@ -9,7 +9,7 @@ collection it belongs to, so a reader can join them the way the vendor meant.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,6 +110,15 @@ def gather(where: Path | Sequence[Path], collections: dict[str, str], single: di
             continue
         for source, document in _documents(file, text, found):
             _sort(source, document, collections, single, found)
+    return found
+
+
+def gathered(documents: Iterable[tuple[str, Any]], collections: dict[str, str], single: dict[str, str]) -> Gathered:
+    """JSON documents already parsed (an API's responses, each with where it came from), sorted as `gather`
+    sorts a file's."""
+    found = Gathered()
+    for source, document in documents:
+        _sort(source, document, collections, single, found)
     return found
 
 

@@ -20,6 +20,8 @@ from pipelines.ingest.documents import Gathered, array, gather, json_type, obj, 
 from pipelines.ingest.records import BadRecord, RawMessage, Record, ShapeError, csv_rows, shielded
 
 CUSTOMER_ROLES = {"end-user", "end_user", "user", "lead", "contact"}
+ZENDESK_LISTS = {"tickets": "tickets", "users": "users", "organizations": "organizations", "audits": "audits",
+                 "ticket_audits": "audits", "comments": "comments", "ticket_comments": "comments"}
 
 
 def _problems(found: Gathered) -> Iterator[Record]:
@@ -62,8 +64,9 @@ def _org(organizations: dict[str, dict[str, Any]], org_id: Any, vendor: str, nou
     return key, scalar(org.get("name"))
 
 
-def read_zendesk(path: Path | Sequence[Path]) -> Iterator[Record]:
-    """Zendesk tickets with their comments from audits, the comments endpoint, or the description.
+def read_zendesk(path: Path | Sequence[Path] | Gathered) -> Iterator[Record]:
+    """Zendesk tickets with their comments from audits, the comments endpoint, or the description; read from files
+    or from pieces already gathered (the API's responses, `zendesk_incremental`).
 
     Tickets come from `/tickets`, the incremental export (`tickets`, with `users` and `organizations`
     side-loads) or one ticket a line; comments from ticket audits (`audits[].events[type=Comment]`, the
@@ -71,9 +74,7 @@ def read_zendesk(path: Path | Sequence[Path]) -> Iterator[Record]:
     otherwise the ticket's `description` stands as the requester's first message. Without a `users`
     side-load, only the requester's comments count as the customer's.
     """
-    found = gather(path, {"tickets": "tickets", "users": "users", "organizations": "organizations",
-                          "audits": "audits", "ticket_audits": "audits", "comments": "comments",
-                          "ticket_comments": "comments"}, {"ticket": "tickets"})
+    found = path if isinstance(path, Gathered) else gather(path, ZENDESK_LISTS, {"ticket": "tickets"})
     yield from _problems(found)
     users, organizations = found.by_id("users"), found.by_id("organizations")
     comments: dict[str, list[tuple[str, dict[str, Any], Any]]] = {}
