@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from alembic import command
 from alembic.config import Config
+from fastapi import Query
+from pydantic import BeforeValidator
 from sqlalchemy import DateTime, event, func
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.types import TypeDecorator
@@ -114,6 +116,24 @@ def past_moment(value: datetime, field: str, why: str = "") -> datetime:
     if moment > utcnow() + FUTURE_SLACK:
         raise ValueError(f"{field} {value.isoformat()} is in the future{why}")
     return moment
+
+
+def _whole_day(value: Any) -> Any:
+    """A bare date as an upper bound means the whole of that day: its last microsecond, in UTC."""
+    if isinstance(value, str) and len(value.strip()) == 10 and value.strip()[4:5] == "-":
+        return f"{value.strip()}T23:59:59.999999+00:00"
+    return value
+
+
+Until = Annotated[datetime | None, BeforeValidator(_whole_day), Query(
+    description="inclusive: decisions made at or before this time; a date alone (2026-12-07) includes that whole "
+                "day (UTC)")]
+"""The `until` of a listing or the audit: inclusive, so From = Until = a day means that day."""
+
+
+def end_of_day(day: date) -> datetime:
+    """The last microsecond of a day in UTC: an inclusive upper bound for that day."""
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 def as_utc(moment: datetime | None, field: str = "time") -> datetime | None:

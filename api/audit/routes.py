@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from api.audit import service, shadow
 from api.audit.models import AuditSettings, AuditSummary
 from api.audit.shadow import ShadowComparison
-from api.db import as_utc
+from api.db import Until, as_utc
 from api.deps import SessionDep, SettingsDep, require
 from api.errors import NotFoundError
 from api.model_versions.models import ModelVersion
@@ -24,7 +24,7 @@ Auditor = Annotated[User, Depends(require(Role.LEAD, Role.ADMIN, action="read th
 
 @router.get("/summary", response_model=AuditSummary)
 def audit_summary(session: SessionDep, user: Auditor, settings: SettingsDep, since: datetime | None = None,
-                  until: datetime | None = None, team: Annotated[str | None, Query(max_length=100)] = None,
+                  until: Until = None, team: Annotated[str | None, Query(max_length=100)] = None,
                   model_version: Annotated[str | None, Query(max_length=100)] = None,
                   scope: Scope | None = None,
                   segment: Annotated[str | None, Query(max_length=100)] = None) -> AuditSummary:

@@ -263,7 +263,7 @@ def per_person(session: Session, team: str | None, since: datetime | None = None
     if since is not None:
         conditions.append(col(CheckAnswer.created_at) >= since)
     if until is not None:
-        conditions.append(col(CheckAnswer.created_at) < until)
+        conditions.append(col(CheckAnswer.created_at) <= until)  # inclusive, as for decisions
     right = func.sum(case((col(CheckAnswer.label) == col(CheckAnswer.agreed_label), 1), else_=0))
     decoys = func.sum(case((col(CheckAnswer.decoy), 1), else_=0))
     took = func.sum(case((and_(col(CheckAnswer.decoy), col(CheckAnswer.label) == col(CheckAnswer.shown_label)), 1),

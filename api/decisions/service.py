@@ -52,7 +52,7 @@ def decision_filters(*, team: str | None = None, user_id: int | None = None, acc
     if since is not None:
         conditions.append(col(Decision.created_at) >= since)
     if until is not None:
-        conditions.append(col(Decision.created_at) < until)
+        conditions.append(col(Decision.created_at) <= until)  # inclusive (api.db.Until)
     if language is not None:
         of_language = (col(Suggestion.language).is_(None) if language == "unknown"
                        else col(Suggestion.language) == language)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from api.db import as_utc
+from api.db import Until, as_utc
 from api.deps import SessionDep, require
 from api.exports import service
 from api.policies import team_for_filter
@@ -24,7 +24,7 @@ Exporter = Annotated[User, Depends(require(Role.LEAD, Role.DATA_SCIENTIST, Role.
                              "description": "one confirmed label a row, with its provenance"}})
 def export_labels(session: SessionDep, user: Exporter, format: Literal["jsonl", "csv"] = "jsonl",
                   team: Annotated[str | None, Query(max_length=100)] = None, since: datetime | None = None,
-                  until: datetime | None = None) -> StreamingResponse:
+                  until: Until = None) -> StreamingResponse:
     """Confirmed labels (the current decision per suggestion) with provenance; near duplicates collapsed."""
     own = team_for_filter(user, team)
     rows = service.confirmed(session=session, team=own, since=as_utc(since, "since"), until=as_utc(until, "until"))

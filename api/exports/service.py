@@ -64,7 +64,7 @@ def confirmed(*, session: Session, team: str | None = None, since: datetime | No
     if since is not None:
         query = query.where(col(Decision.created_at) >= since)
     if until is not None:
-        query = query.where(col(Decision.created_at) < until)
+        query = query.where(col(Decision.created_at) <= until)  # inclusive (api.db.Until)
     latest: dict[str, dict[str, Any]] = {}
     for body, occurred_at, decision, suggested_at, name, cues in session.execute(query):
         key = text_key(body)

@@ -231,7 +231,7 @@ def _matches(shown: DecisionPublic, language: str | None, filters: dict[str, Any
             return False
     if filters.get("since") is not None and shown.created_at < filters["since"]:
         return False
-    if filters.get("until") is not None and shown.created_at >= filters["until"]:
+    if filters.get("until") is not None and shown.created_at > filters["until"]:
         return False
     wanted = filters.get("language")
     if wanted is not None and not (language is None if wanted == "unknown" else language == wanted):

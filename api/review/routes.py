@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from api.db import as_utc, utcnow
+from api.db import Until, as_utc, utcnow
 from api.decisions import service as decisions
 from api.decisions import shown
 from api.decisions.models import DecisionCreate, DecisionPublic, DecisionsPublic
@@ -136,7 +136,7 @@ def decide(suggestion_id: IdPath, data: DecisionCreate, response: Response, sess
 @decisions_router.get("/decisions", response_model=DecisionsPublic)
 def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, account_id: IdQuery = None,
                    model_version: Annotated[str | None, Query(max_length=100)] = None,
-                   since: datetime | None = None, until: datetime | None = None,
+                   since: datetime | None = None, until: Until = None,
                    label: Label | None = None, suggested_label: Label | None = None, scope: Scope | None = None,
                    segment: Annotated[str | None, Query(max_length=100)] = None, blind: bool | None = None,
                    language: Annotated[str | None, Query(max_length=8, description="ISO 639-1, und or unknown")

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from api.audit import service as audit
 from api.audit.models import AuditSettings
 from api.checks import service as checks
-from api.db import utcnow
+from api.db import end_of_day, utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import UnprocessableError
 from api.policies import team_for_filter
@@ -34,14 +34,15 @@ def audit_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
     since, until = _date_field(since_text, "since"), _date_field(until_text, "until")
     model_version = model_version or None
     thresholds = AuditSettings.from_settings(settings)
+    # Until is inclusive: From = Until = today is today's decisions.
     summary = audit.summary(session=session, team=team_for_filter(user, None), since=_day(since),
-                            until=_day(until), model_version=model_version, scope=None, segment=None,
-                            settings=thresholds)
-    base = {"since": _day(since), "until": _day(until), "model_version": model_version, "current": "true"}
+                            until=end_of_day(until) if until else None, model_version=model_version, scope=None,
+                            segment=None, settings=thresholds)
+    base = {"since": since, "until": until, "model_version": model_version, "current": "true"}
 
     def rows(**filters: Any) -> str:
         merged = {**base, **filters}
-        return with_query("/app/decisions", **{k: (v.isoformat() if isinstance(v, datetime) else v)
+        return with_query("/app/decisions", **{k: (v.isoformat() if isinstance(v, date) else v)
                                                for k, v in merged.items()})
 
     total = sum(sum(row.values()) for row in summary.confusion.values())
@@ -51,7 +52,7 @@ def audit_page(request: Request, session: SessionDep, viewer: Viewer, settings: 
                   interval=charts.interval, since=since, until=until, model_version=model_version,
                   checks=checks.listing(session=session, team=team_for_filter(user, None), limit=50),
                   check_share=settings.check_share, family=thresholds.family_confidence,
-                  week_end=lambda week: (week + timedelta(days=7)).isoformat())
+                  week_end=lambda week: (week + timedelta(days=6)).isoformat())  # its Sunday, inclusive
 
 
 def _date_field(text: str, name: str) -> date | None:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
 from api.checks import service as checks
-from api.db import as_utc
+from api.db import Until, as_utc
 from api.deps import SessionDep
 from api.ids import IdQuery
 from api.review import checking, queue
@@ -26,7 +26,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/app/decisions", response_class=HTMLResponse)
 def decisions_page(request: Request, session: SessionDep, viewer: Viewer, user_id: IdQuery = None,
                    account_id: IdQuery = None, model_version: str | None = None, since: datetime | None = None,
-                   until: datetime | None = None, label: Label | None = None, suggested_label: Label | None = None,
+                   until: Until = None, label: Label | None = None, suggested_label: Label | None = None,
                    scope: Scope | None = None, blind: bool | None = None, current: bool | None = None,
                    language: Annotated[str | None, Query(max_length=8)] = None, offset: int = 0) -> HTMLResponse:
     """The decisions behind an audit number, with the same filters as GET /v1/decisions."""

@@ -44,7 +44,7 @@ def test_weekly_trends_and_a_drift_alarm(client: TestClient, engine, settings: S
     [alarm] = summary["drift_alarms"]
     assert alarm["week"] == trends[-1]["week"] and alarm["previous_max"] == 0.12 and alarm["previous_weeks"] == 4
     # A period filter narrows the trend to the weeks asked for.
-    since = (monday + timedelta(weeks=1)).isoformat()
-    until = (monday + timedelta(weeks=3)).isoformat()
+    since = (monday + timedelta(weeks=1)).date().isoformat()
+    until = (monday + timedelta(weeks=3) - timedelta(days=1)).date().isoformat()  # the Sunday, whole (inclusive)
     narrowed = client.get("/v1/audit/summary", headers=lead, params={"since": since, "until": until}).json()
     assert [t["n"] for t in narrowed["trends"]] == [25, 25] and narrowed["drift_alarms"] == []
