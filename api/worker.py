@@ -114,7 +114,7 @@ class Worker:
 
     def adapt(self, session: Session, job: Job) -> str:
         """Build a challenger from the confirmed labels (in a child process) and put it in shadow."""
-        return challengers.run_job(session, self.settings, self.models)
+        return challengers.run_job(session, self.settings, self.models, job)
 
     def run_job(self, session: Session, job: Job) -> None:
         """Run one claimed job and record the outcome; a failure never escapes."""

@@ -66,9 +66,23 @@ def build_in_child(settings: Settings, base: str) -> dict[str, Any]:
     return found
 
 
-def run_job(session: Session, settings: Settings, holder: ModelHolder) -> str:
+def earlier_twin(session: Session, job: Job, every: int) -> Job | None:
+    """An earlier adapt job, not dead, queued for nearly the same labels (fewer than `every` apart): two workers
+    that counted at the same moment both queue one, and only the earlier builds."""
+    labels = int(job.payload.get("labels", 0))
+    earlier = session.exec(select(Job).where(Job.kind == JobKind.ADAPT).where(col(Job.id) < job.id)
+                           .where(col(Job.status) != JobStatus.DEAD).order_by(col(Job.id).desc())).first()
+    if earlier is not None and abs(labels - int(earlier.payload.get("labels", 0))) < max(every, 1):
+        return earlier
+    return None
+
+
+def run_job(session: Session, settings: Settings, holder: ModelHolder, job: Job) -> str:
     """Build a challenger from the active version; if it reads the held-out labels at least as well, register
     it, put it in shadow (or promote it) and record model.challenger_ready. Returns a note for the job's log."""
+    twin = earlier_twin(session, job, settings.adapt_every)
+    if twin is not None:
+        return f"skipped: job {twin.id} adapts the same labels"
     active = model_versions.get_active(session=session)
     if active is None:
         return "no active version to adapt"

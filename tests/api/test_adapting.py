@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from api.cli import app
 from api.config import Settings
 from api.jobs.models import Job, JobKind, JobStatus
+from api.lab import challengers
+from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelStatus, ModelVersion
 from api.users.models import Role
 from api.worker import Worker
@@ -125,3 +127,20 @@ def test_the_worker_builds_a_challenger_puts_it_in_shadow_and_tells_the_webhooks
     timeline = client.get(f"/v1/accounts/{account['id']}/timeline", headers=headers)
     assert timeline.status_code == 200  # an event about no account stays out of every account's timeline
     assert all(e.get("type") != "model.challenger_ready" for e in timeline.json().get("data", []))
+
+
+def test_two_workers_that_queue_a_build_at_once_build_it_once(engine: Engine, settings: Settings) -> None:
+    loop = settings.model_copy(update={"adapt_every": 200})
+    with Session(engine, expire_on_commit=False) as session:
+        first, twin, later = (Job(kind=JobKind.ADAPT, payload={"labels": n}, status=JobStatus.RUNNING)
+                              for n in (400, 401, 601))
+        session.add_all([first, twin, later])
+        session.commit()
+        note = challengers.run_job(session, loop, ModelHolder(loop.serving()), twin)
+        assert note == f"skipped: job {first.id} adapts the same labels"
+        assert challengers.earlier_twin(session, first, 200) is None  # the earlier one builds
+        assert challengers.earlier_twin(session, later, 200) is None  # 200 more labels: a build of its own
+        first.status = JobStatus.DEAD
+        session.add(first)
+        session.commit()
+        assert challengers.earlier_twin(session, twin, 200) is None  # a dead build leaves the labels to the twin
