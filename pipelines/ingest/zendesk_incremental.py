@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pipelines.ingest.documents import gathered, json_type, scalar
-from pipelines.ingest.fetch import FetchError, JsonFetcher, checked_base
+from pipelines.ingest.fetch import FetchError, FetchLimits, JsonFetcher, checked_base
 from pipelines.ingest.helpdesk import ZENDESK_LISTS, read_zendesk
 from pipelines.ingest.records import BadRecord, Notice, Record
 
@@ -105,6 +106,42 @@ def sync(fetcher: JsonFetcher, base_url: str, checkpoint: str | None, *, start_t
         yield Page(records=records, checkpoint=cursor, tickets=len(tickets), end_of_stream=done)
         if done:
             return
+
+
+class ZendeskReader:
+    """One bounded step of a Zendesk source, as a source's reader gives it (api.intake.sources.SourceReader):
+    the records from the checkpoint on, the checkpoint (`{"cursor": ...}`) moved past each page once its records
+    are given, and `more` while the export has pages left.
+
+    `config` holds `subdomain` (or `base_url`, a loopback server in tests), `email` for an API token (none for
+    an OAuth token) and `start_time` (Unix seconds) for the first read; `secret` is the token itself.
+    """
+
+    def __init__(self, config: Mapping[str, Any], secret: str, checkpoint: Mapping[str, Any], *,
+                 limits: ZendeskLimits | None = None, fetch: FetchLimits | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.base = checked_base(str(config.get("base_url") or zendesk_base(str(config.get("subdomain") or ""))))
+        self.headers = zendesk_headers(secret, config.get("email") or None)
+        self.start_time = int(config.get("start_time") or 0)
+        cursor = checkpoint.get("cursor")
+        self.checkpoint: dict[str, Any] = {"cursor": cursor} if isinstance(cursor, str) and cursor else {}
+        self.limits, self.fetch, self.sleep = limits or ZendeskLimits(pages=1), fetch or FetchLimits(), sleep
+        self.more, self.too_large, self.notes = False, 0, list[str]()
+
+    def records(self) -> Iterator[Record]:
+        """The step's records; a FetchError (ZendeskError included) ends it where the last page ended."""
+        fetcher = JsonFetcher(self.headers, limits=self.fetch, sleep=self.sleep)
+        tickets = 0
+        try:
+            for page in sync(fetcher, self.base, self.checkpoint.get("cursor"), start_time=self.start_time,
+                             limits=self.limits):
+                yield from page.records
+                tickets += page.tickets
+                self.checkpoint = {"cursor": page.checkpoint} if page.checkpoint else self.checkpoint
+                self.more = not page.end_of_stream
+        finally:
+            fetcher.close()
+            self.notes.append(f"{tickets} changed tickets read in {fetcher.requests} requests")
 
 
 def _ticket_page(where: str, document: dict[str, Any]) -> tuple[list[Any], str | None, bool]:

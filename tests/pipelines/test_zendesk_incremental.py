@@ -26,6 +26,7 @@ from pipelines.ingest.zendesk_incremental import (
     Page,
     ZendeskError,
     ZendeskLimits,
+    ZendeskReader,
     sync,
     zendesk_base,
     zendesk_headers,
@@ -315,3 +316,28 @@ def test_settings_are_checked_before_anything_is_sent() -> None:
         zendesk_headers("token", "agent:acme")
     assert retry_after("12") == 12.0 and retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_the_source_reader_steps_a_page_at_a_time_and_keeps_its_cursor(zendesk: Zendesk) -> None:
+    config = {"base_url": zendesk.base, "email": "agent@acme.example", "start_time": 1789990000}
+    checkpoint: dict[str, Any] = {}
+    read: list[str] = []
+    for _ in range(5):
+        reader = ZendeskReader(config, "s3cret", checkpoint)
+        read += [r.source_id for r in reader.records() if isinstance(r, RawMessage)]
+        checkpoint = reader.checkpoint  # what the source stores once the step's messages are
+        if not reader.more:
+            break
+    assert checkpoint == {"cursor": SECOND} and sorted(read) == sorted(EXPECTED)
+    assert zendesk.requests("tickets") == ["tickets:start", f"tickets:{FIRST}"]
+    assert zendesk.log[0][1]["start_time"] == "1789990000"
+    assert reader.notes == ["1 changed tickets read in 2 requests"]
+    zendesk.replaced = {f"tickets:{SECOND}": (401, {}, b'{"error": "Couldn\'t authenticate you"}')}
+    failing = ZendeskReader(config, "wrong", checkpoint)
+    with pytest.raises(FetchError, match=r"credential was refused \(HTTP 401\)"):
+        list(failing.records())
+    assert failing.checkpoint == checkpoint and zendesk.log[-1][2] == "Basic " + base64.b64encode(
+        b"agent@acme.example/token:wrong").decode()
+    with pytest.raises(ValueError, match="not a Zendesk subdomain"):
+        ZendeskReader({"subdomain": "acme.evil.example"}, "token", {})
+    assert ZendeskReader({"subdomain": "acme"}, "token", {"cursor": 5}).checkpoint == {}  # not a cursor: start over
