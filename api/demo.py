@@ -19,6 +19,8 @@ from api.decisions.models import Decision, DecisionCreate
 from api.demo_messages import ACCOUNTS, CONTACTS, MESSAGES
 from api.intake import service as interactions
 from api.interactions.models import InteractionCreate, InteractionKind
+from api.model_versions import service as model_versions
+from api.model_versions.models import ModelVersion
 from api.outcomes.models import Outcome, OutcomeKind
 from api.pulse.rollup import roll_up
 from api.review import decide as decisions
@@ -27,7 +29,8 @@ from api.users import service as users
 from api.users.models import Role, User
 from api.web import service as web
 from models.classifier import Classifier
-from models.labels import Label
+from models.labels import LABELS, Label
+from models.registry import ARTIFACTS_DIR
 
 PEOPLE: list[tuple[str, Role, str | None]] = [
     ("Alex Admin", Role.ADMIN, None),
@@ -41,6 +44,9 @@ PEOPLE: list[tuple[str, Role, str | None]] = [
 ]
 INTERACTIONS_PER_ACCOUNT = 11
 CHURNED_ACCOUNT = "Keystone Retail"
+SECOND_VERSION = ARTIFACTS_DIR / "minilm-lora"
+"""A real second version to compare with the active one or put in shadow: the English tone model the shipped
+default reads English with, on its own (no cue head reading account risk, no routing of other languages)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ def _demo_users(session: Session) -> list[User]:
 
 def load(*, session: Session, classifier: Classifier, settings: Settings, seed: int = 7) -> tuple[list[DemoUser], bool]:
     """Load the demo once; on later runs give the demo users fresh keys. Returns (users, loaded_now)."""
+    second_version(session)
     existing = _demo_users(session)
     if existing:
         return [DemoUser(u.name, u.role, u.team, web.revoke(session, u, disable=False) or "") for u in existing], False
@@ -103,8 +110,15 @@ def load(*, session: Session, classifier: Classifier, settings: Settings, seed: 
     session.commit()
     for team, members in csms.items():
         lead = next(people[n][0] for n, r, t in PEOPLE if r == Role.LEAD and t == team)
-        _check_items(session, lead, members, rng)
+        _check_items(session, lead, members, rng, settings)
     return [DemoUser(name, role.value, team, people[name][1]) for name, role, team in PEOPLE], True
+
+
+def second_version(session: Session) -> ModelVersion:
+    """Register the shipped tone model as a candidate (idempotent), so that comparing and shadowing work at once."""
+    version = model_versions.register(session=session, directory=SECOND_VERSION)
+    session.commit()
+    return version
 
 
 def _messages(session: Session, account: Account, index: int, owner: User, mix: Sequence[int],
@@ -133,9 +147,11 @@ def _messages(session: Session, account: Account, index: int, owner: User, mix: 
     return reasons
 
 
-def _check_items(session: Session, lead: User, members: list[User], rng: random.Random) -> None:
+def _check_items(session: Session, lead: User, members: list[User], rng: random.Random,
+                 settings: Settings) -> None:
     """The lead marks three decided messages as check items; each CSM who did not decide one has answered
-    a copy of it (the first shown with a wrong suggestion), as careful CSMs do: with the agreed colour."""
+    a copy of it (the first shown with a wrong suggestion), as careful CSMs do: with the agreed colour and the
+    reason the message gives (and, against a wrong suggestion, why it was wrong)."""
     decided = session.exec(select(Decision).where(Decision.team == lead.team, Decision.scope == Scope.INTERACTION)
                            .order_by(col(Decision.id)).limit(3)).all()
     for number, decision in enumerate(decided):
@@ -146,21 +162,34 @@ def _check_items(session: Session, lead: User, members: list[User], rng: random.
                 continue
             copy = checks.copy(session, check, member, decoy=number == 0, blind=False, rng=rng)
             session.flush()
+            agreed = Label(check.label)
+            answer = DecisionCreate(label=agreed, sentiment_reason=decision.sentiment_reason,
+                                    override_reason=override_reason(agreed, Label(copy.label), settings),
+                                    viewed_ms=rng.randint(8_000, 60_000))
             checks.answer(session, check=check, copy=copy, user=member, server_ms=rng.randint(8_000, 60_000),
-                          data=DecisionCreate(label=Label(check.label), viewed_ms=rng.randint(8_000, 60_000)),
+                          data=answer,
                           idempotency_key=None, revision=1)
     session.commit()
 
 
 def _decide(session: Session, user: User, suggestion_id: int | None, chosen: Label, reason: str | None,
             suggested: Label, settings: Settings, rng: random.Random, at: datetime) -> None:
-    """Decide as the owner would, with the reason given where the deployment offers it for the colour."""
+    """Decide as the owner would: with the reason the message gives, where the deployment offers it for the colour
+    (else none, rather than one the message does not give)."""
     assert suggestion_id is not None
-    allowed = settings.sentiment_reasons[chosen]
     data = DecisionCreate(
-        label=chosen, sentiment_reason=reason if reason in allowed else rng.choice(allowed),
-        override_reason=None if chosen == suggested else rng.choice(["missed_context", "misread_tone"]),
-        viewed_ms=rng.randint(4_000, 45_000),
+        label=chosen, sentiment_reason=reason if reason in settings.sentiment_reasons[chosen] else None,
+        override_reason=override_reason(chosen, suggested, settings), viewed_ms=rng.randint(4_000, 45_000),
     )
     decisions.decide(session=session, user=user, suggestion_id=suggestion_id, data=data, idempotency_key=None,
                      settings=settings, at=at)
+
+
+def override_reason(chosen: Label, suggested: Label, settings: Settings) -> str | None:
+    """Why the suggestion was wrong, from how it was wrong: Red read as Green (or back) misread the tone; one
+    colour off, it missed what the account's context says. None where the person agreed."""
+    if chosen == suggested:
+        return None
+    wanted = "misread_tone" if abs(LABELS.index(chosen) - LABELS.index(suggested)) == 2 else "missed_context"
+    offered = settings.override_reasons
+    return wanted if wanted in offered else "other" if "other" in offered else offered[0]

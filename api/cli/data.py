@@ -43,8 +43,9 @@ class IngestFormat(StrEnum):
 
 
 @app.command()
-def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files, folders of them or Maildirs, .mbox, .jsonl, "
-                                                           ".csv, or help-desk JSON files or folders")],
+def ingest(paths: Annotated[list[Path], typer.Argument(help="mail files, mail folders (read whole: Maildir, MH, "
+                                                           "notmuch, mu, .eml), .mbox, .jsonl, .csv, or help-desk "
+                                                           "JSON files or folders")],
            format: Annotated[IngestFormat | None, typer.Option("--format", help="default: from each name")] = None,
            match: Annotated[str, typer.Option(help="how to find the account, in order: external_id, name, domain")
                             ] = "external_id,name,domain",
@@ -56,6 +57,9 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files, folders
            team: Annotated[str | None, typer.Option(help="only accounts of this team")] = None,
            report: Annotated[Path, typer.Option(help="where unmatched messages are listed (JSONL)")] = Path(
                "ingest-unmatched.jsonl"),
+           warnings: Annotated[Path | None, typer.Option(
+               help="where every warning is listed (JSONL), files not read among them; default: "
+                    "ingest-warnings.jsonl beside --report")] = None,
            explain: Annotated[bool, typer.Option("--explain/--no-explain",
                                                  help="find each message's evidence sentences (4x the scoring work)")
                               ] = True,
@@ -88,6 +92,13 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help=".eml files, folders
         err.print(f"[yellow]skipped[/] {shown(problem['source'])}: {shown(problem['error'])}", highlight=False)
     for notice in result.warnings[:20]:
         err.print(f"[yellow]warning[/] {shown(notice['source'])}: {shown(notice['warning'])}", highlight=False)
+    if result.warnings:
+        listed = warnings or report.with_name("ingest-warnings.jsonl")
+        with listed.open("w") as handle:
+            for row in result.warnings:
+                handle.write(json.dumps(row) + "\n")
+        err.print(f"{len(result.warnings)} warning(s), {result.files_not_read} file(s) not read, listed in {listed}",
+                  highlight=False)
     print(json.dumps({"dry_run": dry_run, **result.summary()}))
 
 

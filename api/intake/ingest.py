@@ -47,13 +47,16 @@ class IngestReport:
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)  # about the input, not one message
+    files_not_read: int = 0  # files named in warnings as not read: read + files_not_read is what was given
     seconds: dict[str, float] = field(default_factory=dict)  # time spent in each stage
 
     def summary(self) -> dict[str, Any]:
-        """Counts by outcome, the first errors, and the seconds spent in each stage."""
+        """Counts by outcome, the files not read, the first errors and warnings (all of them are in `errors` and
+        `warnings`), and the seconds spent in each stage."""
         return {"read": sum(self.counts.values()), **dict(sorted(self.counts.items())),
+                "files_not_read": self.files_not_read,
                 "matched_by": dict(sorted(self.matched_by.items())), "errors_shown": self.errors[:20],
-                "warnings": self.warnings[:20],
+                "warnings": self.warnings[:20], "warnings_total": len(self.warnings),
                 "seconds": {k: round(v, 3) for k, v in sorted(self.seconds.items())}}
 
 
@@ -248,6 +251,7 @@ def _prepared(record: Record, report: IngestReport, matcher: Matcher,
     started = time.perf_counter()
     if isinstance(record, Notice):
         report.warnings.append({"source": record.source, "warning": record.warning})
+        report.files_not_read += record.not_read
         return None
     if isinstance(record, BadRecord):
         report.counts["errors"] += 1

@@ -12,7 +12,7 @@ from api.deps import ClassifierDep, SessionDep, SettingsDep
 from api.errors import UnprocessableError
 from api.ids import IdPath
 from api.interactions.models import Interaction, InteractionKind
-from api.policies import TEAM_READERS, team_for_filter
+from api.policies import TEAM_READERS, confined_team, team_for_filter
 from api.pulse import rollup
 from api.pulse import service as pulse
 from api.review import queue
@@ -36,7 +36,9 @@ def accounts_page(request: Request, session: SessionDep, viewer: Viewer, setting
     user = allow(viewer, TEAM_READERS, "read accounts")
     listed = pulse.get_all(session=session, team=team_for_filter(user, None), stale=stale, settings=settings,
                               today=utcnow().date())
-    return render(request, "accounts.html", viewer, accounts=listed, stale=stale)
+    # Whoever reads every team (an admin) sees which team each account is in.
+    return render(request, "accounts.html", viewer, accounts=listed, stale=stale,
+                  all_teams=confined_team(user) is None)
 
 
 @router.get("/app/accounts/{account_id}", response_class=HTMLResponse)
@@ -63,7 +65,7 @@ def account_page(account_id: IdPath, request: Request, session: SessionDep, view
                   scale=parse_scale(settings.scale, settings.guidelines), people=team_people(session, account.team),
                   todos=todo_list(session=session, user=user, account_id=account_id),
                   events=[e for e in reversed(events) if e.type in ("decision", "pulse_change")][:50],
-                  reasons=reason_lists(settings))
+                  reasons=reason_lists(settings), stages=settings.lifecycle_stages)
 
 
 @router.post("/app/accounts/{account_id}/rollup")

@@ -78,10 +78,15 @@ def array(item: dict[str, Any], key: str) -> list[Any]:
 
 
 def files(path: Path) -> tuple[list[Path], list[Notice]]:
-    """The JSON files of a path: itself, or every JSON file under a folder, sorted; and the links not followed."""
+    """The JSON files of a path: itself, or every JSON file under a folder, sorted; and a Notice for each other
+    file of the folder and each link not followed, naming it as not read."""
     if not path.is_dir():
         return [path], []
-    return folder_files(path, lambda file: file.suffix.lower() in JSON_SUFFIXES)
+    found, skipped = folder_files(path, lambda _: True)
+    other = [Notice(str(file), "not read: not a JSON file (.json, .jsonl, .ndjson)", not_read=True)
+             for file in found if file.suffix.lower() not in JSON_SUFFIXES]
+    return ([file for file in found if file.suffix.lower() in JSON_SUFFIXES],
+            sorted(skipped + other, key=lambda notice: notice.source))
 
 
 def gather(where: Path | Sequence[Path], collections: dict[str, str], single: dict[str, str]) -> Gathered:
@@ -107,6 +112,9 @@ def gather(where: Path | Sequence[Path], collections: dict[str, str], single: di
             text = file.read_text(encoding="utf-8-sig", errors="replace")
         except OSError as error:
             found.problems.append(BadRecord(str(file), f"cannot read the file: {error.strerror or error}"))
+            continue
+        if not text.strip():
+            found.problems.append(Notice(str(file), "empty file", not_read=True))
             continue
         for source, document in _documents(file, text, found):
             _sort(source, document, collections, single, found)
@@ -179,6 +187,30 @@ def _sort(source: str, document: Any, collections: dict[str, str], single: dict[
             found.add(collection, f"{source} {key}", document[key])
     if not listed:
         found.add("_bare", source, document)
+
+
+def latest(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """One entry an id, in first-seen order: exports page through the same objects again, and a later copy's
+    fields update an earlier one's (a search result lacks the side-loaded requester of the full ticket).
+    Entries without a usable id are kept, to be reported."""
+    latest: dict[str, tuple[str, dict[str, Any]]] = {}
+    for index, (source, item) in enumerate(items):
+        key = scalar(item.get("id")) or f"#{index}"
+        latest[key] = (source, {**latest[key][1], **item}) if key in latest else (source, item)
+    return list(latest.values())
+
+
+def with_ids(items: list[tuple[str, dict[str, Any]]], what: str
+              ) -> Iterator[tuple[str, dict[str, Any], str] | BadRecord]:
+    """(source, object, id) of each object once (see latest), or a BadRecord for one without a usable id."""
+    for source, item in latest(items):
+        key = scalar(item.get("id"))
+        if item.get("id") is None:
+            yield BadRecord(source, f"a {what} needs an id")
+        elif key is None:
+            yield BadRecord(source, f"a {what}'s id must be a string or a number, got {json_type(item['id'])}")
+        else:
+            yield source, item, key
 
 
 def when(value: Any) -> datetime | None:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.ingest.addresses import sender_address
-from pipelines.ingest.documents import Gathered, array, gather, json_type, obj, scalar, when
+from pipelines.ingest.audits import read_audits
+from pipelines.ingest.documents import Gathered, array, gather, json_type, obj, scalar, when, with_ids
 from pipelines.ingest.records import BadRecord, RawMessage, Record, ShapeError, csv_rows, shielded
 
 CUSTOMER_ROLES = {"end-user", "end_user", "user", "lead", "contact"}
@@ -72,33 +73,33 @@ def read_zendesk(path: Path | Sequence[Path] | Gathered) -> Iterator[Record]:
     side-loads) or one ticket a line; comments from ticket audits (`audits[].events[type=Comment]`, the
     time on the audit), from `comments` lists that carry a `ticket_id` (or sit on their ticket), and
     otherwise the ticket's `description` stands as the requester's first message. Without a `users`
-    side-load, only the requester's comments count as the customer's.
+    side-load, only the requester's comments count as the customer's. Audits without their tickets are read
+    too: a ticket's requester, organisation and subject come from their Create and Change events (`audits.py`).
     """
     found = path if isinstance(path, Gathered) else gather(path, ZENDESK_LISTS, {"ticket": "tickets"})
     yield from _problems(found)
     users, organizations = found.by_id("users"), found.by_id("organizations")
-    comments: dict[str, list[tuple[str, dict[str, Any], Any]]] = {}
-    for source, audit in found.of("audits"):
-        try:
-            events = array(audit, "events")
-        except ShapeError as error:
-            yield BadRecord(source, str(error))
-            continue
-        for event in events:
-            if isinstance(event, dict) and event.get("type") == "Comment":
-                comments.setdefault(str(scalar(audit.get("ticket_id"))), []).append(
-                    (source, event, event.get("created_at") or audit.get("created_at")))
+    audited = read_audits(found.of("audits") + [(s, a) for s, a in found.of("_bare") if "events" in a])
+    yield from audited.problems
+    comments = audited.comments
     for source, comment in found.of("comments"):
         if scalar(comment.get("ticket_id")) is not None:
             comments.setdefault(str(comment["ticket_id"]), []).append((source, comment, comment.get("created_at")))
     tickets = found.of("tickets") + [(s, t) for s, t in found.of("_bare") if "requester_id" in t or "comments" in t]
-    for item in _with_ids(tickets, "ticket"):
+    known: set[str] = set()
+    for item in with_ids(tickets, "ticket"):
         if isinstance(item, BadRecord):
             yield item
             continue
         source, ticket, tid = item
+        known.add(tid)
+        ticket = {**audited.tickets.get(tid, ("", {}))[1], **ticket}  # what the ticket lacks, its audits say
         yield from shielded(f"{source} ticket {tid}", _zendesk_ticket(
             source, ticket, tid, comments.get(tid), users=users, organizations=organizations))
+    for tid in [t for t in comments if t not in known]:  # audits or comments without their ticket
+        source, ticket = audited.tickets.get(tid, (comments[tid][0][0], {"id": tid}))
+        yield from shielded(f"{source} ticket {tid}", _zendesk_ticket(
+            source, ticket, tid, comments[tid], users=users, organizations=organizations))
 
 
 def _zendesk_ticket(source: str, ticket: dict[str, Any], tid: str, comments: list[tuple[str, dict[str, Any], Any]]
@@ -128,38 +129,18 @@ def _zendesk_ticket(source: str, ticket: dict[str, Any], tid: str, comments: lis
 def _zendesk_comment(place: str, ticket: dict[str, Any], tid: str, comment: dict[str, Any], created: Any, *,
                      users: dict[str, dict[str, Any]], account: str | None, name: str | None) -> Iterator[Record]:
     author = users.get(str(scalar(comment.get("author_id")))) or obj(comment, "author")
-    role = author.get("role")
-    customer = _customer(role) if role else comment.get("author_id") == ticket.get("requester_id")
+    role, requester = author.get("role"), scalar(ticket.get("requester_id"))
+    if not role and requester is None and scalar(comment.get("author_id")) is not None:
+        yield BadRecord(place, "cannot tell whether the comment is the customer's: its author has no role (no users "
+                               "side-load) and its ticket no requester (no ticket, nor a requester_id audit event)")
+        return
+    customer = _customer(role) if role else scalar(comment.get("author_id")) == requester
     message = _message(place, source_id=f"zendesk:{tid}:{scalar(comment.get('id'))}",
                        body=comment.get("body") or comment.get("plain_body") or comment.get("html_body"),
                        kind="ticket", sender=author.get("email"), created=created,
                        ours=not customer or comment.get("public") is False, account=account,
                        account_name=name, subject=ticket.get("subject"))
     yield message or BadRecord(place, "the comment has no body")
-
-
-def _latest(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    """One entry an id, in first-seen order: exports page through the same objects again, and a later copy's
-    fields update an earlier one's (a search result lacks the side-loaded requester of the full ticket).
-    Entries without a usable id are kept, to be reported."""
-    latest: dict[str, tuple[str, dict[str, Any]]] = {}
-    for index, (source, item) in enumerate(items):
-        key = scalar(item.get("id")) or f"#{index}"
-        latest[key] = (source, {**latest[key][1], **item}) if key in latest else (source, item)
-    return list(latest.values())
-
-
-def _with_ids(items: list[tuple[str, dict[str, Any]]], what: str
-              ) -> Iterator[tuple[str, dict[str, Any], str] | BadRecord]:
-    """(source, object, id) of each object once (see _latest), or a BadRecord for one without a usable id."""
-    for source, item in _latest(items):
-        key = scalar(item.get("id"))
-        if item.get("id") is None:
-            yield BadRecord(source, f"a {what} needs an id")
-        elif key is None:
-            yield BadRecord(source, f"a {what}'s id must be a string or a number, got {json_type(item['id'])}")
-        else:
-            yield source, item, key
 
 
 def _keyed(items: list[tuple[str, dict[str, Any]]], *kinds: str) -> dict[str, dict[str, Any]]:
@@ -185,7 +166,7 @@ def read_intercom(path: Path | Sequence[Path]) -> Iterator[Record]:
         by_conversation.setdefault(str(scalar(part.get("conversation_id"))), []).append(part)
     conversations = found.of("conversations") + [(s, c) for s, c in found.of("_bare")
                                                  if c.get("type") == "conversation" or "source" in c]
-    for item in _with_ids(conversations, "conversation"):
+    for item in with_ids(conversations, "conversation"):
         if isinstance(item, BadRecord):
             yield item
             continue
@@ -283,7 +264,7 @@ def read_freshdesk(path: Path | Sequence[Path]) -> Iterator[Record]:
     replies: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for source, conversation in conversations:
         replies.setdefault(str(scalar(conversation.get("ticket_id"))), []).append((source, conversation))
-    for item in _with_ids(tickets, "ticket"):
+    for item in with_ids(tickets, "ticket"):
         if isinstance(item, BadRecord):
             yield item
             continue

@@ -1,4 +1,9 @@
-"""E-mail as it is really stored: .eml files of any case, Maildir folders, mbox archives.
+"""E-mail as it is really stored: .eml files of any case, Maildir, MH, notmuch and mu folders, mbox archives.
+
+A folder is read whole, and whether a file is mail is decided by what it holds, not by its name: a file
+that starts with e-mail headers is a message, one that starts with an mbox `From ` line and then headers
+is an archive. Every other file is named in the report with why it was not read (not mail, empty, too
+large, unreadable, a Maildir's `tmp/`), so a folder's files are all accounted for.
 
 Real mail is often broken in ways that still leave it readable, and then it is read:
 - no Date, or one that cannot be parsed: the time comes from the newest `Received` header, else from
@@ -13,6 +18,7 @@ from __future__ import annotations
 import email
 import hashlib
 import mailbox
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,11 +26,30 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from pipelines.ingest.addresses import sender_address
-from pipelines.ingest.records import BadRecord, Notice, RawMessage, Record, aware, folder_files, unreadable
+from pipelines.ingest.records import (
+    MAX_MESSAGE_BYTES,
+    BadRecord,
+    Notice,
+    RawMessage,
+    Record,
+    aware,
+    folder_files,
+    unreadable,
+)
 
-MAILDIR_PARTS = ("cur", "new")
+HEAD_BYTES = 64 * 1024
+"""How much of a file is read to tell whether it is mail."""
+
+HEADER = re.compile(rb"([!-9;-~]+)[ \t]*:")
+"""A header field's name and colon (RFC 5322: printable ASCII but the colon; obsolete syntax allows blanks)."""
+
+MAIL_HEADERS = frozenset({b"from", b"sender", b"date", b"message-id", b"received", b"return-path", b"delivered-to",
+                          b"subject", b"to", b"mime-version"})
+"""A file is mail when its headers include one of these: `unseen: 1-3` (MH's .mh_sequences) has the form of a
+header, but no message's."""
 
 
 def is_maildir(path: Path) -> bool:
@@ -32,31 +57,110 @@ def is_maildir(path: Path) -> bool:
     return path.is_dir() and all((path / part).is_dir() for part in ("cur", "new", "tmp"))
 
 
-def is_mail(path: Path) -> bool:
-    """A message file: `.eml` in any case, or a message of a Maildir."""
-    return path.suffix.lower() == ".eml" or path.parent.name in MAILDIR_PARTS and is_maildir(path.parent.parent)
+def sniff(head: bytes, complete: bool = True) -> str | None:
+    """What the start of a file is: "mail" (e-mail headers), "mbox" (an mbox `From ` line, then headers), or
+    None. `complete` is False when `head` is only the first part of the file (its last line may be cut)."""
+    if head.startswith(b"From "):
+        return "mbox" if _headers(head.partition(b"\n")[2], complete) else None
+    return "mail" if _headers(head, complete) else None
+
+
+def _headers(head: bytes, complete: bool) -> bool:
+    lines = head.split(b"\n")
+    names = set()
+    for number, line in enumerate(lines if complete else lines[:-1]):
+        line = line.rstrip(b"\r")
+        if not line:  # the blank line that ends the headers
+            break
+        if line[:1] in (b" ", b"\t"):  # a folded header goes on
+            if number == 0:
+                return False
+            continue
+        found = HEADER.match(line)
+        if found is None:
+            return False
+        names.add(found.group(1).lower())
+    return bool(names & MAIL_HEADERS)
+
+
+def sniff_file(path: Path) -> str | None:
+    """What a file holds by its start (see `sniff`); None also when it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError:
+        return None
+    return sniff(head, complete=len(head) < HEAD_BYTES)
 
 
 def read_eml(path: Path) -> Iterator[Record]:
-    """One e-mail file, or every e-mail under a folder (sorted, so runs are repeatable; links out of it skipped)."""
+    """One e-mail file, or every file under a folder (sorted, so runs are repeatable; links out of it skipped):
+    its messages when it holds mail, else a Notice naming it and why it was not read."""
     if not path.is_dir():
         yield read_file(path)
         return
-    files, skipped = folder_files(path, is_mail)
+    files, skipped = folder_files(path, lambda _: True)
     yield from skipped
-    if not files:
-        yield Notice(str(path), "the folder holds no e-mail (.eml files or a Maildir's cur/ and new/)")
+    mail = False
     for file in files:
-        yield read_file(file)
+        for record in read_found(file):
+            mail = mail or not isinstance(record, Notice)
+            yield record
+    if not mail:
+        yield Notice(str(path), "the folder holds no e-mail (no file in it starts with e-mail headers)")
+
+
+def read_found(file: Path) -> Iterator[Record]:
+    """A file found in a folder: a message, an mbox archive's messages, or a Notice saying why it was not read."""
+    if file.parent.name == "tmp" and is_maildir(file.parent.parent):
+        yield Notice(str(file), "not read: in a Maildir's tmp/, where messages are still being delivered",
+                     not_read=True)
+        return
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+            kind = sniff(head, complete=len(head) < HEAD_BYTES)
+            raw = _bounded(handle, head) if kind == "mail" else b""
+    except OSError as error:
+        yield Notice(str(file), f"unreadable: {error.strerror or error}", not_read=True)
+        return
+    if len(head) < HEAD_BYTES and not head.strip():
+        yield Notice(str(file), "empty file", not_read=True)
+    elif kind is None:
+        yield Notice(str(file), "not mail: it does not start with e-mail headers", not_read=True)
+    elif kind == "mbox":
+        yield from read_mbox(file)
+    elif isinstance(raw, int):
+        yield Notice(str(file), too_large(raw), not_read=True)
+    else:
+        yield parse(str(file), raw, file_time=_mtime(file))
 
 
 def read_file(file: Path) -> Record:
-    """One e-mail file as a RawMessage, or a BadRecord saying why not."""
+    """One e-mail file as a RawMessage, a BadRecord saying why not, or a Notice for one too large to read."""
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as handle:
+            raw = _bounded(handle, b"")
     except OSError as error:
         return BadRecord(str(file), f"cannot read the file: {error.strerror or error}")
+    if isinstance(raw, int):
+        return Notice(str(file), too_large(raw), not_read=True)
     return parse(str(file), raw, file_time=_mtime(file))
+
+
+def _bounded(handle: BinaryIO, head: bytes) -> bytes | int:
+    """The whole file, of which `head` was read already; or its size when that is over MAX_MESSAGE_BYTES, which
+    is then never read into memory."""
+    size = os.fstat(handle.fileno()).st_size
+    if size > MAX_MESSAGE_BYTES:
+        return size
+    raw = head + handle.read(MAX_MESSAGE_BYTES + 1 - len(head))  # the file may have grown since
+    return raw if len(raw) <= MAX_MESSAGE_BYTES else max(size, len(raw))
+
+
+def too_large(size: int) -> str:
+    """Why a message was not read: its size against the limit."""
+    return f"too large ({size:,} bytes, limit {MAX_MESSAGE_BYTES:,})"
 
 
 def read_mbox(path: Path) -> Iterator[Record]:
@@ -65,14 +169,20 @@ def read_mbox(path: Path) -> Iterator[Record]:
     try:
         keys = list(box.iterkeys())
         for index, key in enumerate(keys):
-            yield parse(f"{path}#{index + 1}", box.get_bytes(key), file_time=_mtime(path))
+            with box.get_file(key) as part:  # a message over the limit is never read into memory
+                raw, size = part.read(MAX_MESSAGE_BYTES + 1), 0
+                if len(raw) > MAX_MESSAGE_BYTES:
+                    part.seek(0, os.SEEK_END)
+                    size = part.tell()
+            yield (BadRecord(f"{path}#{index + 1}", too_large(size)) if size
+                   else parse(f"{path}#{index + 1}", raw, file_time=_mtime(path)))
     except OSError as error:
         yield BadRecord(str(path), f"cannot read the file: {error.strerror or error}")
         return
     finally:
         box.close()
     if not keys:
-        yield Notice(str(path), "the mbox archive holds no messages")
+        yield Notice(str(path), "the mbox archive holds no messages", not_read=True)
 
 
 def parse(source: str, raw: bytes, file_time: datetime | None = None) -> Record:

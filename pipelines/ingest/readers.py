@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipelines.ingest.documents import json_type
 from pipelines.ingest.helpdesk import read_freshdesk, read_intercom, read_zendesk
-from pipelines.ingest.mail import read_eml, read_mbox
+from pipelines.ingest.mail import read_eml, read_mbox, sniff_file
 from pipelines.ingest.records import BadRecord, Notice, RawMessage, Record, aware, csv_rows, shielded
 
 __all__ = ["BadRecord", "Notice", "RawMessage", "Record", "detect", "read", "read_all"]
@@ -26,11 +26,14 @@ PLAIN_FIELDS = ("account", "text", "occurred_at", "id", "author", "kind")
 
 
 def detect(path: Path) -> str:
-    """The format of a path from its name: eml (a file or a folder of them), mbox, jsonl or csv."""
+    """The format of a path from its name: eml (a file, or a folder read whole), mbox, jsonl or csv; a file
+    whose name does not say (an MH message `1`, a Maildir's `1700000000.M1P2.host:2,S`) by its content."""
     if path.is_dir():
-        return "eml"  # a folder of .eml files or a Maildir
+        return "eml"  # a folder of mail in any layout: .eml files, Maildir, MH, notmuch, mu
     suffix = path.suffix.lower()
     formats = {".eml": "eml", ".mbox": "mbox", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+    if suffix not in formats and (found := sniff_file(path)):
+        return {"mail": "eml", "mbox": "mbox"}[found]
     if suffix not in formats:
         raise ValueError(f"{path}: cannot tell the format from the name; give --format (eml, mbox, jsonl, csv, "
                          "zendesk, intercom, freshdesk)")

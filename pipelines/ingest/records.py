@@ -47,10 +47,13 @@ class BadRecord:
 
 @dataclass(frozen=True)
 class Notice:
-    """A warning about the input that is not a message (a folder that holds no mail, say)."""
+    """A warning about the input that is not a message (a folder that holds no mail, say). `not_read` marks one
+    that names a file which was not read (not mail, empty, too large, unreadable, a link not followed), so that a
+    report's counts and the files it names add up to the files it was given."""
 
     source: str
     warning: str
+    not_read: bool = False
 
 
 Record = RawMessage | BadRecord | Notice
@@ -63,6 +66,10 @@ class ShapeError(ValueError):
 MAX_CELL = WIDE_CELL
 """The longest CSV cell read, in characters: fifty times the body limit, as mail of 9 MB is read. A body that long
 is then cleaned and cut like any other (api.intake.ingest.bounded_body); a longer cell is an error for its row."""
+
+MAX_MESSAGE_BYTES = 50_000_000
+"""The largest message read, in bytes (mail servers commonly refuse more than 25 to 50 MB). A file or mbox message
+over it is named in the report as too large and never read into memory."""
 
 Row = TypeVar("Row")
 
@@ -133,6 +140,7 @@ def shielded(source: str, records: Iterator[Record]) -> Iterator[Record]:
 
 OUTSIDE = "a link to outside the folder, not followed"
 NOWHERE = "a link to nothing, not followed"
+SPECIAL = "unreadable: not a regular file (a pipe, socket or device)"
 
 
 def folder_files(folder: Path, wanted: Callable[[Path], bool]) -> tuple[list[Path], list[Notice]]:
@@ -157,10 +165,12 @@ def folder_files(folder: Path, wanted: Callable[[Path], bool]) -> tuple[list[Pat
                 continue
             target = os.path.realpath(path)
             if path.is_symlink() and not os.path.exists(target):
-                skipped.append(Notice(str(path), NOWHERE))
+                skipped.append(Notice(str(path), NOWHERE, not_read=True))
             elif path.is_symlink() and not _inside(root, target):
-                skipped.append(Notice(str(path), OUTSIDE))
-            elif path.is_file() and (target not in found or str(path) < str(found[target])):
+                skipped.append(Notice(str(path), OUTSIDE, not_read=True))
+            elif not path.is_file():
+                skipped.append(Notice(str(path), SPECIAL, not_read=True))
+            elif target not in found or str(path) < str(found[target]):
                 found[target] = path
     return sorted(found.values()), sorted(skipped, key=lambda notice: notice.source)
 

@@ -88,7 +88,10 @@ def test_a_folder_without_mail_is_a_warning_and_a_dry_run_stores_nothing(ingesti
     empty.mkdir()
     (empty / "notes.txt").write_text("not mail")
     summary = ingest(ingesting, tmp_path, str(empty))
-    assert summary["read"] == 0 and "holds no e-mail" in summary["warnings"][0]["warning"]
+    assert summary["read"] == 0 and summary["files_not_read"] == 1
+    assert [w["warning"] for w in summary["warnings"]] == [
+        "not mail: it does not start with e-mail headers",
+        "the folder holds no e-mail (no file in it starts with e-mail headers)"]
 
     dry = ingest(ingesting, tmp_path, str(FIXTURES / "real-mail"), "--dry-run")
     assert dry["dry_run"] is True and dry["would_create"] == 10 and dry["matched_by"] == {"domain": 10}

@@ -83,7 +83,17 @@ def test_a_six_point_deployment_decides_with_the_keyboard(live: Live, browser: A
         csm = sign_in(browser, base, keys["csm"])
         card = csm.locator(".card").first
         assert "Severe risk" in card.inner_text() and "What each point means" in card.inner_text()
+        # Each point's name stays on one line, on a narrow window too: the row of points wraps instead.
+        csm.set_viewport_size({"width": 760, "height": 800})
+        pills = card.locator("fieldset.colours label.pill")
+        assert pills.count() == 6
+        for index in range(6):
+            lines = pills.nth(index).evaluate(  # the lines the point's name (the label's text node) takes
+                "e => Math.max(...[...e.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim()).map(n => {"
+                " const r = document.createRange(); r.selectNodeContents(n); return r.getClientRects().length; }))")
+            assert lines == 1, f"{pills.nth(index).inner_text()!r} wraps over {lines} lines"
         shot(csm, "23-six-point-queue")
+        csm.set_viewport_size({"width": 1280, "height": 800})
         # "5" is "At risk", which counts as Red: an override needs its reason unless the model said Red.
         csm.keyboard.press("5")
         if posted["label"] != "Red":
