@@ -119,6 +119,16 @@ class Settings(BaseSettings):
     webhook_retry_base_s: float = Field(default=10.0, gt=0, description="first retry delay; it doubles")
     webhook_retry_max_s: float = Field(default=3600.0, gt=0, description="longest delay between retries")
     webhook_max_attempts: int = Field(default=10, ge=1)
+    source_poll_s: float = Field(default=300.0, ge=10, le=86400, description="how often a worker reads each "
+                                 "mailbox source (pulse sources); a failing one backs off from 60 s up to an hour")
+    source_step_messages: int = Field(default=200, ge=1, le=5000, description="messages one source read handles "
+                                      "before the worker turns to its jobs again (the rest follow at once)")
+    source_max_message_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024 ** 3, description="a mailbox "
+                                          "message larger than this is named in the source's report, not read")
+    source_timeout_s: float = Field(default=60.0, gt=0, le=600, description="each network operation of a source "
+                                    "read (connect, sign in, one fetch)")
+    imap_ca_file: Path | None = Field(default=None, description="a private CA's certificate (PEM) that IMAP "
+                                      "servers are verified with, instead of the system's CAs")
     session_hours: float = Field(default=12.0, gt=0, description="a web sign-in lasts this long")
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"

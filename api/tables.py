@@ -11,6 +11,7 @@ from api.outcomes.models import Outcome
 from api.ratelimit import RateLimitWindow
 from api.shadows.models import ShadowPrediction
 from api.signals.models import Signal
+from api.sources.models import Source
 from api.suggestions.models import Suggestion
 from api.todos.models import Todo
 from api.users.models import User
@@ -18,4 +19,4 @@ from api.web.models import WebSession
 
 __all__ = ["Account", "AccountDomain", "Check", "CheckAnswer", "CheckCopy", "Decision", "DecisionHead", "Event",
            "Interaction", "Job", "ModelVersion", "Outcome", "RateLimitWindow", "Serving", "ShadowPrediction", "Signal",
-           "Suggestion", "Todo", "User", "WebSession", "WebhookEndpoint"]
+           "Source", "Suggestion", "Todo", "User", "WebSession", "WebhookEndpoint"]

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("api", "models", "training", "pipelines")
 RECORDS = {"accounts", "interactions", "suggestions", "decisions", "users", "outcomes", "jobs", "events", "checks",
-           "model_versions", "signals", "todos", "shadows"}
+           "model_versions", "signals", "todos", "shadows", "sources"}
 FLOWS = {"pulse", "review", "intake", "audit", "exports", "privacy", "lab", "web", "cli"}
 ENTRY_POINTS = {"api.main", "api.cli", "api.worker", "api.demo"}
 MAX_LINES = 350

@@ -22,6 +22,7 @@ class EventType(StrEnum):
     PULSE_RED = "pulse.red"
     PULSE_OVERDUE = "pulse.overdue"  # an account's pulse is past its cadence's due date (once per due date)
     MODEL_CHALLENGER_READY = "model.challenger_ready"  # a version adapted from confirmed labels is in shadow
+    SOURCE_FAILING = "source.failing"  # a mailbox or help desk has failed to be read for an hour
 
 
 class Event(SQLModel, table=True):

@@ -62,6 +62,10 @@ def message(event: Event, escape: Callable[[object], str], bold: str = "*") -> s
     """
     if "challenger" in event.payload:
         return challenger_message(event.payload, escape, bold)
+    if "failing" in event.payload:
+        source, failing = event.payload["source"], event.payload["failing"]
+        return (f":warning: Pulse: source {bold}{escape(source.get('name'))}{bold} (team {escape(source.get('team'))}) "
+                f"has failed to be read since {escape(failing.get('since'))}: {escape(failing.get('last_error'))}")
     account = event.payload.get("account", {})
     pulse = event.payload.get("pulse", {})
     name = f"{bold}{escape(account.get('name') or 'account ' + str(account.get('id')))}{bold}"

@@ -58,12 +58,24 @@ def emit_challenger_ready(session: Session, *, challenger: dict[str, Any], promo
                           max_attempts: int) -> Event:
     """Record that a challenger adapted from confirmed labels is ready (in shadow, or promoted) and queue its
     deliveries, in the caller's transaction. It concerns no one account."""
-    event = Event(type=EventType.MODEL_CHALLENGER_READY, account_id=None, payload={})
+    return _emit_unattached(session, EventType.MODEL_CHALLENGER_READY,
+                            {"challenger": challenger, "promoted": promoted}, max_attempts)
+
+
+def emit_source_failing(session: Session, *, source: dict[str, Any], failing: dict[str, Any],
+                        max_attempts: int) -> Event:
+    """Record that a source (a mailbox) has failed to be read for an hour, once per run of failures, and queue
+    its deliveries, in the caller's transaction. It concerns no one account."""
+    return _emit_unattached(session, EventType.SOURCE_FAILING, {"source": source, "failing": failing}, max_attempts)
+
+
+def _emit_unattached(session: Session, kind: EventType, fields: dict[str, Any], max_attempts: int) -> Event:
+    """An event about no account: its id, type and time, then `fields`; its deliveries queued."""
+    event = Event(type=kind, account_id=None, payload={})
     session.add(event)
     session.flush()
     assert event.id is not None
-    event.payload = {"id": event.id, "type": EventType.MODEL_CHALLENGER_READY.value,
-                     "created_at": event.created_at.isoformat(), "challenger": challenger, "promoted": promoted}
+    event.payload = {"id": event.id, "type": kind.value, "created_at": event.created_at.isoformat(), **fields}
     session.add(event)
     _deliver_to_subscribers(session, event, max_attempts)
     return event

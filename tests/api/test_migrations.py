@@ -151,3 +151,27 @@ def test_0020_moves_check_copies_out_of_suggestions_and_back(fresh_database_url:
         assert db.execute(text("SELECT id, check_id, served_to FROM suggestions ORDER BY id")).all() == [
             (1, None, None), (2, 7, 1), (3, 7, 2)]
     engine.dispose()
+
+
+def test_0022_sources_and_back_drops_their_failing_events(fresh_database_url: str) -> None:
+    config = alembic_config(fresh_database_url)
+    command.upgrade(config, "0022")
+    engine = make_engine(fresh_database_url)
+    with engine.begin() as db:
+        seed(db)
+        db.execute(text("INSERT INTO sources (id, kind, name, team, config, credential_env, checkpoint, created_at, "
+                        "next_poll_at, failures, failing_reported, last_report, stored, unmatched, errors, skipped) "
+                        "VALUES (1, 'imap', 'imaps://a@h/INBOX', 'emea', '{}', 'PW', '{}', '2026-01-01 00:00:00', "
+                        "'2026-01-01 00:00:00', 3, true, '{}', 5, 1, 0, 2)"))
+        for id_, kind in ((1, "source.failing"), (2, "model.challenger_ready")):
+            db.execute(text(f"INSERT INTO events (id, type, account_id, payload, created_at) VALUES ({id_}, '{kind}', "
+                            "NULL, '{}', '2026-01-01 00:00:00')"))
+            db.execute(text("INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_after, created_at, "
+                            f"event_id) VALUES ('webhook', '{{}}', 'pending', 0, 8, '2026-01-01 00:00:00', "
+                            f"'2026-01-01 00:00:00', {id_})"))
+    command.downgrade(config, "0021")
+    with engine.connect() as db:  # the older schema knows no sources, nor their events
+        assert db.execute(text("SELECT id, type FROM events")).all() == [(2, "model.challenger_ready")]
+        assert db.execute(text("SELECT event_id FROM jobs")).all() == [(2,)]
+    engine.dispose()
+    command.upgrade(config, "head")
