@@ -202,7 +202,8 @@ def suggest(classifier: Classifier, texts: Sequence[str], settings: Settings) ->
         raise UnprocessableError(f"texts.{empty[0]} holds no text once quoting and markup are removed",
                                  field=f"texts.{empty[0]}")
     return [TextSuggestion(label=p.label, probabilities={k.value: round(v, 6) for k, v in p.probabilities.items()},
-                           model_version=p.model_version, explanation=[asdict(e) for e in p.explanation],
+                           confidence=round(p.confidence, 6), model_version=p.model_version,
+                           explanation=[asdict(e) for e in p.explanation],
                            cues=[CuePublic.model_validate(asdict(c)) for c in p.cues],
                            language=p.language, unsupported_language=p.unsupported_language)
             for p in explain.predict(classifier, cleaned, language_cap=language_cap(settings))]

@@ -100,6 +100,7 @@ class TextSuggestion(SQLModel):
 
     label: Label
     probabilities: dict[str, float]
+    confidence: float = Field(description="the suggested colour's probability, as a stored suggestion carries it")
     model_version: str
     explanation: list[dict[str, Any]]
     cues: list[CuePublic] = Field(default_factory=list)

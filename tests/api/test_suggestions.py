@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -63,7 +65,9 @@ def test_queue_is_team_scoped_and_validates_input(client: TestClient, make_accou
     assert bad_cursor.status_code == 422 and "cursor" in bad_cursor.json()["detail"]
 
 
-def test_suggest_scores_without_storing(client: TestClient, session: Session, make_user: UserFactory) -> None:
+def test_suggest_scores_without_storing(client: TestClient, session: Session, make_user: UserFactory,
+                                       make_account: Callable[..., dict[str, Any]],
+                                       post_message: Callable[..., dict[str, Any]]) -> None:
     _, scientist = make_user(Role.DATA_SCIENTIST, None)
     texts = ["Billing error again, payments on hold. Very disappointed.", "Thanks, great QBR, we want to expand."]
     response = client.post("/v1/suggest", headers=scientist, json={"texts": texts})
@@ -71,10 +75,15 @@ def test_suggest_scores_without_storing(client: TestClient, session: Session, ma
     body = response.json()
     assert len(body["data"]) == 2 and body["model_version"].startswith("tfidf-logreg-")
     for item in body["data"]:
-        assert set(item) == {"label", "probabilities", "model_version", "explanation", "cues", "language",
-                             "unsupported_language"}
+        assert set(item) == {"label", "probabilities", "confidence", "model_version", "explanation", "cues",
+                             "language", "unsupported_language"}
         assert abs(sum(item["probabilities"].values()) - 1) < 1e-4
+        # The suggested colour's probability, the likeliest.
+        assert item["confidence"] == item["probabilities"][item["label"]] == max(item["probabilities"].values())
     assert session.exec(select(func.count()).select_from(Interaction)).one() == 0
+    # The same text stored as an interaction carries the same confidence.
+    stored = post_message(make_account()["id"], texts[0])["suggestion"]
+    assert (stored["label"], stored["confidence"]) == (body["data"][0]["label"], body["data"][0]["confidence"])
     assert client.post("/v1/suggest", headers=scientist, json={"texts": []}).status_code == 422
     too_many = client.post("/v1/suggest", headers=scientist, json={"texts": ["x"] * 65})
     assert too_many.status_code == 422 and "at most 64" in too_many.json()["detail"]
