@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 DOVECOT = Path("/usr/sbin/dovecot")
 
 
@@ -170,3 +172,17 @@ def throwaway_server() -> Iterator[Dovecot]:
             process.kill()
             process.wait(timeout=20)
         shutil.rmtree(root, ignore_errors=True)
+
+
+REQUIRE_DOVECOT = os.environ.get("PULSE_TEST_REQUIRE_DOVECOT") == "1"
+
+
+@pytest.fixture(scope="session", name="dovecot")
+def dovecot_fixture() -> Iterator[Dovecot]:
+    """One Dovecot for the run; each test adds its own user (so its own mailbox)."""
+    if not installed():
+        if REQUIRE_DOVECOT:
+            pytest.fail("PULSE_TEST_REQUIRE_DOVECOT=1 but Dovecot is not installed (apt-get install dovecot-imapd)")
+        pytest.skip("Dovecot is not installed (apt-get install -y dovecot-imapd)")
+    with throwaway_server() as server:
+        yield server

@@ -6,7 +6,7 @@ from api.cli.common import app
 
 # Each module registers its commands; this order is the order `pulse --help` lists them in.
 # isort: off
-from api.cli import serving, people, data, signals, versions, registry, adapting, lab  # noqa: F401, E402
+from api.cli import serving, people, data, sources, signals, versions, registry, adapting, lab  # noqa: F401, E402
 # isort: on
 
 __all__ = ["app", "main"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -28,19 +28,7 @@ from api.sources.models import Source, SourceCreate
 from api.users import service as users
 from api.users.models import Role
 from tests import imap
-
-REQUIRE_DOVECOT = os.environ.get("PULSE_TEST_REQUIRE_DOVECOT") == "1"
-
-
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[imap.Dovecot]:
-    """One Dovecot for the run; each test adds its own user (so its own mailbox)."""
-    if not imap.installed():
-        if REQUIRE_DOVECOT:
-            pytest.fail("PULSE_TEST_REQUIRE_DOVECOT=1 but Dovecot is not installed (apt-get install dovecot-imapd)")
-        pytest.skip("Dovecot is not installed (apt-get install -y dovecot-imapd)")
-    with imap.throwaway_server() as server:
-        yield server
+from tests.imap import dovecot_fixture  # noqa: F401 - the dovecot fixture
 
 
 @pytest.fixture
