@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -74,6 +74,10 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="mail files, mail fo
     if unknown or not order:
         raise fail(f"--match takes external_id, name and/or domain, comma-separated; got {match!r}")
     mapping = read_account_map(account_map) if account_map else None
+    listed = warnings or report.with_name("ingest-warnings.jsonl")
+    for target, option in ((report, "--report"), (listed, "--warnings")):
+        if not target.parent.is_dir():  # said before the run, not after it
+            raise fail(f"{option} {target}: no such folder {target.parent}")
     settings = settings_for(db)
     prepare_database(settings)
     with database(settings) as session, progress_bar() as bar:
@@ -83,23 +87,33 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="mail files, mail fo
         result = run_ingest(session=session, records=records, classifier=classifier, settings=settings,
                             match_order=order, team=team, progress=lambda: bar.advance(task),
                             batch_size=batch_size, explained=explain, account_map=mapping, dry_run=dry_run)
-    if result.unmatched:
-        with report.open("w") as handle:
-            for row in result.unmatched:
-                handle.write(json.dumps(row) + "\n")
-        err.print(f"{len(result.unmatched)} unmatched message(s) listed in {report}", highlight=False)
+    written = write_lines(report, result.unmatched, f"{len(result.unmatched)} unmatched message(s)")
     for problem in result.errors[:20]:
         err.print(f"[yellow]skipped[/] {shown(problem['source'])}: {shown(problem['error'])}", highlight=False)
     for notice in result.warnings[:20]:
         err.print(f"[yellow]warning[/] {shown(notice['source'])}: {shown(notice['warning'])}", highlight=False)
-    if result.warnings:
-        listed = warnings or report.with_name("ingest-warnings.jsonl")
-        with listed.open("w") as handle:
-            for row in result.warnings:
-                handle.write(json.dumps(row) + "\n")
-        err.print(f"{len(result.warnings)} warning(s), {result.files_not_read} file(s) not read, listed in {listed}",
-                  highlight=False)
+    written &= write_lines(listed, result.warnings, f"{len(result.warnings)} warning(s), {result.files_not_read} "
+                                                    "file(s) not read,")
     print(json.dumps({"dry_run": dry_run, **result.summary()}))
+    if not written:
+        raise typer.Exit(1)
+
+
+def write_lines(path: Path, rows: list[dict[str, Any]], what: str) -> bool:
+    """Rows as JSON lines in a file, where there are any, said on stderr; False (said too) where it cannot be
+    written."""
+    if not rows:
+        return True
+    try:
+        with path.open("w") as handle:
+            for row in rows:
+                handle.write(json.dumps(row) + "\n")
+    except OSError as error:
+        err.print(f"[bold red]error:[/] {what} could not be listed in {path}: {error.strerror or error}",
+                  highlight=False)
+        return False
+    err.print(f"{what} listed in {path}", highlight=False)
+    return True
 
 
 def read_account_map(path: Path) -> dict[str, str]:

@@ -76,3 +76,19 @@ def test_zendesk_audits_alone_store_the_customer_comments_of_a_mapped_organisati
     assert unmatched == {
         "zendesk:13:130101": "account 'zendesk:organization:502' matches no account; no sender address",
         "zendesk:14:140101": "no account id in the message; no sender address"}
+
+
+def test_a_report_that_cannot_be_written_is_said_before_the_run_or_after_it(database: str, tmp_path: Path) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("Not mail.\n")
+    (folder / bytes([0x6a, 0xe9]).decode("utf-8", "surrogateescape")).write_bytes(b"\x00\x01")  # a name not UTF-8
+    nowhere = str(tmp_path / "no" / "u.jsonl")
+    missing = runner.invoke(app, ["ingest", str(folder), "--db", database, "--report", nowhere])
+    assert missing.exit_code == 2 and "no such folder" in missing.output
+    (tmp_path / "taken").mkdir()
+    blocked = runner.invoke(app, ["ingest", str(folder), "--db", database, "--report", str(tmp_path / "u.jsonl"),
+                                  "--warnings", str(tmp_path / "taken")])
+    assert blocked.exit_code == 1 and "could not be listed" in blocked.output
+    summary = json.loads(blocked.stdout.strip().splitlines()[-1])  # the report is printed all the same
+    assert (summary["read"], summary["files_not_read"], summary["warnings_total"]) == (0, 2, 3)
