@@ -51,7 +51,9 @@ class TimelineEvent(SQLModel):
     type: str
     id: int
     summary: str
-    label: str | None = None
+    label: str | None = Field(default=None, description="the colour of a suggestion, a decision or a pulse change; "
+                              "null for a message, which has none of its own (its suggestion's and decisions' "
+                              "events carry it), and for a blind suggestion until it is decided")
     detail: dict[str, object] = Field(default_factory=dict)
 
 
