@@ -1,4 +1,5 @@
-"""`pulse worker`: takes jobs from the database and runs them — webhook deliveries, roll-ups, backfill scoring.
+"""`pulse worker`: takes jobs from the database and runs them — webhook deliveries, roll-ups, backfill scoring —
+and reads the mailbox sources that are due (api.intake.sources), one bounded step at a time between jobs.
 
 Any number of workers, on any number of machines, can share one PostgreSQL: each claims jobs with
 `FOR UPDATE SKIP LOCKED` (see api.jobs.service). `pulse serve` also runs one in a thread unless
@@ -23,6 +24,7 @@ from api.config import Settings
 from api.db import utcnow
 from api.events import service as events
 from api.intake import backfill
+from api.intake import sources as source_reads
 from api.jobs import deliveries
 from api.jobs import service as jobs
 from api.jobs.models import Job, JobKind, JobStatus
@@ -33,6 +35,7 @@ from api.observability import safe_error
 from api.pulse import overdue, rollup
 
 log = logging.getLogger("pulse.worker")
+SOURCE_CHECK_S = 5.0  # how often a worker looks for due sources (one indexed query); each has its own cadence
 # httpx logs every request's full URL at INFO, credentials and query included: webhook URLs may carry secrets.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -45,13 +48,15 @@ class Worker:
     """Claims ready jobs, runs each, and records done, retry-later or dead."""
 
     def __init__(self, engine: Engine, settings: Settings, *, name: str | None = None,
-                 kinds: list[JobKind] | None = None, models: ModelHolder | None = None, batch: int = 8) -> None:
+                 kinds: list[JobKind] | None = None, models: ModelHolder | None = None, batch: int = 8,
+                 sources: bool = True) -> None:
         self.engine = engine
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10_000}"
-        self.kinds = kinds or list(JobKind)
+        self.kinds = list(JobKind) if kinds is None else kinds
         self.models = models or ModelHolder(settings.serving())
         self.batch = batch
+        self.sources = sources
         self.handlers: dict[JobKind, Callable[[Session, Job], str | None]] = {
             JobKind.WEBHOOK: self.deliver, JobKind.ROLLUP: self.roll_up, JobKind.SCORE: self.score,
             JobKind.ADAPT: self.adapt}
@@ -69,8 +74,12 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set, sleeping `worker_poll_s` whenever no job is ready."""
         log.info("worker started", extra={"worker": self.name, "kinds": [k.value for k in self.kinds]})
-        next_sweep = next_count = time.monotonic()
+        next_sweep = next_count = next_sources = time.monotonic()
         while not stop.is_set():
+            more = False
+            if self.sources and time.monotonic() >= next_sources:
+                more = self.read_sources()
+                next_sources = time.monotonic() + (0 if more else SOURCE_CHECK_S)
             if self.settings.overdue_sweep_s and time.monotonic() >= next_sweep:
                 next_sweep = time.monotonic() + self.settings.overdue_sweep_s
                 self.sweep_overdue()
@@ -82,7 +91,7 @@ class Worker:
             except Exception:  # a lost database connection must not end the worker
                 log.exception("worker loop failed; retrying", extra={"worker": self.name})
                 busy = 0
-            if not busy:
+            if not busy and not more:
                 stop.wait(self.settings.worker_poll_s)
         log.info("worker stopped", extra={"worker": self.name})
 
@@ -97,6 +106,20 @@ class Worker:
         if recorded:
             log.info("overdue accounts", extra={"worker": self.name, "recorded": recorded})
         return recorded
+
+    def read_sources(self) -> bool:
+        """Read each due source one bounded step; True if one has more to read at once. A source's failure is
+        recorded on it; a failure here (the database) is logged."""
+        try:
+            steps = source_reads.read_due(self.engine, self.settings, self.models.active, worker=self.name)
+        except Exception:  # noqa: BLE001 - reading sources must not end the worker
+            log.exception("source reads failed", extra={"worker": self.name})
+            return False
+        for step in steps:
+            level = logging.INFO if step.ok else logging.WARNING
+            log.log(level, "source read", extra={"worker": self.name, "source_id": step.source_id, "ok": step.ok,
+                                                 "error": step.error, **step.counts})
+        return any(step.more for step in steps)
 
     def queue_adapting(self) -> bool:
         """Queue a challenger's build once PULSE_ADAPT_EVERY labels were confirmed since the last; a failure is

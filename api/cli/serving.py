@@ -110,11 +110,12 @@ def demo(host: Annotated[str, typer.Option(help="address to listen on")] = "127.
 
 @app.command()
 def worker(once: Annotated[bool, typer.Option("--once", help="run the ready jobs, then exit")] = False,
-           kinds: Annotated[str, typer.Option(help="job kinds to take, comma-separated")] = (
-               "webhook,rollup,score,adapt"),
+           kinds: Annotated[str, typer.Option(help="job kinds to take, comma-separated; sources: read the mailbox "
+                                                   "sources that are due")] = "webhook,rollup,score,adapt,sources",
            name: Annotated[str | None, typer.Option(help="worker name in logs and locks")] = None,
            db: DbOption = None) -> None:
-    """Run background jobs (webhook deliveries, roll-ups, backfill scoring, adapting) until interrupted."""
+    """Run background jobs (webhook deliveries, roll-ups, backfill scoring, adapting) and read due mailbox sources
+    until interrupted."""
     import signal
     import threading
 
@@ -125,17 +126,21 @@ def worker(once: Annotated[bool, typer.Option("--once", help="run the ready jobs
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):  # from the start: a stop during start-up is a clean stop
         signal.signal(sig, lambda *_: stop.set())
+    names = [k.strip() for k in kinds.split(",") if k.strip()]
     try:
-        wanted = [JobKind(k.strip()) for k in kinds.split(",") if k.strip()]
+        wanted = [JobKind(k) for k in names if k != "sources"]
     except ValueError:
-        raise fail(f"--kinds takes {', '.join(k.value for k in JobKind)}, comma-separated; got {kinds!r}") from None
+        raise fail(f"--kinds takes {', '.join(k.value for k in JobKind)}, sources, comma-separated; "
+                   f"got {kinds!r}") from None
     settings = settings_for(db)
     configure_logging(settings.log_level, settings.log_format)
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
-    runner = Worker(engine, settings, name=name, kinds=wanted)
+    runner = Worker(engine, settings, name=name, kinds=wanted, sources="sources" in names)
     if once:
         total = 0
+        while runner.sources and runner.read_sources():
+            pass  # each due source read to its end, a bounded step at a time
         if settings.adapt_every and JobKind.ADAPT in wanted:
             runner.queue_adapting()  # enough new confirmed labels make an adapt job ready too
         while (claimed := runner.run_once()):

@@ -19,6 +19,7 @@ from api.accounts import service as accounts
 from api.accounts.models import AccountCreate
 from api.config import Settings
 from api.db import make_engine, utcnow
+from api.events import service as events
 from api.events.models import Event
 from api.intake import sources as flow
 from api.interactions.models import Interaction
@@ -272,6 +273,11 @@ def test_failing_for_an_hour_records_one_event_and_recovery_clears_it(engine: En
     assert event.type == "source.failing" and event.account_id is None
     assert event.payload["source"]["id"] == source_id
     assert "PULSE_TEST_LATER is not set" in event.payload["failing"]["last_error"]
+    said = events.message(event, events.slack_text)
+    assert said.startswith(f":warning: Pulse: source *imap://{user}@127.0.0.1:{dovecot.port}/INBOX* (team emea) has "
+                           "failed to be read since ") and said.endswith("is not set in this worker's environment; "
+                                                                         "set it where `pulse worker` and `pulse "
+                                                                         "serve` run")
     monkeypatch.setenv("PULSE_TEST_LATER", password)
     [step] = sync(engine, world, holder, source_id)
     healed = row(engine, source_id)
@@ -318,3 +324,38 @@ def test_tls_verified_against_a_private_ca(tls: str, engine: Engine, world: Sett
     other = add_source(engine, dovecot, user, url=f"{scheme}://{user}@127.0.0.1:{port}/INBOX", tls=None)
     [step] = sync(engine, world.model_copy(update={"imap_ca_file": dovecot.ca_file}), holder, other)
     assert step.ok and step.report["already_present"] == 1
+
+
+def test_the_worker_reads_due_sources_between_its_jobs(engine: Engine, world: Settings, holder: ModelHolder,
+                                                       dovecot: imap.Dovecot, mailbox: tuple[str, str]) -> None:
+    from api.jobs.models import Job, JobKind, JobStatus
+    from api.worker import Worker
+
+    user, password = mailbox
+    dovecot.append(user, password, [message(n) for n in range(5)])
+    source_id = add_source(engine, dovecot, user)
+    settings = world.model_copy(update={"source_step_messages": 2, "worker_poll_s": 0.05})
+    worker = Worker(engine, settings, name="w-loop", models=holder)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and row(engine, source_id).stored < 5:
+            time.sleep(0.1)
+        while time.monotonic() < deadline:  # the roll-up the new text queued is run by the same loop
+            with Session(engine) as session:
+                if session.exec(select(Job).where(Job.kind == JobKind.ROLLUP)
+                                .where(Job.status == JobStatus.DONE)).first():
+                    break
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    read = row(engine, source_id)
+    assert read.stored == 5 and stored(engine) == 5 and read.locked_by is None
+    assert read.next_poll_at >= utcnow() + timedelta(seconds=settings.source_poll_s - 30)
+    with Session(engine) as session:
+        assert session.exec(select(Job).where(Job.kind == JobKind.ROLLUP).where(Job.status == JobStatus.DONE)).first()
+    idle = Worker(engine, settings, name="w-idle", models=holder)
+    assert idle.read_sources() is False and row(engine, source_id).stored == 5  # not due: nothing read

@@ -80,7 +80,7 @@ def test_only_an_admin_configures_webhooks(client: TestClient, make_user, emea_c
     listed = client.get("/v1/webhooks", headers=admin).json()
     assert listed["count"] == 1 and listed["data"][0]["secret"] is None
     assert listed["data"][0]["event_types"] == ["pulse.changed", "pulse.red", "pulse.overdue",
-                                                "model.challenger_ready"]
+                                                "model.challenger_ready", "source.failing"]
     gone = client.delete(f"/v1/webhooks/{created.json()['id']}", headers=admin)
     assert gone.status_code == 200 and gone.json()["active"] is False
 
