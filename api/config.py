@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     queue_max_page_size: int = 500
     sentiment_reasons: dict[Label, list[str]] = Field(default_factory=lambda: dict(DEFAULT_SENTIMENT_REASONS))
     override_reasons: list[str] = Field(default_factory=lambda: list(DEFAULT_OVERRIDE_REASONS))
+    lifecycle_stages: list[str] = Field(
+        default_factory=lambda: ["onboarding", "adoption", "expansion", "renewal"],
+        description="the stages the pulse update form offers, in order (JSON list; each 1-50 characters)")
     cadence_weekly_within_days: int = 60
     cadence_monthly_within_days: int = 120
     cadence_days: dict[str, int] = Field(default_factory=lambda: {"weekly": 7, "monthly": 30, "quarterly": 91})
@@ -140,6 +143,17 @@ class Settings(BaseSettings):
         if missing:
             raise ValueError(f"sentiment_reasons needs a non-empty list for {', '.join(missing)}")
         return value
+
+    @field_validator("lifecycle_stages")
+    @classmethod
+    def _stages(cls, value: list[str]) -> list[str]:
+        stages = [stage.strip() for stage in value]
+        bad = [stage for stage in stages if not 1 <= len(stage) <= 50]
+        if not stages or bad:
+            raise ValueError(f"lifecycle_stages needs one or more stages of 1-50 characters, got {value!r}")
+        if len(set(stages)) != len(stages):
+            raise ValueError(f"lifecycle_stages names a stage twice: {value!r}")
+        return stages
 
     @field_validator("scale")
     @classmethod

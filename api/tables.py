@@ -2,7 +2,7 @@
 
 from api.accounts.models import Account, AccountDomain
 from api.checks.models import Check, CheckAnswer, CheckCopy, Serving
-from api.decisions.models import Decision, DecisionHead
+from api.decisions.models import Decision, DecisionHead, Withdrawal
 from api.events.models import Event, WebhookEndpoint
 from api.interactions.models import Interaction
 from api.jobs.models import Job
@@ -19,4 +19,4 @@ from api.web.models import WebSession
 
 __all__ = ["Account", "AccountDomain", "Check", "CheckAnswer", "CheckCopy", "Decision", "DecisionHead", "Event",
            "Interaction", "Job", "ModelVersion", "Outcome", "RateLimitWindow", "Serving", "ShadowPrediction", "Signal",
-           "Source", "Suggestion", "Todo", "User", "WebSession", "WebhookEndpoint"]
+           "Source", "Suggestion", "Todo", "User", "WebSession", "WebhookEndpoint", "Withdrawal"]

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from api.accounts.models import Account
 from api.checks.models import Check, CheckAnswer, CheckCopy, CheckCreate, CheckPublic, Serving
 from api.db import utcnow
-from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, direction
+from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, Withdrawal, direction
 from api.errors import ConflictError, NotFoundError, UnprocessableError
 from api.policies import can_see
 from api.suggestions.models import Scope, Suggestion
@@ -195,9 +195,18 @@ def latest_answers(session: Session, suggestion_ids: Sequence[int]) -> dict[int,
     return {row.suggestion_id: row for row in session.exec(select(CheckAnswer).where(col(CheckAnswer.id).in_(last)))}
 
 
+def withdrawn(session: Session, ids: Sequence[int | None]) -> set[int]:
+    """Which of these decisions or answers their makers withdrew."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return set()
+    return set(session.exec(select(Withdrawal.withdrawn_id).where(col(Withdrawal.withdrawn_id).in_(wanted))))
+
+
 def answered() -> Any:
-    """SQL: the suggestion in hand is a check copy with an answer."""
-    return exists().where(col(CheckAnswer.suggestion_id) == col(Suggestion.id))
+    """SQL: the suggestion in hand is a check copy with an answer standing (one its maker did not withdraw)."""
+    kept = ~exists().where(col(Withdrawal.withdrawn_id) == col(CheckAnswer.id))
+    return exists().where(col(CheckAnswer.suggestion_id) == col(Suggestion.id), kept)
 
 
 def answer_public(row: CheckAnswer, copy: Suggestion, check: Check, *, segment: str | None,

@@ -127,6 +127,19 @@ class DecisionHead(SQLModel, table=True):
     decision_id: int = Field(foreign_key="decisions.id", unique=True)
 
 
+class Withdrawal(SQLModel, table=True):
+    """A decision (or a check copy's answer) taken back by the person who made it, soon after: the item is pending
+    again. The decision itself stays as it was, superseded by nothing; this row says who withdrew it and when."""
+
+    __tablename__ = "withdrawals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    withdrawn_id: int = Field(unique=True, description="the decision's or answer's id (they share one id space)")
+    suggestion_id: int = Field(foreign_key="suggestions.id", index=True)
+    user_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class DecisionPublic(SQLModel):
     """A decision beside the suggestion it judged."""
 
@@ -151,6 +164,8 @@ class DecisionPublic(SQLModel):
     revision: int
     supersedes_id: int | None
     superseded: bool
+    withdrawn_at: datetime | None = Field(default=None, description="when its maker withdrew it (the item went "
+                                                                    "back to the queue); null if never")
     created_at: datetime
     suggested_label: Label
     confidence: float
@@ -167,12 +182,13 @@ def direction(steps: int) -> str:
     return "same" if steps == 0 else "rosier" if steps > 0 else "harsher"
 
 
-def decision_public(decision: Decision, superseded: bool) -> DecisionPublic:
+def decision_public(decision: Decision, superseded: bool, withdrawn_at: datetime | None = None) -> DecisionPublic:
     """A decision with the suggestion facts it was judged against."""
     steps = shift(Label(decision.suggested_label), Label(decision.label))
     assert decision.id is not None
     return DecisionPublic.model_validate(decision, update={
-        "tags": list(decision.tags or []), "direction": direction(steps), "shift": steps, "superseded": superseded})
+        "tags": list(decision.tags or []), "direction": direction(steps), "shift": steps, "superseded": superseded,
+        "withdrawn_at": withdrawn_at})
 
 
 class DecisionsPublic(SQLModel):

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from api.db import count
-from api.decisions.models import Decision, DecisionHead, DecisionPublic, decision_public
+from api.decisions.models import Decision, DecisionHead, DecisionPublic, Withdrawal, decision_public
 from api.errors import ConflictError, PreconditionFailedError
 from api.suggestions.models import Suggestion
 from models.labels import Label
@@ -24,20 +24,22 @@ def get_all(*, session: Session, team: str | None, filters: dict[str, Any], curr
             offset: int) -> tuple[list[DecisionPublic], int]:
     """Decisions with the facts they judged, oldest first, filtered; csm and lead see their team only."""
     is_current = col(DecisionHead.decision_id).is_not(None)
-    query = (select(Decision, is_current.label("current"))
-             .outerjoin(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
-             .where(*decision_filters(team=team, **filters)))
+    query: Any = (select(Decision, is_current.label("current"), col(Withdrawal.created_at).label("withdrawn_at"))
+                  .outerjoin(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+                  .outerjoin(Withdrawal, col(Withdrawal.withdrawn_id) == col(Decision.id))
+                  .where(*decision_filters(team=team, **filters)))
     if current is not None:
         query = query.where(is_current if current else ~is_current)
     rows = session.exec(query.order_by(col(Decision.created_at), col(Decision.id)).offset(offset).limit(limit)).all()
     total = count(session, query)
-    return [decision_public(d, superseded=not head) for d, head in rows], total
+    return [decision_public(d, superseded=not head, withdrawn_at=withdrawn) for d, head, withdrawn in rows], total
 
 
 def decision_filters(*, team: str | None = None, user_id: int | None = None, account_id: int | None = None,
                      model_version: str | None = None, since: datetime | None = None, until: datetime | None = None,
                      label: Label | None = None, suggested_label: Label | None = None, scope: str | None = None,
-                     segment: str | None = None, blind: bool | None = None, language: str | None = None) -> list[Any]:
+                     segment: str | None = None, blind: bool | None = None, language: str | None = None,
+                     suggestion_id: int | None = None) -> list[Any]:
     """SQL conditions on decision columns, shared by the decision listing and the audit so their counts agree.
 
     `language` is the suggestion's (`unknown` for one scored before languages were recorded, or a roll-up).
@@ -46,7 +48,7 @@ def decision_filters(*, team: str | None = None, user_id: int | None = None, acc
         (Decision.team, team), (Decision.user_id, user_id), (Decision.account_id, account_id),
         (Decision.model_version, model_version), (Decision.label, label),
         (Decision.suggested_label, suggested_label), (Decision.scope, scope), (Decision.segment, segment),
-        (Decision.blind, blind),
+        (Decision.blind, blind), (Decision.suggestion_id, suggestion_id),
     ]
     conditions = [col(column) == value for column, value in wanted if value is not None]
     if since is not None:

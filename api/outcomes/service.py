@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from api.accounts import service as accounts
-from api.outcomes.models import Outcome, OutcomeCreate
+from api.accounts.models import Account
+from api.outcomes.models import Outcome, OutcomeCreate, OutcomeKind
 from api.users.models import User
 
 
@@ -25,3 +30,31 @@ def get_all(*, session: Session, user: User, account_id: int) -> list[Outcome]:
     accounts.get_or_raise(session=session, user=user, account_id=account_id)
     return list(session.exec(select(Outcome).where(Outcome.account_id == account_id)
                              .order_by(col(Outcome.occurred_on), col(Outcome.id))))
+
+
+def latest(session: Session, account_ids: Sequence[int]) -> dict[int, Outcome]:
+    """Each account's latest outcome (the latest date; the later record on the same day)."""
+    if not account_ids:
+        return {}
+    newest_first = func.row_number().over(partition_by=col(Outcome.account_id),
+                                          order_by=(col(Outcome.occurred_on).desc(), col(Outcome.id).desc()))
+    ranked = (select(Outcome.id, newest_first.label("rank"))
+              .where(col(Outcome.account_id).in_(list(account_ids)))).subquery()
+    rows = session.exec(select(Outcome).join(ranked, col(Outcome.id) == ranked.c.id).where(ranked.c.rank == 1))
+    return {row.account_id: row for row in rows}
+
+
+def churned(outcome: Outcome | None) -> bool:
+    """Whether an account has churned: its latest outcome is a churn. A later outcome (a new renewal, or a
+    downsell that kept it) reopens the account; the renewal date on file is the old contract's, so it does not."""
+    return outcome is not None and outcome.kind == OutcomeKind.CHURNED
+
+
+def churned_sql() -> ColumnElement[bool]:
+    """SQL on the account in hand: the same rule as `churned`, so the queue and the account list agree."""
+    later = aliased(Outcome)
+    newer = exists().where(col(later.account_id) == col(Outcome.account_id),
+                           or_(col(later.occurred_on) > col(Outcome.occurred_on),
+                               and_(col(later.occurred_on) == col(Outcome.occurred_on),
+                                    col(later.id) > col(Outcome.id))))
+    return exists().where(col(Outcome.account_id) == col(Account.id), col(Outcome.kind) == OutcomeKind.CHURNED, ~newer)

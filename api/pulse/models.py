@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from api.accounts.models import AccountBase
 from api.decisions.shown import SuggestionPublic
+from api.outcomes.models import OutcomePublic
 from api.signals.models import SignalPublic
 
 
@@ -19,6 +20,7 @@ class Pulse(SQLModel):
     decided_by: int
     decision_id: int
     suggestion_id: int
+    tags: list[str] = Field(default_factory=list, description="the tags given with this pulse update")
 
 
 class AccountPublic(AccountBase):
@@ -35,6 +37,9 @@ class AccountPublic(AccountBase):
     latest_suggestion: SuggestionPublic | None = None
     signals: list[SignalPublic] = Field(default_factory=list, description="the latest signal of each kind")
     risk_signals: int = Field(default=0, description="how many of those signals read as risk")
+    outcome: OutcomePublic | None = Field(default=None, description="the latest outcome (renewed, churned, downsold)")
+    churned: bool = Field(default=False, description="the latest outcome is a churn: the account is out of the queue "
+                                                     "and never stale until a later outcome (a renewal) reopens it")
 
 
 class AccountsPublic(SQLModel):

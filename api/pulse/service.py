@@ -25,6 +25,8 @@ from api.decisions.service import standing
 from api.events.models import Event
 from api.interactions.models import Interaction
 from api.jobs import deliveries
+from api.outcomes import service as outcomes
+from api.outcomes.models import OutcomePublic
 from api.pulse.cadence import cadence, is_stale, pulse_due
 from api.pulse.models import AccountPublic, Pulse, TimelineEvent
 from api.signals import service as signals
@@ -40,13 +42,15 @@ def pulses(*, session: Session, account_ids: list[int]) -> dict[int, Pulse]:
     newest_first = func.row_number().over(partition_by=col(Decision.account_id),
                                           order_by=(col(Decision.created_at).desc(), col(Decision.id).desc()))
     ranked = (standing(sa_select(col(Decision.id), col(Decision.label), col(Decision.created_at), col(Decision.user_id),
-                                 col(Decision.suggestion_id), col(Decision.account_id), newest_first.label("rank")))
+                                 col(Decision.suggestion_id), col(Decision.account_id), col(Decision.tags),
+                                 newest_first.label("rank")))
               .where(col(Decision.scope) == Scope.ACCOUNT)
               .where(col(Decision.account_id).in_(account_ids))).subquery()
     # SQLAlchemy's select: SQLModel's would return only the first column of a one-argument select.
     rows = session.execute(sa_select(ranked).where(ranked.c.rank == 1)).all()
     return {row.account_id: Pulse(label=row.label, decided_at=row.created_at, decided_by=row.user_id,
-                                  decision_id=row.id, suggestion_id=row.suggestion_id) for row in rows}
+                                  decision_id=row.id, suggestion_id=row.suggestion_id, tags=list(row.tags or []))
+            for row in rows}
 
 
 def latest_account_suggestions(*, session: Session, account_ids: list[int]) -> dict[int, Suggestion]:
@@ -73,6 +77,7 @@ def public_many(*, session: Session, accounts: list[Account], settings: Settings
         domains.setdefault(row.account_id, []).append(row.domain)
     latest = latest_account_suggestions(session=session, account_ids=ids)
     signals_by_account = signals.current(session, ids)
+    outcomes_by_account = outcomes.latest(session, ids)
     out = []
     for account in accounts:
         assert account.id is not None
@@ -80,9 +85,12 @@ def public_many(*, session: Session, accounts: list[Account], settings: Settings
         name = cadence(account.renewal_date, today, settings, account.segment)
         due = pulse_due(pulse.decided_at.date() if pulse else None, account.created_at.date(), name, settings)
         suggestion = latest.get(account.id)
+        outcome = outcomes_by_account.get(account.id)
+        gone = outcomes.churned(outcome)  # a churned account needs no pulse until a new renewal
         out.append(AccountPublic(
             **account.model_dump(), email_domains=domains.get(account.id, []), pulse=pulse, cadence=name, pulse_due=due,
-            stale=is_stale(pulse.decided_at.date() if pulse else None, due, today),
+            stale=not gone and is_stale(pulse.decided_at.date() if pulse else None, due, today),
+            outcome=OutcomePublic.model_validate(outcome) if outcome else None, churned=gone,
             latest_suggestion=shown.public(suggestion) if suggestion else None,
             signals=[SignalPublic.model_validate(x) for x in signals_by_account.get(account.id, [])],
             risk_signals=sum(x.at_risk for x in signals_by_account.get(account.id, [])),

@@ -22,7 +22,7 @@ from api.decisions import service as decisions
 from api.decisions.models import Decision, DecisionCreate, DecisionHead, DecisionPublic, decision_public
 from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.model_versions import service as model_versions
-from api.policies import can_see, confined_team
+from api.policies import can_see, team_for_filter
 from api.suggestions.models import Scope, Suggestion
 from api.users.models import Role, User
 
@@ -161,6 +161,8 @@ def _body(session: Session, row: CheckAnswer | None, copy: Suggestion, check: Ch
 def answers_public(session: Session, copies: list[Suggestion]) -> dict[int, DecisionPublic]:
     """The standing answer on each answered copy, shaped as a decision, by the copy's id."""
     latest = checks.latest_answers(session, [c.id for c in copies if c.id is not None])
+    taken_back = checks.withdrawn(session, [row.id for row in latest.values()])
+    latest = {copy_id: row for copy_id, row in latest.items() if row.id not in taken_back}
     found = {}
     for copy in copies:
         row = latest.get(copy.id or 0)
@@ -185,11 +187,12 @@ def note_served(session: Session, user: User, suggestion: Suggestion) -> None:
 
 
 def decisions_for(session: Session, *, user: User, filters: dict[str, Any], current: bool | None, limit: int,
-                  offset: int) -> tuple[list[DecisionPublic], int]:
-    """The decision listing as this person may read it: a CSM's own (own_decisions), everyone else's by team."""
+                  offset: int, team: str | None = None) -> tuple[list[DecisionPublic], int]:
+    """The decision listing as this person may read it: a CSM's own (own_decisions), everyone else's by team
+    (one `team` of those they may read, if asked)."""
     if user.role == Role.CSM:
         return own_decisions(session, user=user, filters=filters, current=current, limit=limit, offset=offset)
-    return decisions.get_all(session=session, team=confined_team(user), filters=filters, current=current,
+    return decisions.get_all(session=session, team=team_for_filter(user, team), filters=filters, current=current,
                              limit=limit, offset=offset)
 
 
@@ -226,7 +229,8 @@ def _answers_of(session: Session, user: User) -> list[tuple[DecisionPublic, str 
 def _matches(shown: DecisionPublic, language: str | None, filters: dict[str, Any], current: bool | None) -> bool:
     """The decision listing's filters (api.decisions.service.decision_filters), on one answer shaped as a
     decision."""
-    for name in ("account_id", "model_version", "label", "suggested_label", "scope", "segment", "blind"):
+    for name in ("account_id", "model_version", "label", "suggested_label", "scope", "segment", "blind",
+                 "suggestion_id"):
         if filters.get(name) is not None and getattr(shown, name) != filters[name]:
             return False
     if filters.get("since") is not None and shown.created_at < filters["since"]:

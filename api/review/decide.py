@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
 from api.checks import service as checks
@@ -118,7 +118,8 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
     follow_ups = todos.build(session, account, data.todos, user)
     pulse_before = pulse.pulses(session=session, account_ids=[account.id or 0]) \
         if suggestion.scope == Scope.ACCOUNT else None
-    decision = _new_decision(session, user, suggestion, account, current, data, at, idempotency_key, request_hash)
+    decision = _new_decision(session, user, suggestion, account, current or _withdrawn_last(session, suggestion_id),
+                             data, at, idempotency_key, request_hash)
     try:
         _record(session, decision, head, follow_ups, account, data)
         if pulse_before is not None:
@@ -160,6 +161,12 @@ def _may_decide(suggestion: Suggestion, current: Decision | None, data: Decision
     if (data.tags or data.todos or data.lifecycle_stage) and suggestion.scope != Scope.ACCOUNT:
         raise UnprocessableError(f"tags, todos and lifecycle_stage go with a pulse update (an account roll-up); "
                                  f"suggestion {suggestion.id} is about one message", field="todos")
+
+
+def _withdrawn_last(session: Session, suggestion_id: int) -> Decision | None:
+    """The latest decision on a suggestion none stands on (its maker withdrew it), which the next one follows."""
+    return session.exec(select(Decision).where(Decision.suggestion_id == suggestion_id)
+                        .order_by(col(Decision.revision).desc())).first()
 
 
 CHOSEN = {"label", "point", "tags", "lifecycle_stage", "sentiment_reason", "override_reason", "note", "viewed_ms"}

@@ -18,15 +18,16 @@ from sqlmodel import Session, col
 
 from api.accounts.models import Account
 from api.checks import service as checks
-from api.checks.models import Check, CheckCopy
+from api.checks.models import Check, CheckAnswer, CheckCopy
 from api.config import Settings
 from api.db import count
 from api.decisions import shown
-from api.decisions.models import Decision, DecisionPublic
+from api.decisions.models import Decision, DecisionHead, DecisionPublic
 from api.decisions.service import current_decisions
 from api.decisions.shown import SuggestionPublic
 from api.errors import UnprocessableError
 from api.interactions.models import Interaction
+from api.outcomes import service as outcomes
 from api.pulse.cadence import cadence_sql, stale_sql
 from api.pulse.service import last_pulses
 from api.review import checking
@@ -102,6 +103,24 @@ def priority_expression(parts: dict[str, ColumnElement[float]]) -> ColumnElement
             * (literal(1.0) + parts["renewal"] + parts["arr"] + parts["stale"] + parts["language"]))
 
 
+def decided_order(own_first_for: int | None) -> list[Any]:
+    """Decided items by when their standing decision (or a check copy's latest answer) was made, newest first;
+    given a person, theirs first."""
+    decision = (sa_select(col(Decision.created_at))
+                .join(DecisionHead, col(DecisionHead.decision_id) == col(Decision.id))
+                .where(col(DecisionHead.suggestion_id) == col(Suggestion.id)).scalar_subquery())
+    answer = (sa_select(func.max(col(CheckAnswer.created_at)))
+              .where(col(CheckAnswer.suggestion_id) == col(Suggestion.id)).scalar_subquery())
+    order: list[Any] = [func.coalesce(decision, answer).desc(), col(Suggestion.id).desc()]
+    if own_first_for is not None:
+        theirs = or_(exists().where(col(DecisionHead.suggestion_id) == col(Suggestion.id),
+                                    col(DecisionHead.decision_id) == col(Decision.id),
+                                    col(Decision.user_id) == own_first_for),
+                     col(CheckCopy.served_to) == own_first_for)
+        order.insert(0, case((theirs, 0), else_=1))
+    return order
+
+
 MAX_OFFSET = 2**63 - 1
 """The largest offset a database can skip (a 64-bit integer)."""
 
@@ -127,8 +146,10 @@ def decode_cursor(cursor: str | None) -> int:
 
 def queue(*, session: Session, team: str | None, status: str, scope: Scope | None, account_id: int | None,
           limit: int, cursor: str | None, today: date, settings: Settings,
-          viewer_id: int | None = None, own_decided: bool = False) -> tuple[list[SuggestionPublic], int, str | None]:
-    """The review queue: pending suggestions most in need of a human first, or decided ones newest first.
+          viewer_id: int | None = None, own_decided: bool = False,
+          own_first: bool = False) -> tuple[list[SuggestionPublic], int, str | None]:
+    """The review queue: pending suggestions most in need of a human first, or decided ones by when they were
+    decided, newest first (with `own_first`, the viewer's own decisions before colleagues').
 
     A check item's copy is served to one person (`viewer_id`) and looks like any other item; a pending page
     read by a person records when each item was first served to them (the server's clock for the audit).
@@ -136,7 +157,8 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     decided would tell a check item's copy from an ordinary item.
     """
     offset = decode_cursor(cursor)
-    decided = or_(exists().where(col(Decision.suggestion_id) == col(Suggestion.id)), checks.answered())
+    # Decided: a decision stands (a withdrawn one leaves no head), or a check copy has an answer standing.
+    decided = or_(exists().where(col(DecisionHead.suggestion_id) == col(Suggestion.id)), checks.answered())
     last = last_pulses()
     parts = priority_parts(today, settings, last)
     priority = priority_expression(parts).label("priority")
@@ -151,7 +173,8 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
              .outerjoin(Interaction, col(Interaction.id) == message)
              .where(or_(col(CheckCopy.served_to).is_(None), col(CheckCopy.served_to) == viewer_id))
              .where(decided if status == "decided" else
-                    and_(~decided, col(Suggestion.superseded_by_id).is_(None))))
+                    # A churned account's items leave the queue until a new renewal reopens it.
+                    and_(~decided, col(Suggestion.superseded_by_id).is_(None), ~outcomes.churned_sql())))
     if team is not None:
         query = query.where(col(Account.team) == team)
     if status == "decided" and own_decided:
@@ -162,7 +185,7 @@ def queue(*, session: Session, team: str | None, status: str, scope: Scope | Non
     if account_id is not None:
         query = query.where(col(Suggestion.account_id) == account_id)
     if status == "decided":
-        query = query.order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
+        query = query.order_by(*decided_order(viewer_id if own_first else None))
     else:
         query = query.order_by(priority.desc(), col(Suggestion.created_at).asc(), col(Suggestion.id).asc())
     rows = session.execute(query.offset(offset).limit(limit)).all()

@@ -21,7 +21,7 @@ from api.ids import IdPath, IdQuery
 from api.intake import service as intake
 from api.interactions.models import Interaction
 from api.policies import TEAM_READERS, visible_team
-from api.review import checking, queue
+from api.review import checking, queue, undo
 from api.review import decide as decide_service
 from api.scale import Scale
 from api.scale import parse as parse_scale
@@ -99,6 +99,20 @@ def scale(_user: CurrentUser, settings: SettingsDep) -> Scale:
     return parse_scale(settings.scale, settings.guidelines)
 
 
+@decisions_router.post("/suggestions/{suggestion_id}/withdraw", response_model=SuggestionPublic)
+def withdraw(suggestion_id: IdPath, session: SessionDep, user: Decider) -> SuggestionPublic:
+    """Take back your own decision on a message within ten minutes of making it: the item is pending again.
+
+    The decision is kept, with `withdrawn_at` in GET /v1/decisions, and no longer counts anywhere (audit, export,
+    training), as a superseded revision does. 409 when none of yours stands or the ten minutes have passed; an
+    account roll-up's decision set the pulse and is changed with a new decision instead (422).
+    """
+    suggestion = undo.withdraw(session=session, user=user, suggestion_id=suggestion_id)
+    message, _ = checking.message_and_answer(session, suggestion)
+    interaction = session.get(Interaction, message) if message else None
+    return shown.public(suggestion, text=interaction.body if interaction else None, interaction_id=message)
+
+
 REPLAYED: dict[int | str, dict[str, Any]] = {
     200: {"model": DecisionPublic, "description": "Idempotency-Key replayed: the earlier decision"}}
 
@@ -135,6 +149,7 @@ def decide(suggestion_id: IdPath, data: DecisionCreate, response: Response, sess
 
 @decisions_router.get("/decisions", response_model=DecisionsPublic)
 def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, account_id: IdQuery = None,
+                   suggestion_id: IdQuery = None,
                    model_version: Annotated[str | None, Query(max_length=100)] = None,
                    since: datetime | None = None, until: Until = None,
                    label: Label | None = None, suggested_label: Label | None = None, scope: Scope | None = None,
@@ -147,7 +162,8 @@ def list_decisions(session: SessionDep, user: Reader, user_id: IdQuery = None, a
     filters = {"user_id": user_id, "account_id": account_id, "model_version": model_version,
                "since": as_utc(since, "since"), "until": as_utc(until, "until"), "label": label,
                "suggested_label": suggested_label,
-               "scope": scope, "segment": segment, "blind": blind, "language": language}
+               "scope": scope, "segment": segment, "blind": blind, "language": language,
+               "suggestion_id": suggestion_id}
     data, count = checking.decisions_for(session, user=user, filters=filters, current=current, limit=limit,
                                          offset=offset)
     return DecisionsPublic(data=data, count=count)

@@ -12,6 +12,7 @@ from fastapi import Request
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
+from api.decisions.models import DecisionPublic
 from api.decisions.shown import SuggestionPublic
 from api.interactions.models import Interaction
 from api.suggestions.models import Scope, Suggestion
@@ -55,6 +56,25 @@ def suggestion_texts(session: Session, suggestion_ids: Sequence[int], limit: int
             for sid, scope, body in rows if sid is not None}
 
 
+def first_words(text: str | None, words: int = 8) -> str:
+    """The opening words of a message, to name it in a sentence ("Our invoices are wrong for the third…")."""
+    parts = (text or "").split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def decided_words(session: Session, suggestion: Suggestion, decision: DecisionPublic, message: int | None) -> str:
+    """A recorded decision in plain words, naming the account and the message (or the pulse, for a roll-up)."""
+    account = session.get(Account, suggestion.account_id)
+    name = account.name if account else "the account"
+    choice = decision.point or decision.label.value
+    if suggestion.scope == Scope.ACCOUNT:
+        return f"Pulse of {name} set to {choice}" + (" (the model's reading)." if decision.accepted else ".")
+    body = session.get(Interaction, message) if message else None
+    verb = "Accepted" if decision.accepted else "Chose"
+    words = first_words(body.body if body else "")
+    return f"{verb} {choice} for {name}'s message “{words}”" + ("" if words[-1:] in ".!?…" else ".")
+
+
 def retry_of(request: Request) -> dict[str, Any] | None:
     """The card a refused save came back to, with the colour that was chosen and the field at fault."""
     query = request.query_params
@@ -65,7 +85,8 @@ def retry_of(request: Request) -> dict[str, Any] | None:
     chosen = query.get("chosen", "")
     at_fault = query.get("field", "")
     return {"id": suggestion, "chosen": chosen if chosen in {label.value for label in LABELS} else None,
-            "field": at_fault if at_fault in FIELDS else "label"}
+            "field": at_fault if at_fault in FIELDS else "label", "reason": query.get("reason", "")[:100],
+            "point": query.get("point", "")[:60], "note": query.get("note", "")[:1000]}
 
 
 def highlight(text: str | None, explanation: list[dict[str, Any]]) -> list[tuple[str, bool]]:

@@ -7,6 +7,7 @@ writing), all using the same dependencies as the API.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -25,6 +26,18 @@ from api.web.service import COOKIE, SignedIn
 from models.labels import LABELS
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def when(moment: datetime | date | None) -> str:
+    """A time as people read it, to the minute and in UTC ("7 Dec 2026, 09:05"); a date as "7 Dec 2026"."""
+    if moment is None:
+        return "—"
+    if isinstance(moment, datetime):
+        return f"{moment.day} {moment:%b %Y, %H:%M}" + (" UTC" if moment.tzinfo is not None else "")
+    return f"{moment.day} {moment:%b %Y}"
+
+
+templates.env.filters["when"] = when
 STATIC = Path(__file__).parent / "static"
 HOME = {Role.CSM: "/app/queue", Role.LEAD: "/app/audit", Role.DATA_SCIENTIST: "/app/models", Role.ADMIN: "/app/audit"}
 
@@ -71,9 +84,11 @@ def local(path: str | None, default: str = "/app") -> str:
 
 def render(request: Request, name: str, viewer: SignedIn | None, status: int = 200, **context: Any) -> HTMLResponse:
     """A page, with the viewer and the CSRF token every form needs."""
-    base = {"me": viewer.user if viewer else None, "csrf": viewer.csrf_token if viewer else "",
+    base: dict[str, Any] = {"me": viewer.user if viewer else None, "csrf": viewer.csrf_token if viewer else "",
             "labels": [label.value for label in LABELS], "path": request.url.path,
             "error": _message(request, viewer, "error"), "notice": _message(request, viewer, "notice")}
+    undo = request.query_params.get("undo", "")
+    base["undo"] = int(undo) if base["notice"] and undo.isdigit() and len(undo) < 19 else None
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
 
 

@@ -30,7 +30,7 @@ def test_csm_creates_an_account_in_their_team(client: TestClient, session: Sessi
         "id": 0, "created_at": "", "name": "Harbor Health", "segment": "enterprise", "owner_id": user.id,
         "renewal_date": "2027-03-01", "lifecycle_stage": "expansion", "arr": 310000.0, "external_id": None,
         "team": "emea", "email_domains": [], "pulse": None, "cadence": body["cadence"], "pulse_due": body["pulse_due"],
-        "stale": True, "latest_suggestion": None, "signals": [], "risk_signals": 0}
+        "stale": True, "latest_suggestion": None, "signals": [], "risk_signals": 0, "outcome": None, "churned": False}
     row = session.get(Account, body["id"])
     assert row is not None and row.team == "emea" and row.renewal_date == date(2027, 3, 1)
 

@@ -32,6 +32,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("post", "/v1/interactions"): TEAM,
     ("get", "/v1/suggestions"): TEAM, ("get", "/v1/suggestions/{suggestion_id}"): TEAM,
     ("post", "/v1/suggestions/{suggestion_id}/decisions"): TEAM,
+    ("post", "/v1/suggestions/{suggestion_id}/withdraw"): TEAM,
     ("post", "/v1/suggest"): {"lead", "data_scientist", "admin"},
     ("get", "/v1/reasons"): EVERYONE, ("get", "/v1/models"): EVERYONE,
     ("get", "/v1/decisions"): EVERYONE,

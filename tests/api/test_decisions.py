@@ -33,7 +33,7 @@ def test_accept_records_the_decision_beside_the_suggestion(client: TestClient, s
         "point": None, "tags": [], "lifecycle_stage": None,
         "accepted": True, "direction": "same", "shift": 0, "sentiment_reason": reason, "override_reason": None,
         "note": "fine", "blind": False, "viewed_ms": 5400, "server_ms": None,
-        "revision": 1, "supersedes_id": None, "superseded": False,
+        "revision": 1, "supersedes_id": None, "superseded": False, "withdrawn_at": None,
         "suggested_label": label, "confidence": suggestion["confidence"], "model_version": suggestion["model_version"],
         "scope": "interaction", "account_id": suggestion["account_id"], "interaction_id": suggestion["interaction_id"],
         "team": "emea", "segment": None}

@@ -38,15 +38,27 @@ def seed(db: Any, *, users: int = 1, body: str = "hi") -> None:
                     "VALUES (1, 1, 'email', :body, '2026-01-01 00:00:00', 1, '2026-01-01 00:00:00')"), {"body": body})
 
 
-def test_0002_backfills_decision_facts_and_heads(fresh_database_url: str) -> None:
-    config = alembic_config(fresh_database_url)
+def message_suggestion(db: Any) -> None:
+    """Suggestion 1, the model's Red on message 1, in the shape every schema since 0001 takes."""
+    db.execute(text("INSERT INTO suggestions (id, scope, account_id, interaction_id, label, p_red, p_yellow, "
+                    "p_green, confidence, margin, model_version, explanation, created_at) VALUES "
+                    "(1, 'interaction', 1, 1, 'Red', 0.7, 0.2, 0.1, 0.7, 0.5, 'v1', '[]', '2026-01-01 00:00:00')"))
+
+
+def message_at_0001(url: str) -> tuple[Any, Any]:
+    """A database at 0001 with seed's rows and suggestion 1: (its Alembic config, its engine)."""
+    config = alembic_config(url)
     command.upgrade(config, "0001")
-    engine = make_engine(fresh_database_url)
+    engine = make_engine(url)
     with engine.begin() as db:
         seed(db)
-        db.execute(text("INSERT INTO suggestions (id, scope, account_id, interaction_id, label, p_red, p_yellow, "
-                        "p_green, confidence, margin, model_version, explanation, created_at) VALUES "
-                        "(1, 'interaction', 1, 1, 'Red', 0.7, 0.2, 0.1, 0.7, 0.5, 'v1', '[]', '2026-01-01 00:00:00')"))
+        message_suggestion(db)
+    return config, engine
+
+
+def test_0002_backfills_decision_facts_and_heads(fresh_database_url: str) -> None:
+    config, engine = message_at_0001(fresh_database_url)
+    with engine.begin() as db:
         for revision, label in ((1, "Green"), (2, "Red")):
             db.execute(text(
                 "INSERT INTO decisions (id, suggestion_id, user_id, revision, supersedes_id, label, accepted, blind, "
@@ -151,6 +163,24 @@ def test_0020_moves_check_copies_out_of_suggestions_and_back(fresh_database_url:
         assert db.execute(text("SELECT id, check_id, served_to FROM suggestions ORDER BY id")).all() == [
             (1, None, None), (2, 7, 1), (3, 7, 2)]
     engine.dispose()
+
+
+def test_0023_withdrawals_and_back_restores_the_withdrawn_decision_s_head(fresh_database_url: str) -> None:
+    config, engine = message_at_0001(fresh_database_url)
+    with engine.begin() as db:
+        db.execute(text("INSERT INTO decisions (id, suggestion_id, user_id, revision, label, accepted, blind, "
+                        "request_hash, created_at) VALUES (1, 1, 1, 1, 'Red', true, false, 'r', "
+                        "'2026-01-02 00:00:00')"))
+    command.upgrade(config, "head")
+    with engine.begin() as db:  # withdrawn by its maker: the head goes, a withdrawal row says so
+        db.execute(text("DELETE FROM decision_heads"))
+        db.execute(text("INSERT INTO withdrawals (id, withdrawn_id, suggestion_id, user_id, created_at) "
+                        "VALUES (1, 1, 1, 1, '2026-01-02 00:05:00')"))
+    command.downgrade(config, "0022")
+    with engine.connect() as db:  # the older schema has no withdrawals: the decision stands again
+        assert db.execute(text("SELECT suggestion_id, decision_id FROM decision_heads")).all() == [(1, 1)]
+    engine.dispose()
+    command.upgrade(config, "head")
 
 
 def test_0022_sources_and_back_drops_their_failing_events(fresh_database_url: str) -> None:

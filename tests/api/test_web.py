@@ -64,7 +64,7 @@ def test_forms_need_the_session_token_and_sign_out_ends_the_session(
                        follow_redirects=False)
     again = client.post(decide, data={"csrf_token": token, "label": label, "idempotency_key": "k1"},
                         follow_redirects=False)
-    assert "notice=Decision" in done.headers["location"] and "notice=Decision" in again.headers["location"]
+    assert "notice=Accepted" in done.headers["location"] and "notice=Accepted" in again.headers["location"]
     decisions = client.get("/v1/decisions", headers=emea_csm[1]).json()
     assert decisions["count"] == 1  # the double submit was one decision
 

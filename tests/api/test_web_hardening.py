@@ -53,7 +53,8 @@ def test_a_link_cannot_put_words_on_a_page(client: TestClient, emea_csm, make_ac
     # What the server itself says after a form is shown, sealed for this session only.
     done = client.post(f"/app/suggestions/{posted['suggestion']['id']}/decide",
                        data={"csrf_token": token, "label": posted["suggestion"]["label"]})
-    assert done.status_code == 200 and f"Decision on suggestion {posted['suggestion']['id']} recorded" in done.text
+    assert done.status_code == 200 and f"Accepted {posted['suggestion']['label']} for " in done.text
+    assert "message “The export failed again.”" in done.text
     login = client.get("/login", params={"error": "That API key is unknown or disabled."})
     assert "That API key is unknown or disabled." in login.text  # the sign-in page's own fixed messages show
 

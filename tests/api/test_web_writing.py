@@ -59,7 +59,7 @@ def test_a_decision_is_changed_from_the_queue_and_cards_say_who_wrote_when(
     changed = client.post(f"/app/suggestions/{posted['id']}/decide", follow_redirects=False, data={
         "csrf_token": token, "label": other, "override_reason": "missed_context", "note": "called them",
         "next": "/app/queue"})
-    assert changed.status_code == 303 and "recorded" in changed.headers["location"]
+    assert changed.status_code == 303 and f"notice=Chose%20{other}%20for" in changed.headers["location"]
     current = client.get(f"/v1/suggestions/{posted['id']}", headers=emea_csm[1]).json()["decision"]
     assert (current["label"], current["note"]) == (other, "called them")
 

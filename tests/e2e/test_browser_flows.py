@@ -33,7 +33,7 @@ def test_a_csm_logs_a_call_keeps_a_refused_choice_and_changes_a_decision(live: L
             csm.click("#log-save")
         assert "is stored and scored" in csm.inner_text(".flash.notice")
         card = csm.locator(".card").first
-        assert "email from li.wei@bluefin.example" in card.inner_text() and "written 2026-11-20" in card.inner_text()
+        assert "email from li.wei@bluefin.example" in card.inner_text() and "written 20 Nov 2026" in card.inner_text()
         assert "Maya wrote" not in card.inner_text()
         shot(csm, "20-account-logged-email")
 
@@ -52,7 +52,7 @@ def test_a_csm_logs_a_call_keeps_a_refused_choice_and_changes_a_decision(live: L
         csm.keyboard.press("ArrowDown")
         with csm.expect_navigation():
             csm.keyboard.press("Enter")
-        assert "recorded" in csm.inner_text(".flash.notice")
+        assert f"Chose {chosen} for Bluefin Analytics's message" in csm.inner_text(".flash.notice")
 
         # Change the decision from the queue's recent decisions.
         csm.goto(f"{base}/app/queue")
@@ -101,7 +101,7 @@ def test_a_six_point_deployment_decides_with_the_keyboard(live: Live, browser: A
             csm.keyboard.press("ArrowDown")
         with csm.expect_navigation():
             csm.keyboard.press("Enter")
-        assert "recorded: At risk" in csm.inner_text(".flash.notice")
+        assert "At risk for Harbor Health's message" in csm.inner_text(".flash.notice")
         decision = http.get(f"/v1/suggestions/{posted['id']}", headers=auth).json()["decision"]
         assert (decision["label"], decision["point"]) == ("Red", "At risk")
 
@@ -121,7 +121,7 @@ def test_a_pulse_update_with_tags_a_todo_and_a_stage_then_the_todo_done(live: Li
         card = csm.locator(f"#s{rolled['id']}")
         card.locator("details.context summary").click()
         card.locator("input[name=tags]").fill("exec_sponsor, pricing")
-        card.locator("input[name=lifecycle_stage]").fill("renewal")
+        card.locator("select[name=lifecycle_stage]").select_option("renewal")
         card.locator("input[name=todo_title]").fill("Book the exec call")
         card.locator("input[name=todo_due]").fill("2026-12-05")
         shot(csm, "24-pulse-update-context")

@@ -56,9 +56,14 @@
     const accept = card.querySelector("button.accept");
     if (accept) {
       accept.addEventListener("click", () => {
-        const radio = card.querySelector(`input[name=label][value=${card.dataset.suggested}]`);
-        radio.checked = true;
-        card.querySelectorAll("input[name=point]").forEach((p) => { p.checked = false; });
+        const suggested = card.dataset.suggested;
+        const points = card.querySelectorAll(`input[name=point][data-colour=${suggested}]`);
+        if (points.length) {
+          choose(card, suggested);
+          askPoint(card, suggested);
+          return;
+        }
+        card.querySelector(`input[name=label][value=${suggested}]`).checked = true;
         submit(card);
       });
     }
@@ -68,13 +73,34 @@
     });
   }
 
+  function askPoint(card, colour) {
+    // On a finer scale a colour alone is not a rating: ask which of its points (a number key), then save.
+    card.classList.add("asking-point");
+    const hint = card.querySelector(".point-hint");
+    if (hint) hint.hidden = false;
+    const first = card.querySelector(`input[name=point][data-colour=${colour}]`);
+    if (first) first.focus();
+  }
+
   document.addEventListener("keydown", (event) => {
-    if (!cards.length || event.ctrlKey || event.metaKey || event.altKey) return;
-    const card = cards[current];
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     const typing = event.target.closest && event.target.closest("input[type=text], input:not([type]), textarea");
+    if (!typing && event.key.toLowerCase() === "u") {
+      const undo = document.getElementById("undo");
+      if (undo) { undo.click(); event.preventDefault(); }
+      return;
+    }
+    if (!cards.length) return;
+    const card = cards[current];
     if (event.key === "Enter") {
       if (event.target.closest && event.target.closest("button, a, textarea")) return;
-      if (card.querySelector("input[name=label]:checked, input[name=point]:checked")) {
+      const colour = card.querySelector("input[name=label]:checked");
+      const hasPoints = card.querySelector("input[name=point]") !== null;
+      if (hasPoints && !card.querySelector("input[name=point]:checked")) {
+        if (colour) { askPoint(card, colour.value); event.preventDefault(); }
+        return;
+      }
+      if (colour || card.querySelector("input[name=point]:checked")) {
         event.preventDefault();
         submit(card);
       }
@@ -104,6 +130,8 @@
     const checked = card.querySelector("input[name=label]:checked");
     if (!checked) continue;
     fillReasons(card, checked.value);
+    const reason = card.querySelector("select.sentiment-reason");
+    if (reason && reason.dataset.kept) reason.value = reason.dataset.kept;  // the reason chosen before the refusal
     card.classList.toggle("overriding", Boolean(card.dataset.suggested) && card.dataset.suggested !== checked.value);
   }
   const target = location.hash ? cards.findIndex((c) => "#" + c.id === location.hash) : -1;

@@ -1,0 +1,56 @@
+"""Taking a decision back: soon after deciding, its maker may withdraw it and the item is pending again.
+
+Decisions stay append-only: the withdrawn decision is kept, a withdrawal row says who took it back and when, and
+the suggestion's head (which decision stands) is removed, so the audit, exports and training stop counting it
+exactly as they stop counting a superseded revision. A check copy's answer is withdrawn the same way, so an undo
+never tells a copy from an ordinary item; the copy's first answer is still the one measured.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from api.checks import service as checks
+from api.db import utcnow
+from api.decisions.models import Decision, DecisionHead, Withdrawal
+from api.errors import ConflictError, UnprocessableError
+from api.review import checking
+from api.suggestions.models import Scope, Suggestion
+from api.users.models import User
+
+UNDO_WINDOW = timedelta(minutes=10)
+"""How long after deciding its maker may still withdraw a decision (later, a change of mind is a new decision)."""
+
+
+def withdraw(*, session: Session, user: User, suggestion_id: int) -> Suggestion:
+    """Withdraw the user's standing decision (or answer) on a message; the item goes back to their queue.
+
+    Refused (409) when nothing of theirs stands there or the undo window has passed; a roll-up's decision moved
+    the account's pulse (and may have told the CRM), so it is changed with a new decision instead (422).
+    """
+    suggestion = checking.get_or_raise(session=session, user=user, suggestion_id=suggestion_id, deciding=True)
+    if checks.copy_of(session, suggestion_id) is not None:
+        answer = checks.latest_answers(session, [suggestion_id]).get(suggestion_id)
+        standing = None if answer is None or checks.withdrawn(session, [answer.id]) else (
+            answer.id, answer.user_id, answer.created_at)
+    else:
+        if suggestion.scope == Scope.ACCOUNT:
+            raise UnprocessableError(f"suggestion {suggestion_id} is an account roll-up: its decision set the "
+                                     "account's pulse; change it with a new decision instead", field="suggestion_id")
+        head = session.get(DecisionHead, suggestion_id)
+        decision = session.get(Decision, head.decision_id) if head else None
+        standing = (decision.id, decision.user_id, decision.created_at) if decision else None
+    if standing is None or standing[1] != user.id:
+        raise ConflictError(f"suggestion {suggestion_id} has no decision of yours standing to withdraw")
+    withdrawn_id, _, made_at = standing
+    if utcnow() - made_at > UNDO_WINDOW:
+        raise ConflictError(f"the decision on suggestion {suggestion_id} was made more than "
+                            f"{UNDO_WINDOW.seconds // 60} minutes ago; change it with a new decision instead")
+    session.add(Withdrawal(withdrawn_id=withdrawn_id or 0, suggestion_id=suggestion_id, user_id=user.id or 0))
+    head = session.get(DecisionHead, suggestion_id)
+    if head is not None:
+        session.delete(head)
+    session.commit()
+    return suggestion
