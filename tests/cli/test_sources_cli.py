@@ -18,7 +18,7 @@ from api.sources.models import Source
 from api.users import service as users
 from api.users.models import Role
 from tests import imap
-from tests.api.test_sources import message
+from tests.api.sources_support import message
 from tests.imap import dovecot_fixture  # noqa: F401 - the dovecot fixture
 
 runner = CliRunner()
