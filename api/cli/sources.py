@@ -1,4 +1,4 @@
-"""`pulse sources`: mailboxes the worker keeps up with by itself."""
+"""`pulse sources`: mailboxes and help desks the worker keeps up with by itself."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from api.cli.common import DbOption, OutputFormat, app, database, err, fail, pre
 from api.db import make_engine, migrate
 from api.ids import MAX_ID
 
-sources_app = typer.Typer(help="Mailboxes the worker reads new customer mail from by itself.", no_args_is_help=True)
+sources_app = typer.Typer(help="Mailboxes and help desks the worker reads new customer text from by itself.",
+                          no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 
 IdArgument = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="the id `pulse sources list` shows")]
@@ -24,12 +25,14 @@ class SourceKindOption(StrEnum):
     """Kinds of source `pulse sources add` makes."""
 
     IMAP = "imap"
+    ZENDESK = "zendesk"
 
 
 @sources_app.command("add")
-def sources_add(kind: Annotated[SourceKindOption, typer.Argument(help="imap")],
-                url: Annotated[str, typer.Option(help="imaps://user@host[:port]/FOLDER (TLS), or imap://… (STARTTLS)")],
+def sources_add(kind: Annotated[SourceKindOption, typer.Argument(help="imap or zendesk")],
                 team: Annotated[str, typer.Option(help="its messages are matched to this team's accounts")],
+                url: Annotated[str | None, typer.Option(help="imap: imaps://user@host[:port]/FOLDER (TLS), or "
+                                                             "imap://… (STARTTLS)")] = None,
                 password_env: Annotated[str | None, typer.Option(
                     "--password-env", help="the environment variable that holds the password (its name is stored, "
                                            "never the password)")] = None,
@@ -40,24 +43,45 @@ def sources_add(kind: Annotated[SourceKindOption, typer.Argument(help="imap")],
                                                              "the URL's scheme")] = None,
                 ca_file: Annotated[str | None, typer.Option("--ca-file", help="a private CA's certificate (PEM) to "
                                                                               "verify the server with")] = None,
+                subdomain: Annotated[str | None, typer.Option(help="zendesk: acme for acme.zendesk.com")] = None,
+                token_env: Annotated[str | None, typer.Option(
+                    "--token-env", help="zendesk: the environment variable that holds the API token (or, without "
+                                        "--email, an OAuth access token)")] = None,
+                email: Annotated[str | None, typer.Option(help="zendesk: the agent the API token belongs to")] = None,
+                start_time: Annotated[int, typer.Option(min=0, help="zendesk: the Unix time the first read starts "
+                                                                    "from (0: all history)")] = 0,
                 db: DbOption = None) -> None:
-    """Add a mailbox; workers read it every PULSE_SOURCE_POLL_S seconds, the first time at once."""
+    """Add a mailbox or a Zendesk account; workers read it every PULSE_SOURCE_POLL_S seconds, the first time at
+    once."""
     from pydantic import ValidationError
 
     from api.errors import describe_validation_error
     from api.sources import service as sources
-    from api.sources.models import SourceCreate
+    from api.sources.models import SourceCreate, ZendeskSourceCreate
 
+    given = {"imap": {"--url": url, "--password-env": password_env, "--oauth2-token-env": oauth2_token_env,
+                      "--tls": tls, "--ca-file": ca_file},
+             "zendesk": {"--subdomain": subdomain, "--token-env": token_env, "--email": email}}
+    stray = [name for other, options in given.items() if other != kind.value for name, v in options.items() if v]
+    if stray or (kind == SourceKindOption.IMAP and url is None):
+        raise fail(f"{kind.value} takes none of {', '.join(stray)}" if stray else "imap needs --url")
     try:
-        data = SourceCreate.model_validate({"kind": kind.value, "url": url, "team": team, "password_env": password_env,
-                                            "oauth2_token_env": oauth2_token_env, "tls": tls, "ca_file": ca_file})
+        if kind == SourceKindOption.IMAP:
+            data: SourceCreate | ZendeskSourceCreate = SourceCreate.model_validate(
+                {"kind": kind.value, "url": url, "team": team, "password_env": password_env,
+                 "oauth2_token_env": oauth2_token_env, "tls": tls, "ca_file": ca_file})
+        else:
+            data = ZendeskSourceCreate.model_validate({"subdomain": subdomain, "team": team, "token_env": token_env,
+                                                       "email": email, "start_time": start_time})
     except ValidationError as error:
         raise fail("; ".join(describe_validation_error(dict(e))["message"] for e in error.errors())) from None
     settings = settings_for(db)
     migrate(settings.database_url)
     with database(settings) as session:
-        source = sources.create(session, data)
-    variable = data.password_env or data.oauth2_token_env or ""
+        if isinstance(data, SourceCreate):
+            source, variable = sources.create(session, data), data.password_env or data.oauth2_token_env or ""
+        else:
+            source, variable = sources.create_zendesk(session, data), data.token_env
     unset = "" if os.environ.get(variable) else f"; set {variable} where `pulse worker` and `pulse serve` run"
     err.print(f"source {source.id} added: {shown(source.name)}, team {shown(source.team)}, secret from ${variable}"
               f"{unset}", highlight=False)

@@ -11,8 +11,9 @@ A read that fails (wrong password, no server, a vanished folder, a variable not 
 `last_error`, with the next try backed off from 60 s, doubling, up to an hour; after an hour of failures one
 `source.failing` event is recorded. The worker and every other source carry on.
 
-Each kind of source is a function from the source, the settings and its secret to a reader (READERS): IMAP
-now, a help desk's incremental export next.
+Each kind of source is a function from the source, the settings and its secret to a reader (READERS): an IMAP
+mailbox, and Zendesk's incremental export (pipelines/ingest/zendesk_incremental.py, one page of changed tickets
+a step, its cursor the checkpoint).
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ from api.observability import safe_error
 from api.sources import service as sources
 from api.sources.models import Source, SourceKind
 from models.classifier import Classifier
+from pipelines.ingest.fetch import FetchError, FetchLimits
 from pipelines.ingest.imap import Mailbox, MailboxError, MailboxReader
 from pipelines.ingest.records import Record
+from pipelines.ingest.zendesk_incremental import ZendeskReader
 
 FAILING_AFTER = timedelta(hours=1)
 RETRY_BASE_S = 60.0
@@ -71,7 +74,15 @@ def imap_reader(source: Source, settings: Settings, secret: str) -> SourceReader
                          ca_file=str(settings.imap_ca_file) if settings.imap_ca_file else None)
 
 
-READERS: dict[str, Callable[[Source, Settings, str], SourceReader]] = {SourceKind.IMAP.value: imap_reader}
+def zendesk_reader(source: Source, settings: Settings, secret: str) -> SourceReader:
+    """A Zendesk account's next page of changed tickets, from its cursor; a rate limit longer than 30 s ends the
+    read (the source backs off) rather than holding the lease."""
+    return ZendeskReader(source.config, secret, copy.deepcopy(source.checkpoint),
+                         fetch=FetchLimits(timeout_s=settings.source_timeout_s, max_wait_s=30.0))
+
+
+READERS: dict[str, Callable[[Source, Settings, str], SourceReader]] = {SourceKind.IMAP.value: imap_reader,
+                                                                        SourceKind.ZENDESK.value: zendesk_reader}
 
 
 @dataclass
@@ -109,7 +120,7 @@ def read_once(session: Session, source: Source, *, settings: Settings, classifie
         reader = make(source, settings, secret)
         report = ingest(session=session, records=reader.records(), classifier=classifier(), settings=settings,
                         match_order=list(MATCH_ORDER), team=source.team)
-    except (SourceError, MailboxError) as error:
+    except (SourceError, MailboxError, FetchError) as error:
         return _failed(session, source, settings, worker, str(error))
     except (OSError, imaplib.IMAP4.error) as error:  # the connection broke in the middle of a read
         return _failed(session, source, settings, worker, f"{source.name}: the connection failed while reading "

@@ -1,4 +1,4 @@
-"""Sources: mailboxes (and, next, help desks) whose new messages a worker ingests by itself.
+"""Sources: mailboxes and help desks (Zendesk) whose new messages a worker ingests by itself.
 
 A source keeps where it is (its JSON `config`), the *name* of the environment variable that holds its
 password or token (never the secret: see the README's Ingestion section), how far it has read (its
@@ -19,6 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
 from pipelines.ingest.imap import Mailbox, mailbox_from_url
+from pipelines.ingest.zendesk_incremental import zendesk_base, zendesk_headers
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
 
@@ -91,6 +92,27 @@ class SourceCreate(SQLModel):
         """The mailbox this body describes."""
         return mailbox_from_url(self.url, tls=self.tls, auth="xoauth2" if self.oauth2_token_env else "password",
                                 ca_file=self.ca_file)
+
+
+class ZendeskSourceCreate(SQLModel):
+    """A Zendesk account to keep up with (`pulse sources add zendesk`), and the variable its token is in."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    subdomain: str = Field(max_length=63, description="acme for acme.zendesk.com")
+    team: str = Field(min_length=1, max_length=100, description="its messages are matched to this team's accounts")
+    token_env: str = Field(max_length=200, description="the environment variable holding the API token (its name)")
+    email: str | None = Field(default=None, max_length=254, description="the agent the API token belongs to; "
+                                                                         "none for an OAuth access token")
+    start_time: int = Field(default=0, ge=0, description="the Unix time the first read starts from (0: all)")
+
+    @model_validator(mode="after")
+    def _checked(self) -> ZendeskSourceCreate:
+        if not ENV_NAME.match(self.token_env):
+            raise ValueError(f"{self.token_env[:200]!r} is not an environment variable name (letters, digits, _)")
+        zendesk_base(self.subdomain)  # a ValueError naming a wrong subdomain
+        zendesk_headers("token", self.email)  # and one naming a wrong e-mail address
+        return self
 
 
 class SourcePublic(SQLModel):

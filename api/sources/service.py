@@ -19,7 +19,8 @@ from sqlmodel import Session, col, select
 
 from api.db import utcnow
 from api.errors import NotFoundError
-from api.sources.models import Source, SourceCreate, SourceKind, SourcePublic
+from api.sources.models import Source, SourceCreate, SourceKind, SourcePublic, ZendeskSourceCreate
+from pipelines.ingest.zendesk_incremental import zendesk_base
 
 OUTCOMES = ("stored", "unmatched", "errors", "skipped")
 
@@ -29,6 +30,16 @@ def create(session: Session, data: SourceCreate) -> Source:
     box = data.mailbox()
     source = Source(kind=SourceKind.IMAP.value, name=box.display(), team=data.team, config=box.config(),
                     credential_env=data.password_env or data.oauth2_token_env)
+    session.add(source)
+    session.flush()
+    return source
+
+
+def create_zendesk(session: Session, data: ZendeskSourceCreate) -> Source:
+    """Add a Zendesk account, due at once; its cursor is the checkpoint once read."""
+    source = Source(kind=SourceKind.ZENDESK.value, name=zendesk_base(data.subdomain), team=data.team,
+                    config={"subdomain": data.subdomain, "email": data.email, "start_time": data.start_time},
+                    credential_env=data.token_env)
     session.add(source)
     session.flush()
     return source
@@ -111,10 +122,13 @@ class SourceMetrics(Collector):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        """The metric's name and labels, without reading the database (at registration)."""
+        yield self._family()
+
     def collect(self) -> Iterator[CounterMetricFamily]:
         """One sample per source and outcome."""
-        family = CounterMetricFamily("pulse_source_messages", "Messages read from each source, by outcome",
-                                     labels=["source", "kind", "outcome"])
+        family = self._family()
         try:
             with Session(self.engine) as session:
                 rows = [(s.id, s.kind, s.stored, s.unmatched, s.errors, s.skipped)
@@ -125,3 +139,8 @@ class SourceMetrics(Collector):
             for outcome, value in zip(OUTCOMES, values, strict=True):
                 family.add_metric([str(source_id), kind, outcome], value)
         yield family
+
+    @staticmethod
+    def _family() -> CounterMetricFamily:
+        return CounterMetricFamily("pulse_source_messages", "Messages read from each source, by outcome",
+                                   labels=["source", "kind", "outcome"])
