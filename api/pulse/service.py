@@ -142,12 +142,14 @@ def timeline(*, session: Session, account: Account, reveal_endpoints: bool = Fal
     sent = deliveries.deliveries(session, [e.id for e in recorded.values() if e.id is not None],
                                      reveal=reveal_endpoints)
     previous_pulse: str | None = None
+    taken_back = checks.withdrawn(session, [d.id for d in decisions])
     for decision in decisions:
         assert decision.id is not None
         suggestion = account_suggestions[decision.suggestion_id]
         verb = "accepted" if decision.accepted else "overrode"
         who = people.get(decision.user_id) or f"user {decision.user_id}"
-        note = f" — note: {decision.note}" if decision.note else ""
+        note = (f" — note: {decision.note}" if decision.note else "") + (
+            " (withdrawn by its maker soon after)" if decision.id in taken_back else "")
         events.append(TimelineEvent(at=decision.created_at, type="decision", id=decision.id, label=decision.label,
                                     summary=f"{who} {verb} {suggestion.label} -> {decision.label}{note}",
                                     detail={"suggestion_id": decision.suggestion_id, "revision": decision.revision,

@@ -87,6 +87,8 @@ def test_a_decision_is_withdrawn_by_its_maker_and_the_item_comes_back(client: Te
     assert client.get("/v1/audit/summary", headers=lead).json()["n"] == 0
     [kept] = client.get("/v1/decisions", headers=lead).json()["data"]
     assert kept["id"] == first["id"] and kept["superseded"] and kept["withdrawn_at"] is not None
+    history = client.get(f"/v1/accounts/{account['id']}/timeline", headers=lead).json()["data"]
+    assert [e["summary"] for e in history if e["type"] == "decision"][0].endswith("(withdrawn by its maker soon after)")
     # Deciding again follows the withdrawn decision: the next revision, superseding it.
     again = _decide(client, emea_csm[1], posted)
     assert (again["revision"], again["supersedes_id"]) == (2, first["id"])
