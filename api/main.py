@@ -36,10 +36,13 @@ from api.ratelimit import RateLimiter
 from api.review.routes import decisions_router
 from api.review.routes import router as suggestions_router
 from api.signals.routes import router as signals_router
+from api.sources.routes import router as sources_router
+from api.sources.service import SourceMetrics
 from api.todos.routes import router as todos_router
 from api.web import models_pages as web_models
 from api.web import pages as web_pages
 from api.web import routes as web
+from api.web import sources_pages as web_sources
 from api.web import writing as web_writing
 from api.worker import start_in_thread
 
@@ -86,12 +89,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.models = ModelHolder(settings.serving(), settings.batch_max_texts, settings.batch_max_wait_ms / 1000)
     app.state.metrics = Metrics()
+    app.state.metrics.registry.register(SourceMetrics(app.state.engine))  # every worker's reads, from the rows
     app.state.limiter = RateLimiter(settings.database_url, settings.rate_limit_per_minute,
                                     settings.login_attempts_per_minute)
     errors.install(app, html_error=web_pages.error_page, html_prefixes=("/app", "/login", "/logout"))
     for router in (accounts_router, checks_router, outcomes_router, interactions_router, suggestions_router,
-                   decisions_router, audit_router, models_router, webhooks_router, exports_router, signals_router,
-                   todos_router, web.router, web_writing.router, web_models.router):
+                   decisions_router, audit_router, models_router, webhooks_router, sources_router, exports_router,
+                   signals_router, todos_router, web.router, web_writing.router, web_models.router,
+                   web_sources.router):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=web_pages.STATIC), name="static")

@@ -84,7 +84,9 @@ class SourceCreate(SQLModel):
             raise ValueError("give exactly one of password_env and oauth2_token_env: the name of the environment "
                              "variable holding the secret")
         if not ENV_NAME.match(given[0]):
-            raise ValueError(f"{given[0][:200]!r} is not an environment variable name (letters, digits, _)")
+            # Not echoed: what was given may be the secret itself, put where its variable's name belongs.
+            raise ValueError("password_env and oauth2_token_env take an environment variable's name (letters, "
+                             "digits and _, not starting with a digit), never the secret itself")
         self.mailbox()  # the URL is checked here, so a bad one is a 422 naming it
         return self
 

@@ -111,8 +111,12 @@ def _loopback(host: str) -> bool:
 
 def connect(box: Mailbox, secret: str, *, timeout_s: float, ca_file: str | None = None) -> imaplib.IMAP4:
     """A signed-in connection, with every socket operation bounded by `timeout_s`."""
-    context = ssl.create_default_context(cafile=box.ca_file or ca_file) if box.tls != "none" else None
     where = f"{box.host}:{box.port}"
+    try:
+        context = ssl.create_default_context(cafile=box.ca_file or ca_file) if box.tls != "none" else None
+    except (OSError, ssl.SSLError) as error:
+        raise MailboxError(f"the CA file {box.ca_file or ca_file} cannot be read as PEM certificates "
+                           f"({type(error).__name__})") from None
     try:
         if box.tls == "tls":
             conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(box.host, box.port, ssl_context=context, timeout=timeout_s)

@@ -41,7 +41,7 @@ def test_sources_add_list_sync_and_remove(fresh_database_url: str, dovecot: imap
     refused = runner.invoke(app, ["sources", "add", "imap", "--url", with_password, "--team", "emea",
                                   "--password-env", "MAIL_PW", "--db", db])
     assert refused.exit_code == 2 and "the URL holds a password" in refused.output and password not in refused.output
-    for wrong, said in ((["--password-env", "MAIL PW"], "not an environment variable name"),
+    for wrong, said in ((["--password-env", "MAIL PW"], "take an environment variable's name"),
                         ([], "give exactly one of password_env and oauth2_token_env"),
                         (["--password-env", "A", "--tls", "none", "--url", f"imap://{user}@mail.example/INBOX"],
                          "plain-text IMAP (tls none) is only for a loopback address")):
