@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
+import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -257,3 +259,28 @@ def test_the_source_reader_steps_a_page_at_a_time_and_keeps_its_cursor(zendesk: 
     with pytest.raises(ValueError, match="not a Zendesk subdomain"):
         ZendeskReader({"subdomain": "acme.evil.example"}, "token", {})
     assert ZendeskReader({"subdomain": "acme"}, "token", {"cursor": 5}).checkpoint == {}  # not a cursor: start over
+
+
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "helpdesk" / "zendesk"
+
+
+@pytest.mark.skipif(not (REFERENCE / "incremental-tickets-cursor.json").exists(),
+                    reason="the recorded Zendesk responses (../shared/reference/helpdesk/zendesk) are not here")
+def test_the_recorded_real_responses_read_as_their_files_do(zendesk: Zendesk) -> None:
+    """Served as Zendesk served them (read here, never copied: they are GPL-3.0): the 87 tickets of the cursor
+    export, and each ticket's audits taken from the recorded audit listing."""
+    page = json.loads((REFERENCE / "incremental-tickets-cursor.json").read_text())
+    audits: dict[str, list[Any]] = {}
+    for audit in json.loads((REFERENCE / "ticket-audits.json").read_text())["audits"]:
+        audits.setdefault(str(audit["ticket_id"]), []).append(audit)
+    zendesk.replaced = {"tickets:start": _json(json.dumps(page)), **{
+        f"audits:{t['id']}:": _json(json.dumps({"audits": audits.get(str(t["id"]), []), "meta": {"has_more": False}}))
+        for t in page["tickets"]}}
+    pages = list(sync(fetcher(), zendesk.base, None))
+    assert [(p.tickets, p.end_of_stream, p.checkpoint) for p in pages] == [(87, True, page["after_cursor"])]
+    assert problems(pages) == [] and len(zendesk.log) == 88
+    files = [m for m in read_zendesk([REFERENCE / "incremental-tickets-cursor.json", REFERENCE / "ticket-audits.json"])
+             if isinstance(m, RawMessage)]
+    assert {dataclasses.replace(m, source="") for m in messages(pages)} == {
+        dataclasses.replace(m, source="") for m in files}
+    assert (len(files), sum(not m.ours for m in files)) == (89, 85)
