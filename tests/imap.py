@@ -28,8 +28,8 @@ DOVECOT = Path("/usr/sbin/dovecot")
 
 
 def installed() -> bool:
-    """Whether Dovecot's IMAP server is installed."""
-    return DOVECOT.exists() and Path("/usr/lib/dovecot/imap").exists()
+    """Whether Dovecot's IMAP server (and openssl, for the test certificate) is installed."""
+    return DOVECOT.exists() and Path("/usr/lib/dovecot/imap").exists() and shutil.which("openssl") is not None
 
 
 def _free_port() -> int:
