@@ -158,6 +158,8 @@ def _json_object(url: str, body: bytes) -> dict[str, Any]:
                               f"{error.colno}): {body[:80]!r}") from None
     except RecursionError:
         raise FetchError(url, "the answer is not JSON we read (nested too deeply)") from None
+    except ValueError as error:  # a number of more than 4,300 digits, say
+        raise FetchError(url, f"the answer is not JSON we read ({str(error)[:120]})") from None
     if not isinstance(document, dict):
         raise FetchError(url, f"the answer is JSON but not an object ({type(document).__name__})")
     return document

@@ -144,6 +144,8 @@ def _json(text: str) -> Answer:
 @pytest.mark.parametrize(("answer", "error"), [
     ((200, {}, b"<html><body>Maintenance</body></html>"), r"the answer is not JSON \(Expecting value"),
     ((200, {}, b"\xff\xfe{}"), "the answer is not UTF-8 text"),
+    ((200, {}, b"[" * 4_000 + b"]" * 4_000), r"not JSON we read \(nested too deeply\)"),
+    (_json('{"tickets": [{"id": ' + "7" * 5000 + "}]}"), r"not JSON we read \(Exceeds the limit \(4300 digits\)"),
     (_json('[{"id": 1}]'), r"JSON but not an object \(list\)"),
     (_json('{"tickets": []}'), "end_of_stream must be true or false, got null"),
     (_json('{"tickets": "all of them", "end_of_stream": true}'), "tickets must be a list, got a string"),
