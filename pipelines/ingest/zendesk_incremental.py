@@ -26,7 +26,7 @@ from typing import Any
 from pipelines.ingest.documents import gathered, json_type, scalar
 from pipelines.ingest.fetch import FetchError, FetchLimits, JsonFetcher, checked_base
 from pipelines.ingest.helpdesk import ZENDESK_LISTS, read_zendesk
-from pipelines.ingest.records import BadRecord, Notice, Record
+from pipelines.ingest.records import BadRecord, Notice, Record, shielded
 
 TICKETS = "/api/v2/incremental/tickets/cursor.json"
 AUDITS = "/api/v2/tickets/{}/audits.json"
@@ -170,7 +170,7 @@ def _page_records(fetcher: JsonFetcher, base: str, where: str, document: dict[st
         if tid is None:
             continue  # the join reports a ticket without a usable id
         place = f"{where} ticket {tid}"
-        if not tid.isdigit():
+        if not (tid.isascii() and tid.isdigit()):
             unread.add(tid)
             yield BadRecord(place, "a ticket id must be a whole number; the ticket was not read")
             continue
@@ -187,8 +187,8 @@ def _page_records(fetcher: JsonFetcher, base: str, where: str, document: dict[st
             continue
         documents += own
     kept = [t for t in tickets if not (isinstance(t, dict) and scalar(t.get("id")) in unread)]
-    yield from read_zendesk(gathered([(where, {**document, "tickets": kept}), *documents], ZENDESK_LISTS,
-                                     {"ticket": "tickets"}))
+    pieces = gathered([(where, {**document, "tickets": kept}), *documents], ZENDESK_LISTS, {"ticket": "tickets"})
+    yield from shielded(where, read_zendesk(pieces))  # as read_all does for files: a parser's failure is reported
 
 
 class _Unread(Exception):
