@@ -85,7 +85,8 @@
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const typing = event.target.closest && event.target.closest("input[type=text], input:not([type]), textarea");
-    if (!typing && event.key.toLowerCase() === "u") {
+    const inSelect = event.target.closest && event.target.closest("select");
+    if (!typing && !inSelect && event.key.toLowerCase() === "u") {
       const undo = document.getElementById("undo");
       if (undo) { undo.click(); event.preventDefault(); }
       return;
