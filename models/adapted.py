@@ -28,7 +28,8 @@ KIND = "adapted-head"
 BASE = "base"
 HEAD = "head.safetensors"
 CONFIG = "adapted.json"
-METHOD = "base log-probabilities, encoder embedding of the opening, words and word pairs hashed into 2^14"
+METHOD = ("base log-probabilities, encoder embedding of the opening, words and word pairs hashed into 2^14; "
+          "a head of its own for each language with enough labels")
 """What the head reads; part of every adapted version's id, so a change here makes new versions."""
 
 
@@ -68,21 +69,40 @@ def features(texts: Sequence[str], probabilities: NDArray[np.float64],
 
 
 class Head:
-    """Softmax regression over `features`, then a temperature: logits = (X @ coef.T + intercept) / temperature;
-    for text in a language of `base_only` (where the head read the team's labels worse than the base), the
-    base's own probabilities."""
+    """Softmax regression over `features`, then a temperature: logits = (X @ coef.T + intercept) / temperature.
+    A language with a head of its own (`by_language`: code -> (coef, intercept), fitted on that language's
+    labels alone, so one language's labels never move another's reading) is read by it; text in a language of
+    `base_only` (where the head read the team's labels worse than the base) keeps the base's own probabilities."""
 
     def __init__(self, coef: NDArray[np.float64], intercept: NDArray[np.float64], temperature: float,
-                 base_only: Sequence[str] = ()) -> None:
+                 base_only: Sequence[str] = (),
+                 by_language: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] | None = None) -> None:
         self.coef, self.intercept, self.temperature = coef, intercept, float(temperature)
         self.base_only = tuple(sorted(base_only))
+        self.by_language = dict(sorted((by_language or {}).items()))
+
+    @property
+    def reads_languages(self) -> bool:
+        """Whether a text's language changes how it is read (and so must be identified)."""
+        return bool(self.base_only or self.by_language)
+
+    def logits(self, x: NDArray[np.float64], languages: Sequence[str | None] | None = None) -> NDArray[np.float64]:
+        """Logits before the temperature: each row by its language's head where it has one."""
+        found = x @ self.coef.T + self.intercept
+        if self.by_language and languages is not None:
+            for language, (coef, intercept) in self.by_language.items():
+                rows = np.array([lang == language for lang in languages], dtype=bool)
+                if rows.any():
+                    found[rows] = x[rows] @ coef.T + intercept
+        return np.asarray(found, dtype=np.float64)
 
     def probabilities(self, x: NDArray[np.float64],
                       languages: Sequence[str | None] | None = None) -> NDArray[np.float64]:
-        """The head's probabilities for feature rows x; `languages` (one per row) lets base_only ones through."""
+        """The head's probabilities for feature rows x; `languages` (one per row) picks each row's head and lets
+        base_only ones through."""
         if len(x) == 0:
             return np.zeros((0, 3))
-        found = softmax((x @ self.coef.T + self.intercept) / self.temperature)
+        found = softmax(self.logits(x, languages) / self.temperature)
         if self.base_only and languages is not None:
             rows = np.array([language in self.base_only for language in languages], dtype=bool)
             if rows.any():
@@ -92,17 +112,21 @@ class Head:
     def save(self, directory: Path) -> None:
         from safetensors.numpy import save_file
 
-        save_file({"coef": np.ascontiguousarray(self.coef), "intercept": np.ascontiguousarray(self.intercept),
-                   "temperature": np.array([self.temperature])}, str(directory / HEAD))
+        arrays = {"coef": self.coef, "intercept": self.intercept, "temperature": np.array([self.temperature])}
+        for language, (coef, intercept) in self.by_language.items():
+            arrays |= {f"coef@{language}": coef, f"intercept@{language}": intercept}
+        save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(directory / HEAD))
 
     @classmethod
     def load(cls, directory: Path, config: dict[str, Any]) -> Head:
         """The head in an artifact directory, with the settings of its adapted.json."""
         from safetensors.numpy import load_file
 
-        arrays = load_file(str(directory / HEAD))
-        return cls(arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64),
-                   float(arrays["temperature"][0]), config.get("base_only_languages", ()))
+        arrays = {k: v.astype(np.float64) for k, v in load_file(str(directory / HEAD)).items()}
+        by_language = {language: (arrays[f"coef@{language}"], arrays[f"intercept@{language}"])
+                       for language in config.get("language_heads", ())}
+        return cls(arrays["coef"], arrays["intercept"], float(arrays["temperature"][0]),
+                   config.get("base_only_languages", ()), by_language)
 
 
 def finish_base(base: Any, plan: Plan, outputs: NDArray[np.float64]
@@ -156,7 +180,7 @@ class AdaptedClassifier:
         probabilities, openings = (outputs, None) if inner is None else finish_base(self.base, inner, outputs)
         if not texts:
             return np.zeros((0, 3))
-        languages = [identify(t).code for t in texts] if self.head.base_only else None
+        languages = [identify(t).code for t in texts] if self.head.reads_languages else None
         return self.head.probabilities(features(texts, probabilities, openings), languages)
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:

@@ -21,6 +21,7 @@ from models.artifacts import seal, verify
 from models.options import ServingOptions
 from training.adapt import (
     BALANCE_CAP,
+    LANGUAGE_HEAD_FROM,
     Example,
     Method,
     by_language,
@@ -70,10 +71,10 @@ class Adapted:
 
 
 def version_id(base_version: str, labels_sha256: str, method: Method, temperature: float,
-               base_only: Sequence[str] = ()) -> str:
+               base_only: Sequence[str] = (), language_heads: Sequence[str] = ()) -> str:
     """An adapted version's id: it changes with the base, the labels, and anything chosen on them."""
     key = f"{base_version}|{labels_sha256}|{method.family}|{method.penalty}|{BALANCE_CAP}|{temperature}|" \
-          f"{','.join(base_only)}|{adapted.METHOD}"
+          f"{','.join(base_only)}|{','.join(language_heads)}|{LANGUAGE_HEAD_FROM}|{adapted.METHOD}"
     return f"{adapted.KIND.split('-')[0]}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
@@ -99,13 +100,14 @@ def build(base_dir: Path, train: Sequence[Example], evaluate: Sequence[Example],
     languages = by_language(evaluate, y_eval, theirs, mine, train)
     digest = labels_digest(train)
     result = Adapted(
-        version=version_id(manifest["version"], digest, method, temperature, choice.base_only),
+        version=version_id(manifest["version"], digest, method, temperature, choice.base_only, list(head.by_language)),
         base_version=manifest["version"],
         n_train=n, n_eval=len(evaluate), seconds=0.0, base_macro_f1=figures["base"],
         base_macro_f1_ci=figures["base_ci"], adapted_macro_f1=figures["adapted"],
         adapted_macro_f1_ci=figures["adapted_ci"], difference_ci=figures["difference_ci"],
         better=figures["adapted"] >= figures["base"], method=method.describe() | {
-            "base_only_languages": list(choice.base_only)}, temperature=temperature,
+            "base_only_languages": list(choice.base_only), "language_heads": list(head.by_language)},
+        temperature=temperature,
         labels_sha256=digest, languages=languages, data=extra or {},
         curve=[*learned, {"n": n, "macro_f1": figures["adapted"], "ci": figures["adapted_ci"],
                           "languages": {k: v["adapted_macro_f1"] for k, v in languages.items()
@@ -132,7 +134,7 @@ def write(directory: Path, base_dir: Path, base_manifest: dict[str, Any], head: 
     config = {"base_version": result.base_version, "labels_sha256": result.labels_sha256,
               "features": adapted.METHOD,
               "method": result.method, "temperature": result.temperature,
-              "base_only_languages": list(head.base_only)}
+              "base_only_languages": list(head.base_only), "language_heads": list(head.by_language)}
     (staging / adapted.CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     meta = {"version": result.version, "kind": adapted.KIND, "base_version": result.base_version,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -154,9 +156,13 @@ def model_card(meta: dict[str, Any], result: Adapted) -> str:
     return f"""# Model card: {meta['version']}
 
 Kind: {meta['kind']}: the base version `{result.base_version}` (whole, under `base/`, unchanged) with a head
-refitted on this deployment's confirmed labels. The head reads the base's log-probabilities and the
-multilingual encoder's embedding of each text's opening; a temperature fitted on the latest quarter of the
-training labels calibrates it. Languages, cues and explanations are the base's.
+refitted on this deployment's confirmed labels. The head reads the base's log-probabilities, the
+multilingual encoder's embedding of each text's opening and the text's hashed words; a language with
+{LANGUAGE_HEAD_FROM} or more labels has a head of its own. Languages, cues and explanations are the base's.
+
+Calibration, and its trade: a temperature ({result.temperature}) fitted on the latest quarter of the training
+labels makes the confidence it shows honest on this team's messages. On text unlike them (another team's, a
+new channel) it was not measured; there the base's own calibration, on its card, is the better guide.
 Created: {meta['created_at']}.
 
 ## Data and licence
@@ -178,7 +184,8 @@ Created: {meta['created_at']}.
 {rows}
 
 Head: {result.method['family']} (penalty {result.method['penalty']}, rare colours weighed up at most
-{result.method.get('colour_weight_cap')} times), temperature {result.temperature}. Languages that keep the
+{result.method.get('colour_weight_cap')} times), temperature {result.temperature}. Languages with a head of their
+own: {', '.join(result.method.get('language_heads') or []) or 'none'}. Languages that keep the
 base's reading (the head read their labels worse): {', '.join(result.method.get('base_only_languages') or []) or
 'none'}.
 

@@ -126,3 +126,26 @@ def test_a_language_the_head_reads_worse_keeps_the_base_s_reading() -> None:
     assert np.allclose(found[0], [0.7, 0.2, 0.1], atol=1e-6)  # German: the base's own probabilities
     assert found[1].argmax() == 0 and not np.allclose(found[1], [0.1, 0.2, 0.7])  # English: the head's
     assert np.allclose(head.probabilities(x), head.probabilities(x, ["en", "en"]))  # no languages: the head
+
+
+def test_a_language_with_enough_labels_gets_a_head_of_its_own_that_survives_the_artifact(tmp_path: Path) -> None:
+    from models.adapted import Head
+    from training.adapt import LANGUAGE_HEAD_FROM, fit_by_language
+
+    # the same word means Red in one language's messages and Green in the other's: one shared head cannot
+    # read both, a head per language can
+    n = LANGUAGE_HEAD_FROM + 10
+    word = np.tile([1.0, 0.0], n)[:, None]
+    languages = ["de"] * n + ["en"] * n
+    y = np.concatenate([np.where(word[:n, 0] > 0, 0, 2), np.where(word[n:, 0] > 0, 2, 0)])
+    x = np.hstack([np.log(np.full((2 * n, 3), 1 / 3)), np.vstack([word[:n], word[n:]])])
+    head = fit_by_language(x, y, np.ones(2 * n), languages)
+    assert sorted(head.by_language) == ["de", "en"]
+    assert (head.probabilities(x, languages).argmax(axis=1) == y).all()
+    assert (head.probabilities(x).argmax(axis=1) == y).mean() <= 0.5  # the shared head alone: a coin
+    few = fit_by_language(x[: n + 5], y[: n + 5], np.ones(n + 5), languages[: n + 5])
+    assert list(few.by_language) == ["de"]  # five English labels share the head
+    assert not fit_by_language(x, y, np.ones(2 * n), ["und"] * (2 * n)).by_language  # no clear language: shared
+    head.save(tmp_path)
+    loaded = Head.load(tmp_path, {"language_heads": list(head.by_language)})
+    assert np.allclose(loaded.probabilities(x, languages), head.probabilities(x, languages))
