@@ -103,12 +103,28 @@ def bench_ingest(messages: Annotated[int, typer.Option(min=10, help="messages to
                  directory: Annotated[Path, typer.Option("--dir", help="where exports and the database go")] = Path(
                      "bench-ingest"),
                  explain: Annotated[bool, typer.Option("--explain/--no-explain")] = True,
-                 batch_size: Annotated[int, typer.Option(min=1, max=1024)] = 64) -> None:
-    """Ingest generated exports end to end on SQLite; print messages/s and each stage's share."""
+                 batch_size: Annotated[int, typer.Option(min=1, max=1024)] = 64,
+                 imap: Annotated[bool, typer.Option("--imap", help="read the messages as a mailbox source from a "
+                                                                   "local Dovecot instead (dovecot-imapd)")] = False,
+                 incremental: Annotated[int, typer.Option(min=0, help="with --imap: messages that arrive after the "
+                                                                      "first read, read again")] = 100) -> None:
+    """Ingest generated exports end to end on SQLite (or, with --imap, a local mailbox); print messages/s and each
+    stage's share."""
     from api.lab.offline.bench_ingest import run
 
     settings = get_settings().model_copy(update={"model_dir": model_directory(get_settings())})
     prepare_model(settings.model_dir or registry.shipped_default(), settings.serving())
+    if imap:
+        from api.lab.offline import bench_imap, dovecot
+
+        if not dovecot.installed():
+            raise fail("--imap needs Dovecot's IMAP server and openssl (apt-get install dovecot-imapd)")
+        with progress_bar() as bar:
+            task = bar.add_task("reading the mailbox", total=messages + incremental)
+            figures = bench_imap.run(directory, messages, settings, incremental=incremental,
+                                     progress=lambda n: bar.advance(task, n))
+        print(json.dumps(figures))
+        return
     with progress_bar() as bar:
         task = bar.add_task("ingesting", total=messages)
         result = run(directory, messages, settings, explained=explain, batch_size=batch_size,

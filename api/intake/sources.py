@@ -96,6 +96,7 @@ class Step:
     counts: dict[str, int] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     lease_lost: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)  # by stage: fetch (server and network), parse, …
 
 
 def secret_of(source: Source) -> str:
@@ -150,7 +151,17 @@ def _succeeded(session: Session, source: Source, settings: Settings, worker: str
               "next_poll_at": now if reader.more else now + timedelta(seconds=settings.source_poll_s)}
     held = sources.finish(session, source, worker=worker, values=values, counts=counts)
     session.commit()
-    return Step(source.id, ok=True, more=reader.more and held, counts=counts, report=shown, lease_lost=not held)
+    return Step(source.id, ok=True, more=reader.more and held, counts=counts, report=shown, lease_lost=not held,
+                seconds=_stages(report.seconds, getattr(reader, "parse_s", None)))
+
+
+def _stages(seconds: dict[str, float], parse_s: float | None) -> dict[str, float]:
+    """Ingestion's stages, its `parse` (the time spent drawing records) split into fetch and parse when the
+    reader timed its parsing."""
+    if parse_s is None:
+        return dict(seconds)
+    drawn = seconds.get("parse", 0.0)
+    return {**seconds, "fetch": max(drawn - parse_s, 0.0), "parse": min(parse_s, drawn)}
 
 
 def _failed(session: Session, source: Source, settings: Settings, worker: str, message: str) -> Step:

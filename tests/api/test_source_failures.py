@@ -101,7 +101,7 @@ def test_an_unreadable_source_says_why(case: str, engine: Engine, world: Setting
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     user, _ = mailbox
     if case == "server down":
-        closed = imap._free_port()
+        closed = imap.free_port()
         source_id = add_source(engine, dovecot, user, url=f"imap://{user}@127.0.0.1:{closed}/INBOX")
         expected = f"127.0.0.1:{closed}: cannot connect"
     elif case == "vanished folder":

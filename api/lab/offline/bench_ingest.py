@@ -58,29 +58,48 @@ def write_exports(directory: Path, messages: int, accounts: int, seed: int = 11)
     box.lock()
     try:
         for n in range(n_mail):
-            _, _, subject, body, _ = rng.choice(MESSAGES)
-            account = rng.randrange(accounts)
-            contact = rng.choice(CONTACTS)
-            text = body.format(contact=contact, company=company(account))
-            text += SIGNATURE.format(contact=contact, company=company(account), n=n % 1000)
-            if rng.random() < 0.5:
-                text += QUOTE.format(earlier=rng.choice(MESSAGES)[3].format(contact="Sam", company="Pulse"))
-            message = EmailMessage()
-            message["From"] = f"{contact} <{contact.split()[0].lower()}@acct{account:04d}.example>"
-            message["To"] = "success@pulse-vendor.example"
-            message["Subject"] = f"Re: {subject}"
-            message["Message-ID"] = f"<mail-{n}@acct{account:04d}.example>"
-            message["Date"] = format_datetime(start + timedelta(minutes=rng.randrange(250_000)))
-            message.set_content(text)
-            if rng.random() < 0.5:
-                html = "".join(f"<p>{line}</p>" for line in text.split("\n") if line)
-                message.add_alternative(f"<html><body>{html}</body></html>", subtype="html")
-            box.add(message)
+            box.add(mail_message(rng, n, accounts, start))
     finally:
         box.flush()
         box.unlock()
         box.close()
     return [jsonl, mbox_path]
+
+
+def mail_message(rng: random.Random, n: int, accounts: int, start: datetime) -> EmailMessage:
+    """One customer's e-mail to an account's domain: signed, half with a quoted reply, half also in HTML."""
+    _, _, subject, body, _ = rng.choice(MESSAGES)
+    account = rng.randrange(accounts)
+    contact = rng.choice(CONTACTS)
+    text = body.format(contact=contact, company=company(account))
+    text += SIGNATURE.format(contact=contact, company=company(account), n=n % 1000)
+    if rng.random() < 0.5:
+        text += QUOTE.format(earlier=rng.choice(MESSAGES)[3].format(contact="Sam", company="Pulse"))
+    message = EmailMessage()
+    message["From"] = f"{contact} <{contact.split()[0].lower()}@acct{account:04d}.example>"
+    message["To"] = "success@pulse-vendor.example"
+    message["Subject"] = f"Re: {subject}"
+    message["Message-ID"] = f"<mail-{n}@acct{account:04d}.example>"
+    message["Date"] = format_datetime(start + timedelta(minutes=rng.randrange(250_000)))
+    message.set_content(text)
+    if rng.random() < 0.5:
+        html = "".join(f"<p>{line}</p>" for line in text.split("\n") if line)
+        message.add_alternative(f"<html><body>{html}</body></html>", subtype="html")
+    return message
+
+
+def seed(session: Session, settings: Settings, accounts: int) -> str:
+    """The model version registered and active, and the accounts with their domains; the version's id."""
+    assert settings.model_dir is not None
+    version = ensure_active(session=session, directory=settings.model_dir).version
+    session.commit()  # records flush; whoever calls them commits
+    for n in range(accounts):
+        account = Account(name=company(n), team="emea", external_id=f"crm-{n:04d}")
+        session.add(account)
+        session.flush()
+        session.add(AccountDomain(domain=f"acct{n:04d}.example", account_id=account.id or 0))
+    session.commit()
+    return version
 
 
 def run(directory: Path, messages: int, settings: Settings, accounts: int = 200, explained: bool = True,
@@ -93,15 +112,7 @@ def run(directory: Path, messages: int, settings: Settings, accounts: int = 200,
     migrate(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        assert settings.model_dir is not None
-        version = ensure_active(session=session, directory=settings.model_dir).version
-        session.commit()  # records flush; whoever calls them commits
-        for n in range(accounts):
-            account = Account(name=company(n), team="emea", external_id=f"crm-{n:04d}")
-            session.add(account)
-            session.flush()
-            session.add(AccountDomain(domain=f"acct{n:04d}.example", account_id=account.id or 0))
-        session.commit()
+        version = seed(session, settings, accounts)
         classifier = ModelHolder(settings.serving()).active(session)
         classifier.predict_proba(["warm-up"])  # model start-up is not part of ingestion
         started = time.perf_counter()
