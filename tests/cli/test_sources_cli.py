@@ -14,6 +14,7 @@ from api.accounts.models import AccountCreate
 from api.cli import app
 from api.config import get_settings
 from api.interactions.models import Interaction
+from api.sources import service as sources
 from api.sources.models import Source
 from api.users import service as users
 from api.users.models import Role
@@ -67,15 +68,22 @@ def test_sources_add_list_sync_and_remove(fresh_database_url: str, dovecot: imap
     report = json.loads(synced.stdout.splitlines()[-1])
     assert (report["ok"], report["stored"], report["unmatched"], report["error"]) == (True, 1, 1, None)
 
+    dovecot.append(user, password, [message(3)])  # new mail, read by `pulse worker` once the source is due
+    with Session(engine) as session:
+        sources.poll_now(session, 1)
+        session.commit()
+    worked = runner.invoke(app, ["worker", "--once", "--kinds", "sources", "--db", db])
+    assert worked.exit_code == 0, worked.output
+
     listed = runner.invoke(app, ["sources", "list", "--format", "json", "--db", db])
     [row] = json.loads(listed.stdout)
     assert (row["name"], row["credential_env"], row["stored"], row["unmatched"], row["last_error"]) == (
-        f"imap://{user}@127.0.0.1:{dovecot.port}/INBOX", "MAIL_PW", 1, 1, None)
+        f"imap://{user}@127.0.0.1:{dovecot.port}/INBOX", "MAIL_PW", 2, 1, None)
     text = runner.invoke(app, ["sources", "list", "--db", db])
     assert text.exit_code == 0 and f"{user}@127.0.0.1" in text.stdout and password not in text.stdout
     assert runner.invoke(app, ["sources", "remove", "1", "--db", db]).exit_code == 0
     missing = runner.invoke(app, ["sources", "sync", "1", "--db", db])
     assert missing.exit_code == 2 and "source 1 not found" in missing.output
     with Session(engine) as session:
-        assert session.exec(select(Source)).all() == [] and len(session.exec(select(Interaction)).all()) == 1
+        assert session.exec(select(Source)).all() == [] and len(session.exec(select(Interaction)).all()) == 2
     engine.dispose()
