@@ -45,6 +45,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("get", "/v1/models/{version}"): EVERYONE, ("get", "/v1/models/{version}/learning-curve.svg"): EVERYONE,
     ("get", "/v1/webhooks"): {"admin"}, ("post", "/v1/webhooks"): {"admin"},
     ("delete", "/v1/webhooks/{webhook_id}"): {"admin"},
+    ("get", "/v1/sources"): {"admin"}, ("post", "/v1/sources"): {"admin"},
+    ("delete", "/v1/sources/{source_id}"): {"admin"}, ("post", "/v1/sources/{source_id}/sync"): {"admin"},
     ("get", "/healthz"): EVERYONE,
     ("post", "/v1/checks"): {"lead", "admin"}, ("get", "/v1/checks"): {"lead", "admin"},
     ("post", "/v1/checks/{check_id}/retire"): {"lead", "admin"},
@@ -76,9 +78,11 @@ def test_each_role_gets_only_what_the_matrix_allows_and_never_another_teams_obje
     posted = post_message(theirs["id"], "The export failed again.", headers=rival)
     _, admin = make_user(Role.ADMIN, None, "Admin")
     webhook = client.post("/v1/webhooks", headers=admin, json={"url": "https://crm.example.com/hook"}).json()
+    mailbox = {"url": "imaps://cs@imap.example.com/INBOX", "team": "americas", "password_env": "IMAP_PASSWORD"}
+    source = client.post("/v1/sources", headers=admin, json=mailbox).json()
     version = client.get("/healthz").json()["model_version"]
     ids = {"account_id": theirs["id"], "suggestion_id": posted["suggestion"]["id"], "webhook_id": webhook["id"],
-           "version": version, "todo_id": MISSING, "check_id": MISSING}
+           "source_id": source["id"], "version": version, "todo_id": MISSING, "check_id": MISSING}
     _, headers = make_user(Role(role), None if role in ("data_scientist", "admin") else "emea", f"the {role}")
     scoped = role in ("csm", "lead")
 
@@ -89,6 +93,7 @@ def test_each_role_gets_only_what_the_matrix_allows_and_never_another_teams_obje
             "/v1/interactions": {"account_id": values["account_id"], "kind": "email", "body": "Thanks!"},
             "/v1/suggest": {"texts": ["Thanks!"]},
             "/v1/webhooks": {"url": "https://crm.example.com/other"},
+            "/v1/sources": mailbox,
             "/v1/checks": {"suggestion_id": values["suggestion_id"], "label": "Red"} if method == "post" else None,
         }.get(path)
         if path.endswith("/decisions"):
