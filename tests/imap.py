@@ -9,7 +9,7 @@ import pytest
 
 from api.lab.offline.dovecot import Dovecot, free_port, installed, throwaway_server
 
-__all__ = ["REQUIRE_DOVECOT", "Dovecot", "dovecot_fixture", "free_port", "installed"]
+__all__ = ["REQUIRE_DOVECOT", "Dovecot", "dovecot_fixture", "free_port", "installed", "throwaway_server"]
 
 
 REQUIRE_DOVECOT = os.environ.get("PULSE_TEST_REQUIRE_DOVECOT") == "1"

@@ -28,7 +28,10 @@ from tests.api.sources_support import (  # noqa: F401 - fixtures
     sync,
     world_fixture,
 )
-from tests.imap import dovecot_fixture  # noqa: F401 - the dovecot fixture
+from tests.imap import (
+    dovecot_fixture,  # noqa: F401 - the dovecot fixture
+    throwaway_server,
+)
 
 
 def test_first_incremental_and_restart_read_each_message_once(engine: Engine, world: Settings, holder: ModelHolder,
@@ -198,3 +201,42 @@ def test_tls_verified_against_a_private_ca(tls: str, engine: Engine, world: Sett
     other = add_source(engine, dovecot, user, url=f"{scheme}://{user}@127.0.0.1:{port}/INBOX", tls=None)
     [step] = sync(engine, world.model_copy(update={"imap_ca_file": dovecot.ca_file}), holder, other)
     assert step.ok and step.report["already_present"] == 1
+
+
+def test_an_oauth2_token_signs_in_with_xoauth2(engine: Engine, world: Settings, holder: ModelHolder,
+                                               dovecot: imap.Dovecot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Dovecot of its own (the run's one skips or fails where none is installed) whose XOAUTH2 tokens are
+    checked against a local token-info endpoint, as a provider's are."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class TokenInfo(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            good = self.path.endswith("=ya29.good-token")
+            body = json.dumps({"username": "alice"} if good else {"error": "invalid_token"}).encode()
+            self.send_response(200 if good else 401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    tokens = ThreadingHTTPServer(("127.0.0.1", 0), TokenInfo)
+    threading.Thread(target=tokens.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{tokens.server_address[1]}/tokeninfo?access_token="
+    try:
+        with throwaway_server(tokeninfo_url=url) as server:
+            server.append("alice", server.password, [message(1)])
+            monkeypatch.setenv("PULSE_TEST_TOKEN", "ya29.good-token")
+            source_id = add_source(engine, server, "alice", password_env=None, oauth2_token_env="PULSE_TEST_TOKEN")
+            [step] = sync(engine, world, holder, source_id)
+            assert step.ok and step.counts["stored"] == 1, step.error
+            monkeypatch.setenv("PULSE_TEST_TOKEN", "ya29.expired-token")
+            expired = add_source(engine, server, "alice", password_env=None, oauth2_token_env="PULSE_TEST_TOKEN")
+            [step] = sync(engine, world, holder, expired)
+            assert not step.ok and step.error is not None and "sign-in as 'alice' refused" in step.error
+            assert "expired-token" not in step.error
+    finally:
+        tokens.shutdown()

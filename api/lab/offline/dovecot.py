@@ -93,8 +93,12 @@ class Dovecot:
                 os.chown(path, owner.pw_uid, owner.pw_gid)
 
 
-def _config(root: Path, port: int, tls_port: int, uid: int, gid: int, login_user: str | None, password: str) -> str:
+def _config(root: Path, port: int, tls_port: int, uid: int, gid: int, login_user: str | None, password: str,
+            tokeninfo_url: str | None = None) -> str:
     users = f"default_login_user = {login_user}\ndefault_internal_user = {login_user}\n" if login_user else ""
+    if tokeninfo_url:  # XOAUTH2 tokens checked against a local token-info endpoint, as a mail provider does
+        (root / "oauth2.conf").write_text(f"tokeninfo_url = {tokeninfo_url}\nusername_attribute = username\n")
+        users += f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2\n  args = {root}/oauth2.conf\n}}\n"
     return f"""base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
@@ -104,7 +108,7 @@ ssl = yes
 ssl_cert = <{root}/cert.pem
 ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{' xoauth2' if tokeninfo_url else ''}
 auth_failure_delay = 0
 mail_fsync = never
 first_valid_uid = {uid}
@@ -153,7 +157,7 @@ def _wait(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextmanager
-def throwaway_server() -> Iterator[Dovecot]:
+def throwaway_server(tokeninfo_url: str | None = None) -> Iterator[Dovecot]:
     """Start Dovecot on free loopback ports with a throwaway configuration, and stop it at the end.
 
     Dovecot will not keep mail as root, so as root the mailboxes belong to its own `dovecot` user.
@@ -172,7 +176,7 @@ def throwaway_server() -> Iterator[Dovecot]:
     port, tls_port = free_port(), free_port()
     conf = root / "dovecot.conf"
     password = secrets.token_urlsafe(12)
-    conf.write_text(_config(root, port, tls_port, uid, gid, login_user, password))
+    conf.write_text(_config(root, port, tls_port, uid, gid, login_user, password, tokeninfo_url))
     process = subprocess.Popen([str(DOVECOT), "-F", "-c", str(conf)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
