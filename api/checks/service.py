@@ -12,6 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
@@ -197,20 +198,31 @@ def latest_answers(session: Session, suggestion_ids: Sequence[int]) -> dict[int,
 
 def withdrawn(session: Session, ids: Sequence[int | None]) -> set[int]:
     """Which of these decisions or answers their makers withdrew."""
+    return set(withdrawals(session, ids))
+
+
+def withdrawals(session: Session, ids: Sequence[int | None]) -> dict[int, datetime]:
+    """When each of these decisions or answers was withdrawn, for those that were."""
     wanted = [i for i in ids if i is not None]
     if not wanted:
-        return set()
-    return set(session.exec(select(Withdrawal.withdrawn_id).where(col(Withdrawal.withdrawn_id).in_(wanted))))
+        return {}
+    return dict(session.exec(select(Withdrawal.withdrawn_id, Withdrawal.created_at)
+                             .where(col(Withdrawal.withdrawn_id).in_(wanted))).all())
 
 
 def answered() -> Any:
-    """SQL: the suggestion in hand is a check copy with an answer standing (one its maker did not withdraw)."""
+    """SQL: the suggestion in hand is a check copy with an answer standing: its latest answer, unless its maker
+    withdrew it. An earlier answer does not stand again, as a withdrawn decision leaves no head behind."""
+    later = aliased(CheckAnswer)
+    latest = ~exists().where(col(later.suggestion_id) == col(CheckAnswer.suggestion_id),
+                             col(later.id) > col(CheckAnswer.id))
     kept = ~exists().where(col(Withdrawal.withdrawn_id) == col(CheckAnswer.id))
-    return exists().where(col(CheckAnswer.suggestion_id) == col(Suggestion.id), kept)
+    return exists().where(col(CheckAnswer.suggestion_id) == col(Suggestion.id), latest, kept)
 
 
 def answer_public(row: CheckAnswer, copy: Suggestion, check: Check, *, segment: str | None,
-                  supersedes_id: int | None, superseded: bool) -> DecisionPublic:
+                  supersedes_id: int | None, superseded: bool,
+                  withdrawn_at: datetime | None = None) -> DecisionPublic:
     """An answer shaped as the decision the person believes they made, every field as a decision's."""
     steps = shift(Label(copy.label), Label(row.label))
     return DecisionPublic(
@@ -219,7 +231,7 @@ def answer_public(row: CheckAnswer, copy: Suggestion, check: Check, *, segment: 
         sentiment_reason=row.sentiment_reason, override_reason=row.override_reason, note=row.note,
         blind=row.blind, viewed_ms=row.viewed_ms,
         server_ms=row.server_ms, revision=row.revision, supersedes_id=supersedes_id, superseded=superseded,
-        created_at=row.created_at,
+        withdrawn_at=withdrawn_at, created_at=row.created_at,
         suggested_label=copy.label, confidence=copy.confidence, model_version=copy.model_version,
         scope=copy.scope, account_id=copy.account_id, interaction_id=check.interaction_id, team=check.team,
         segment=segment)

@@ -7,6 +7,7 @@ person only, never to someone who decided that message, and looks like any other
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -87,8 +88,11 @@ def may_answer(session: Session, copy: Suggestion, user: User) -> None:
 
 
 def standing_answer(session: Session, copy: Suggestion) -> tuple[int, dict[str, Any] | None]:
-    """The revision that stands on a copy (0 for none) and its body as a 409 or 412 shows it."""
+    """The revision that stands on a copy (0 for none: no answer, or the latest withdrawn, as a withdrawn decision
+    leaves no head) and its body as a 409 or 412 shows it."""
     row = checks.latest_answers(session, [copy.id or 0]).get(copy.id or 0)
+    if row is not None and checks.withdrawn(session, [row.id]):
+        row = None
     check = checks.check_of(session, copy)
     return (row.revision if row else 0), _body(session, row, copy, check)
 
@@ -141,16 +145,18 @@ def replay(session: Session, user: User, key: str, request_hash: str) -> Decisio
     copy, check = session.get(Suggestion, row.suggestion_id), session.get(Check, row.check_id)
     assert copy is not None and check is not None
     latest = checks.latest_answers(session, [row.suggestion_id]).get(row.suggestion_id)
-    return _public(session, row, copy, check, superseded=latest is not None and latest.id != row.id)
+    taken_back = checks.withdrawn(session, [row.id])  # withdrawn: superseded, as a decision left without a head
+    return _public(session, row, copy, check, superseded=latest is None or latest.id != row.id or bool(taken_back))
 
 
-def _public(session: Session, row: CheckAnswer, copy: Suggestion, check: Check, *, superseded: bool
-            ) -> DecisionPublic:
+def _public(session: Session, row: CheckAnswer, copy: Suggestion, check: Check, *, superseded: bool,
+            withdrawn_at: datetime | None = None) -> DecisionPublic:
     """An answer as the decision its author believes they made (the account's segment, what it supersedes)."""
     account = session.get(Account, copy.account_id)
     previous = checks.previous_answer(session, row) if row.revision > 1 else None
     return checks.answer_public(row, copy, check, segment=account.segment if account else None,
-                                supersedes_id=previous.id if previous else None, superseded=superseded)
+                                supersedes_id=previous.id if previous else None, superseded=superseded,
+                                withdrawn_at=withdrawn_at)
 
 
 def _body(session: Session, row: CheckAnswer | None, copy: Suggestion, check: Check) -> dict[str, Any] | None:
@@ -216,13 +222,17 @@ def _answers_of(session: Session, user: User) -> list[tuple[DecisionPublic, str 
     copies = {c.id: c for c in session.exec(select(Suggestion).where(
         col(Suggestion.id).in_({r.suggestion_id for r in rows})))} if rows else {}
     latest = checks.latest_answers(session, [i for i in copies if i is not None])
+    taken_back = checks.withdrawals(session, [r.id for r in rows])
     found = []
     for row in rows:
         copy, check = copies[row.suggestion_id], session.get(Check, row.check_id)
         assert check is not None
         standing = latest.get(row.suggestion_id)
-        found.append((_public(session, row, copy, check, superseded=standing is not None and standing.id != row.id),
-                      copy.language))
+        # A withdrawn answer is superseded and shows when, as a withdrawn decision does: the listing must not
+        # tell a copy apart after an undo either.
+        superseded = standing is None or standing.id != row.id or row.id in taken_back
+        found.append((_public(session, row, copy, check, superseded=superseded,
+                              withdrawn_at=taken_back.get(row.id or 0)), copy.language))
     return found
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Account
@@ -125,7 +126,7 @@ def decide(*, session: Session, user: User, suggestion_id: int, data: DecisionCr
         if pulse_before is not None:
             pulse.record_change(session, account, pulse_before, decision, settings)
         session.commit()
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):  # StaleDataError: the head it moves was withdrawn meanwhile
         return _decided_at_once(session, user, suggestion_id, idempotency_key, request_hash), False
     session.refresh(decision)
     if at is None:
@@ -215,8 +216,8 @@ def _record(session: Session, decision: Decision, head: DecisionHead | None, fol
 def _decided_at_once(session: Session, user: User, suggestion_id: int, idempotency_key: str | None,
                      request_hash: str) -> DecisionPublic:
     """The one place a decision meets a conflict: two decisions on one suggestion at once, where
-    (suggestion_id, revision) let the other win. This one is the winner's replay (same key and body) or a 409
-    naming the winner."""
+    (suggestion_id, revision) let the other win, or a withdrawal took away the head it was moving. This one is
+    the winner's replay (same key and body) or a 409 naming the winner."""
     session.rollback()
     if idempotency_key is not None:
         replay = checking.replay(session, user, idempotency_key, request_hash)

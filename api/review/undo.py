@@ -9,8 +9,11 @@ never tells a copy from an ordinary item; the copy's first answer is still the o
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlmodel import Session
+from sqlalchemy import CursorResult, delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 
 from api.checks import service as checks
 from api.db import utcnow
@@ -48,9 +51,28 @@ def withdraw(*, session: Session, user: User, suggestion_id: int) -> Suggestion:
     if utcnow() - made_at > UNDO_WINDOW:
         raise ConflictError(f"the decision on suggestion {suggestion_id} was made more than "
                             f"{UNDO_WINDOW.seconds // 60} minutes ago; change it with a new decision instead")
-    session.add(Withdrawal(withdrawn_id=withdrawn_id or 0, suggestion_id=suggestion_id, user_id=user.id or 0))
-    head = session.get(DecisionHead, suggestion_id)
-    if head is not None:
-        session.delete(head)
-    session.commit()
+    _record(session, suggestion_id, withdrawn_id or 0, user)
     return suggestion
+
+
+def _record(session: Session, suggestion_id: int, withdrawn_id: int, user: User) -> None:
+    """Record the withdrawal and remove the head, only if that head still names the decision withdrawn.
+
+    Between reading what stands and writing, another request may have withdrawn it already (ten presses of u at
+    once) or decided again (a lead's override): the head is deleted on the condition that it still points at the
+    withdrawn decision, and the withdrawal's unique key lets one of two at once win, so the loser is a 409 and
+    a newer decision is never unseated.
+    """
+    lost = ConflictError(f"suggestion {suggestion_id} has no decision of yours standing to withdraw")
+    try:
+        if checks.copy_of(session, suggestion_id) is None:
+            gone = session.execute(delete(DecisionHead).where(col(DecisionHead.suggestion_id) == suggestion_id,
+                                                              col(DecisionHead.decision_id) == withdrawn_id))
+            if cast(CursorResult[Any], gone).rowcount != 1:
+                session.rollback()
+                raise lost
+        session.add(Withdrawal(withdrawn_id=withdrawn_id, suggestion_id=suggestion_id, user_id=user.id or 0))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise lost from None
