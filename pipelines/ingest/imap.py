@@ -14,6 +14,7 @@ file. Plain text is only for a loopback address, and only when asked for (`tls="
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import ipaddress
 import re
@@ -32,6 +33,7 @@ SECURITY = ("tls", "starttls", "none")
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "none": 143}
 FETCH_CHUNK_BYTES = 8 * 1024 * 1024  # one UID FETCH of bodies asks for at most this much (or one message)
 FETCH_CHUNK_MESSAGES = 50
+SEARCH_WINDOW = 10_000  # UIDs one UID SEARCH covers: its answer stays far below imaplib's 1 MB line limit
 
 
 class MailboxError(Exception):
@@ -101,16 +103,37 @@ def mailbox_from_url(url: str, *, tls: str | None = None, auth: str = "password"
 
 
 def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
 
-def connect(box: Mailbox, secret: str, *, timeout_s: float, ca_file: str | None = None) -> imaplib.IMAP4:
-    """A signed-in connection, with every socket operation bounded by `timeout_s`."""
+class _Bounded:
+    """imaplib reads a literal of whatever size the server announces: this refuses one over `max_literal`, so a
+    hostile or broken server cannot make a read hold more than the size limit (and a little) in memory."""
+
+    max_literal = 10 * 1024 * 1024
+
+    def read(self, size: int) -> bytes:
+        if size > self.max_literal:
+            raise imaplib.IMAP4.abort(f"the server sent a {size:,}-byte literal, over the {self.max_literal:,}-byte "
+                                      "limit")
+        return super().read(size)  # type: ignore[misc, no-any-return]
+
+
+class _BoundedIMAP4(_Bounded, imaplib.IMAP4):
+    pass
+
+
+class _BoundedIMAP4SSL(_Bounded, imaplib.IMAP4_SSL):
+    pass
+
+
+def connect(box: Mailbox, secret: str, *, timeout_s: float, ca_file: str | None = None,
+            max_literal: int = 10 * 1024 * 1024) -> imaplib.IMAP4:
+    """A signed-in connection, with every socket operation bounded by `timeout_s` and every literal the server
+    sends by `max_literal` bytes."""
     where = f"{box.host}:{box.port}"
     try:
         context = ssl.create_default_context(cafile=box.ca_file or ca_file) if box.tls != "none" else None
@@ -119,9 +142,9 @@ def connect(box: Mailbox, secret: str, *, timeout_s: float, ca_file: str | None 
                            f"({type(error).__name__})") from None
     try:
         if box.tls == "tls":
-            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(box.host, box.port, ssl_context=context, timeout=timeout_s)
+            conn: imaplib.IMAP4 = _BoundedIMAP4SSL(box.host, box.port, ssl_context=context, timeout=timeout_s)
         else:
-            conn = imaplib.IMAP4(box.host, box.port, timeout=timeout_s)
+            conn = _BoundedIMAP4(box.host, box.port, timeout=timeout_s)
             if box.tls == "starttls":
                 conn.starttls(ssl_context=context)
     except ssl.SSLCertVerificationError as error:
@@ -129,6 +152,7 @@ def connect(box: Mailbox, secret: str, *, timeout_s: float, ca_file: str | None 
                            "private CA give its file (--ca-file or PULSE_IMAP_CA_FILE)") from None
     except (OSError, imaplib.IMAP4.error) as error:
         raise MailboxError(f"{where}: cannot connect ({_reason(error, secret)})") from None
+    conn.max_literal = max_literal  # type: ignore[attr-defined]
     try:
         if box.auth == "xoauth2":
             token = f"user={box.user}\x01auth=Bearer {secret}\x01\x01".encode()
@@ -151,18 +175,16 @@ def _reason(error: BaseException, secret: str) -> str:
 
 
 def _close(conn: imaplib.IMAP4) -> None:
-    try:
+    with contextlib.suppress(OSError, imaplib.IMAP4.error):
         conn.logout()
-    except (OSError, imaplib.IMAP4.error):
-        pass
 
 
 @dataclass
 class MailboxReader:
     """One bounded step of reading a mailbox: the messages above each folder's checkpoint, at most `budget`.
 
-    `records()` yields each message (or a notice about one that is not read) and moves `checkpoint` past it;
-    the caller saves the checkpoint once what was yielded is stored. `more` says whether messages are left.
+    `records()` yields each message (or a notice about one that is not read) and then moves `checkpoint` past
+    them; the caller saves it once what was yielded is stored. `more` says whether messages are left.
     """
 
     box: Mailbox
@@ -179,7 +201,8 @@ class MailboxReader:
 
     def records(self) -> Iterator[Record]:
         """Every message of this step, oldest UID first, folder by folder."""
-        conn = connect(self.box, self.secret, timeout_s=self.timeout_s, ca_file=self.ca_file)
+        conn = connect(self.box, self.secret, timeout_s=self.timeout_s, ca_file=self.ca_file,
+                       max_literal=self.max_bytes + 64 * 1024)
         try:
             left = self.budget
             for folder in self.box.folders:
@@ -203,9 +226,8 @@ class MailboxReader:
             mark.clear()
         mark["uidvalidity"] = uidvalidity
         last = int(mark.get("last_uid", 0))
-        uids = [u for u in _search_above(conn, last, self.secret) if u > last]
-        self.more = self.more or len(uids) > budget
-        uids = uids[:budget]
+        uids, left = _search_above(conn, last, budget, self.secret)
+        self.more = self.more or left
         sizes = _sizes(conn, uids, self.secret)
         wanted = []
         for uid in uids:
@@ -213,7 +235,6 @@ class MailboxReader:
                 self.too_large += 1
                 yield Notice(self._source(folder, uid), f"the message is {sizes[uid]:,} bytes, over the "
                              f"{self.max_bytes:,}-byte limit: not read ({_named(conn, uid, self.secret)})")
-                mark["last_uid"] = uid
             else:
                 wanted.append(uid)
         for chunk in _chunks(wanted, sizes):
@@ -222,9 +243,8 @@ class MailboxReader:
                 record = parse(self._source(folder, uid), raw, file_time=received)
                 self.parse_s += time.perf_counter() - started
                 yield record
-                mark["last_uid"] = max(uid, int(mark.get("last_uid", 0)))
-        if uids:
-            mark["last_uid"] = max(uids[-1], int(mark.get("last_uid", 0)))
+        if uids:  # the caller saves the checkpoint only once everything yielded is stored
+            mark["last_uid"] = uids[-1]
 
     def _source(self, folder: str, uid: int) -> str:
         return f"{self.box.display().rsplit('/', 1)[0]}/{folder};UID={uid}"
@@ -254,9 +274,21 @@ def _select(conn: imaplib.IMAP4, folder: str, secret: str) -> int:
     return int(values[-1])
 
 
-def _search_above(conn: imaplib.IMAP4, last: int, secret: str) -> list[int]:
-    data = _check(conn.uid("SEARCH", f"UID {last + 1}:*"), "UID SEARCH", secret)
-    return sorted({int(n) for line in data if line for n in line.split()})
+def _search_above(conn: imaplib.IMAP4, last: int, budget: int, secret: str) -> tuple[list[int], bool]:
+    """Up to `budget` UIDs above `last`, and whether more are left. The UID space up to the folder's UIDNEXT is
+    searched in windows, so no answer lists more than SEARCH_WINDOW UIDs, however large the folder."""
+    values = conn.response("UIDNEXT")[1]
+    uidnext = int(values[-1]) if values and values[-1] is not None else None
+    found: list[int] = []
+    low = last + 1
+    while len(found) <= budget and (uidnext is None or low < uidnext):
+        high = "*" if uidnext is None else str(min(low + SEARCH_WINDOW - 1, uidnext - 1))
+        data = _check(conn.uid("SEARCH", f"UID {low}:{high}"), "UID SEARCH", secret)
+        found += sorted({int(n) for line in data if line for n in line.split() if int(n) > last})
+        if high == "*":
+            break
+        low = int(high) + 1
+    return found[:budget], len(found) > budget
 
 
 FETCH_UID = re.compile(rb"UID (\d+)")
@@ -315,6 +347,4 @@ def _bodies(conn: imaplib.IMAP4, uids: list[int], secret: str) -> Iterator[tuple
 def _internal_date(text: bytes) -> datetime | None:
     matched = FETCH_DATE.search(text)
     parsed = imaplib.Internaldate2tuple(matched.group(0)) if matched else None
-    if parsed is None:
-        return None
-    return datetime.fromtimestamp(time.mktime(parsed), UTC)
+    return datetime.fromtimestamp(time.mktime(parsed), UTC) if parsed else None

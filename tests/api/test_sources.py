@@ -3,6 +3,7 @@ oversize messages, TLS and the worker's loop, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import imaplib
 import threading
 import time
 from datetime import timedelta
@@ -17,6 +18,7 @@ from api.intake import sources as flow
 from api.model_versions.holder import ModelHolder
 from api.sources import service as sources
 from api.sources.models import Source
+from pipelines.ingest import imap as imap_reading
 from tests import imap
 from tests.api.sources_support import (  # noqa: F401 - fixtures
     add_source,
@@ -61,8 +63,11 @@ def test_first_incremental_and_restart_read_each_message_once(engine: Engine, wo
     assert stored(engine) == 5 and row(engine, source_id).stored == 5
 
 
-def test_a_long_mailbox_is_read_in_bounded_steps(engine: Engine, world: Settings, holder: ModelHolder,
-                                                 dovecot: imap.Dovecot, mailbox: tuple[str, str]) -> None:
+@pytest.mark.parametrize("window", [10_000, 2])
+def test_a_long_mailbox_is_read_in_bounded_steps(window: int, engine: Engine, world: Settings, holder: ModelHolder,
+                                                 dovecot: imap.Dovecot, mailbox: tuple[str, str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imap_reading, "SEARCH_WINDOW", window)  # UIDs searched a few at a time, as in a huge folder
     user, password = mailbox
     dovecot.append(user, password, [message(n) for n in range(5)])
     source_id = add_source(engine, dovecot, user)
@@ -240,3 +245,14 @@ def test_an_oauth2_token_signs_in_with_xoauth2(engine: Engine, world: Settings, 
             assert "expired-token" not in step.error
     finally:
         tokens.shutdown()
+
+
+def test_a_literal_over_the_limit_ends_the_read_instead_of_filling_memory(dovecot: imap.Dovecot,
+                                                                          mailbox: tuple[str, str]) -> None:
+    user, password = mailbox
+    dovecot.append(user, password, [message(1, body="x" * 5000)])
+    box = imap_reading.mailbox_from_url(f"imap://{user}@127.0.0.1:{dovecot.port}/INBOX", tls="none")
+    conn = imap_reading.connect(box, password, timeout_s=10, max_literal=1000)  # as if the server lied about sizes
+    conn.select("INBOX", readonly=True)
+    with pytest.raises(imaplib.IMAP4.abort, match="5,[0-9]{3}-byte literal, over the 1,000-byte limit"):
+        conn.uid("FETCH", "1", "(BODY.PEEK[])")
