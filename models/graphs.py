@@ -1,4 +1,10 @@
-"""Derived OpenVINO graphs on disk: written atomically and sealed by sha256, used only while intact."""
+"""Derived OpenVINO graphs on disk: written atomically and sealed by sha256, used only while intact.
+
+Two places hold them. A local cache (`cached_serving_graph`, `write_graph`) for graphs a machine built itself,
+and the graphs shipped beside the artifacts (`models/artifacts/graphs/<key>/`, `shipped_graph`, `ship_graph`),
+each sealed by a manifest like an artifact's and naming what it was built from, so that a machine without
+PyTorch serves them as they are.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from models.artifacts import sha256_file
+from models.artifacts import MANIFEST, ArtifactError, seal, sha256_file, verify
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts" / "graphs"
+SHIPPED_KIND = "serving-graph"
 
 
 def cached_serving_graph(target: Path) -> Path | None:
@@ -40,3 +49,46 @@ def write_graph(model: Any, target: Path, extra: dict[str, Any] | None = None) -
         scratch.rename(target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def shipped_graph(key: str, built_from: dict[str, Any], shipped_dir: Path = SHIPPED_DIR) -> Path | None:
+    """The shipped graph under key if it was built from exactly `built_from`; None if there is none.
+
+    Raises ArtifactError if it is there but a byte differs from its manifest: a shipped graph is never
+    silently replaced by another."""
+    candidate = shipped_dir / key
+    if not (candidate / MANIFEST).is_file():
+        return None
+    manifest = verify(candidate)
+    if manifest["kind"] != SHIPPED_KIND or manifest.get("built_from") != built_from:
+        return None
+    return candidate
+
+
+def ship_graph(model: Any, key: str, built_from: dict[str, Any], files: dict[str, Path],
+               shipped_dir: Path = SHIPPED_DIR) -> Path:
+    """Write an OpenVINO model to shipped_dir/key with its weights stored as fp16 (compiled to the serving
+    precision at load, as any graph), the `files` copied beside it, sealed by a manifest; returns the folder."""
+    import shutil
+    import tempfile
+
+    import openvino as ov
+
+    shipped_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".shipping-", dir=shipped_dir))
+    scratch.chmod(0o755)  # mkdtemp's 0700 would keep other users from serving it
+    target = shipped_dir / key
+    try:
+        ov.save_model(model, str(scratch / "model.xml"), compress_to_fp16=True)
+        for name, source in files.items():
+            shutil.copyfile(source, scratch / name)
+        seal(scratch, {"kind": SHIPPED_KIND, "version": key, "built_from": built_from, "weights": "fp16",
+                       "openvino": ov.get_version()})
+        if target.exists():
+            shutil.rmtree(target)
+        scratch.rename(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if shipped_graph(key, built_from, shipped_dir) is None:
+        raise ArtifactError(f"{target} does not read back as the graph just written")
+    return target

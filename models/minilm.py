@@ -42,11 +42,12 @@ def tokenizer_fingerprint() -> str:
     return sha256_file(base_model_dir() / "tokenizer.json")
 
 
-def load_tokenizer() -> Any:
-    """The base encoder's fast tokenizer."""
+def load_tokenizer(path: Path | None = None) -> Any:
+    """The base encoder's fast tokenizer: its tokenizer.json at `path` (a copy shipped with a serving graph, so
+    that serving needs no base package), or the installed base's."""
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
+    tokenizer = Tokenizer.from_file(str(path or base_model_dir() / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.no_truncation()
     return tokenizer
@@ -122,6 +123,25 @@ def build_network(config: dict[str, Any], adapter: dict[str, Any] | None = None)
     if adapter is not None:
         merge_adapter(network, adapter, float(config["lora_alpha"]) / float(config["lora_r"]))
     return network.eval()
+
+
+def graph_source(adapter: Path, config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The key and identity a shipped graph of a fine-tuned network records: the adapter, the base encoder and
+    scaling it is merged with, and the tokenizer of its inputs (not the temperature, applied after the graph)."""
+    digest = sha256_file(adapter)
+    return digest[:16], {"adapter_sha256": digest, "base_sha256": config["base_sha256"], "lora_r": config["lora_r"],
+                         "lora_alpha": config["lora_alpha"], "tokenizer_sha256": config["tokenizer_sha256"]}
+
+
+def convert(adapter: Path, config: dict[str, Any]) -> Any:
+    """The fp32 network (base + the adapter at that path; needs PyTorch) converted to an OpenVINO model."""
+    import openvino as ov
+    import torch
+    from safetensors.numpy import load_file
+
+    network = build_network(config, load_file(str(adapter)))
+    ids = torch.ones((2, 16), dtype=torch.long)
+    return ov.convert_model(network, example_input={"input_ids": ids, "attention_mask": torch.ones_like(ids)})
 
 
 def merge_adapter(network: Any, adapter: dict[str, Any], scaling: float) -> None:

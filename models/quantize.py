@@ -22,6 +22,13 @@ from models.graphs import cached_serving_graph, write_graph
 MIN_AGREEMENT = 0.99
 
 
+def available() -> bool:
+    """Whether NNCF is installed (the training install has it), found without importing it."""
+    import importlib.util
+
+    return importlib.util.find_spec("nncf") is not None
+
+
 def refusal(target: Path) -> str | None:
     """Why an earlier build refused the int8 graph at target (it is not tried again), or None."""
     marker = target.with_name(target.name + ".refused")

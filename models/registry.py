@@ -26,41 +26,55 @@ def shipped_default() -> Path:
     return ARTIFACTS_DIR / name
 
 
+def transformer_within(directory: Path) -> Path | None:
+    """The transformer artifact a model serves through (itself, an adapted version's base's, or a router's English
+    model), each level verified; None if it has none."""
+    kind = verify(directory)["kind"]
+    if kind == ADAPTED_KIND:
+        return transformer_within(directory / "base")
+    if kind == MULTILINGUAL_KIND:
+        return transformer_within(directory / "english")
+    return directory if kind == TRANSFORMER_KIND else None
+
+
 def prepare(directory: Path | str, options: ServingOptions | None = None) -> None:
     """Build whatever a model derives before serving (a transformer's serving graph); idempotent."""
-    directory, options = Path(directory), options or ServingOptions()
-    manifest = verify(directory)
-    if manifest["kind"] == ADAPTED_KIND:
-        prepare(directory / "base", options)
-    elif manifest["kind"] == MULTILINGUAL_KIND:
-        prepare(directory / "english", options)
-    elif manifest["kind"] == TRANSFORMER_KIND:
-        import json
+    found, options = transformer_within(Path(directory)), options or ServingOptions()
+    if found is None:
+        return
+    import json
 
-        from models.transformer import CONFIG, int8_graph, serving_graph, serving_precision
+    from models.transformer import CONFIG, int8_graph, serving_graph, serving_precision
 
-        config = json.loads((directory / CONFIG).read_text())
-        serving_graph(directory, config, options.cache_dir)
-        if serving_precision(options)[0] == "int8":
-            try:
-                int8_graph(directory, config, options.cache_dir)
-            except ArtifactError:
-                pass  # refused and remembered: the model serves f32, and says why
+    config = json.loads((found / CONFIG).read_text())
+    serving_graph(found, config, options.cache_dir)
+    if serving_precision(options)[0] == "int8":
+        try:
+            int8_graph(found, config, options.cache_dir)
+        except ArtifactError:
+            pass  # refused and remembered: the model serves f32, and says why
+
+
+def ship_graph(directory: Path | str, shipped_dir: Path | None = None) -> list[Path]:
+    """Write the serving graph of the transformer in an artifact beside the shipped artifacts
+    (models/artifacts/graphs/), so that it serves without PyTorch; needs the training install. Returns the folders."""
+    found = transformer_within(Path(directory))
+    if found is None:
+        return []
+    from models.graphs import SHIPPED_DIR
+    from models.transformer import ship_serving_graph
+
+    return [ship_serving_graph(found, shipped_dir or SHIPPED_DIR)]
 
 
 def is_prepared(directory: Path | str, options: ServingOptions | None = None) -> bool:
     """Whether `prepare` has nothing left to do (checked in this process, without torch)."""
-    directory, options = Path(directory), options or ServingOptions()
-    kind = verify(directory)["kind"]
-    if kind == ADAPTED_KIND:
-        return is_prepared(directory / "base", options)
-    if kind == MULTILINGUAL_KIND:
-        return is_prepared(directory / "english", options)
-    if kind != TRANSFORMER_KIND:
+    found = transformer_within(Path(directory))
+    if found is None:
         return True
     from models.transformer import has_serving_graph
 
-    return has_serving_graph(directory, options)
+    return has_serving_graph(found, options or ServingOptions())
 
 
 def prepare_isolated(directory: Path, options: ServingOptions | None = None,

