@@ -1,17 +1,19 @@
-"""TF-IDF + logistic regression, stored as plain arrays and applied with NumPy at inference."""
+"""TF-IDF + logistic regression, stored as plain arrays and applied with NumPy at inference.
+
+The features are counted as scikit-learn's CountVectorizer counts them at training (lower case, the same token
+pattern, word n-grams joined by a space), in plain Python, so that serving needs no scikit-learn or SciPy."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 from safetensors.numpy import load_file
-from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
 
 from models.classifier import softmax
 
@@ -19,6 +21,17 @@ KIND = "tfidf-logreg"
 WEIGHTS = "weights.safetensors"
 VOCABULARY = "vocabulary.json"
 CONFIG = "config.json"
+TOKEN = re.compile(r"(?u)\b\w[\w']*\b")  # training.train's token_pattern
+
+
+def terms(text: str, ngram_max: int) -> list[str]:
+    """The words of a text and its word n-grams up to ngram_max, as CountVectorizer(lowercase=True,
+    ngram_range=(1, ngram_max)) analyses it."""
+    words = TOKEN.findall(text.lower())
+    found = list(words)
+    for n in range(2, min(ngram_max, len(words)) + 1):
+        found.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    return found
 
 
 class TfidfClassifier:
@@ -29,11 +42,9 @@ class TfidfClassifier:
                  ngram_max: int, sublinear_tf: bool, languages: tuple[str, ...] | None = None) -> None:
         self._version = version
         self.languages = languages  # those of its training data; None: not recorded
-        self._counter = CountVectorizer(
-            vocabulary={term: i for i, term in enumerate(vocabulary)},
-            ngram_range=(1, ngram_max), lowercase=True, token_pattern=r"(?u)\b\w[\w']*\b",
-        )
-        self._idf = sparse.diags(idf)
+        self._index = {term: i for i, term in enumerate(vocabulary)}
+        self._ngram_max = ngram_max
+        self._idf = idf
         self._coef = coef
         self._intercept = intercept
         self.temperature = temperature
@@ -46,11 +57,20 @@ class TfidfClassifier:
 
     def logits(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Uncalibrated class scores, columns Red, Yellow, Green."""
-        counts = self._counter.transform(list(texts)).astype(np.float64)
-        if self._sublinear_tf:
-            counts.data = np.log(counts.data) + 1.0
-        features = normalize(counts @ self._idf)
-        return np.asarray(features @ self._coef.T + self._intercept, dtype=np.float64)
+        out = np.tile(self._intercept, (len(texts), 1)).astype(np.float64)
+        for row, text in enumerate(texts):
+            counted = Counter(i for term in terms(text, self._ngram_max) if (i := self._index.get(term)) is not None)
+            if not counted:
+                continue
+            columns = np.fromiter(counted, dtype=np.int64, count=len(counted))
+            values = np.fromiter(counted.values(), dtype=np.float64, count=len(counted))
+            if self._sublinear_tf:
+                values = np.log(values) + 1.0
+            values *= self._idf[columns]
+            norm = np.sqrt(values @ values)
+            if norm > 0:
+                out[row] += (values / norm) @ self._coef[:, columns].T
+        return out
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Calibrated probabilities: softmax of the logits divided by the fitted temperature."""

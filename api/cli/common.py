@@ -58,7 +58,7 @@ class OutputFormat(StrEnum):
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print an error for a person and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)  # a message's brackets are its own
     return typer.Exit(code)
 
 

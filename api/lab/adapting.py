@@ -78,3 +78,6 @@ def adapt(session: Session, settings: Settings, *, base: str | None = None, out_
                              extra={"left_out": left_out, "split": split.describe()})
     except fitting.AdaptError as error:
         raise UnprocessableError(str(error)) from None
+    except ImportError as missing:  # fitting a head needs SciPy, which only the training install has
+        raise UnprocessableError(f"adapting a version needs the training install ({missing.name} is missing): "
+                                 "pip install -e '.[train]'") from None
