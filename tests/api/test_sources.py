@@ -4,9 +4,14 @@ oversize messages, TLS and the worker's loop, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import imaplib
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -60,7 +65,15 @@ def test_first_incremental_and_restart_read_each_message_once(engine: Engine, wo
     finally:
         again.dispose()
     assert step.ok and step.report["read"] == 0
-    assert stored(engine) == 5 and row(engine, source_id).stored == 5
+    # And a new process: `pulse sources sync` finds the checkpoint and reads the one message that came since.
+    dovecot.append(user, password, [message(5)])
+    env = {**os.environ, "PULSE_MODEL_DIR": str(world.model_dir), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([str(Path(sys.executable).parent / "pulse"), "sources", "sync", str(source_id), "--db",
+                           world.database_url], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert (report["stored"], report["already_present"], report["steps"]) == (1, 0, 1)
+    assert stored(engine) == 6 and row(engine, source_id).stored == 6
 
 
 @pytest.mark.parametrize("window", [10_000, 2])
