@@ -119,9 +119,13 @@ def past_moment(value: datetime, field: str, why: str = "") -> datetime:
 
 
 def _whole_day(value: Any) -> Any:
-    """A bare date as an upper bound means the whole of that day: its last microsecond, in UTC."""
+    """A bare date as an upper bound means the whole of that day: its last microsecond, in UTC. Anything else
+    goes on as sent (an impossible date, 2025-13-01, among them), so its 422 quotes what the caller typed."""
     if isinstance(value, str) and len(value.strip()) == 10 and value.strip()[4:5] == "-":
-        return f"{value.strip()}T23:59:59.999999+00:00"
+        try:
+            return end_of_day(date.fromisoformat(value.strip()))
+        except ValueError:
+            return value
     return value
 
 
