@@ -264,8 +264,13 @@ def bench(model: Annotated[str | None, typer.Option(help="artifact directory or 
                                                    "against an eager fp32 loop (0: skip)")] = 2000,
           db: DbOption = None) -> None:
     """Measure the serving path against the eager fp32 reference of the same model, in one run."""
+    import importlib.util
+
     from api.lab.offline.bench import run
 
+    if importlib.util.find_spec("torch") is None:  # the reference runs in a child process, which would only fail
+        raise fail("pulse bench measures against the eager PyTorch reference, which needs the training install: "
+                   "pip install -e '.[train]'")
     settings = settings_for(db)
     directory = resolve.artifact_directory(model, settings.database_url, model_directory(settings))
     with err.status("benchmarking the serving path and the fp32 reference (a minute or two)..."):
