@@ -17,7 +17,7 @@ from pathlib import Path
 from pipelines.ingest.documents import json_type
 from pipelines.ingest.helpdesk import read_freshdesk, read_intercom, read_zendesk
 from pipelines.ingest.mail import read_eml, read_mbox, sniff_file
-from pipelines.ingest.records import BadRecord, Notice, RawMessage, Record, aware, csv_rows, shielded
+from pipelines.ingest.records import SPECIAL, BadRecord, Notice, RawMessage, Record, aware, csv_rows, shielded
 
 __all__ = ["BadRecord", "Notice", "RawMessage", "Record", "detect", "read", "read_all"]
 
@@ -44,6 +44,9 @@ def read(path: Path, fmt: str | None = None) -> Iterator[Record]:
     """Every message in a path, in the given or detected format."""
     if not path.exists():
         yield BadRecord(str(path), "no such file or folder")
+        return
+    if not path.is_dir() and not path.is_file():  # opening a pipe would wait for a writer for ever
+        yield BadRecord(str(path), SPECIAL)
         return
     try:
         fmt = fmt or detect(path)

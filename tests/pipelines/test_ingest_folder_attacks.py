@@ -4,6 +4,7 @@ the links, pipes and empty files a real folder holds. Each is named and the rest
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from pipelines.ingest.readers import BadRecord, Notice, RawMessage, read
@@ -56,3 +57,16 @@ def test_links_a_pipe_and_a_file_of_nul_bytes_are_named_not_read(tmp_path: Path)
     notices = {Path(r.source).name: r.warning for r in records if isinstance(r, Notice)}
     assert "not a regular file" in notices["pipe"] and "not mail" in notices["zeros"]
     assert [r.subject for r in records if isinstance(r, RawMessage)] == ["hi"]
+
+
+def test_a_pipe_named_itself_is_refused_at_once(tmp_path: Path) -> None:
+    """`pulse ingest pipe.eml`, a FIFO: opening it waited for a writer for ever (before, this thread never ended)."""
+    pipe = tmp_path / "pipe.eml"
+    os.mkfifo(pipe)
+    found: list[list[object]] = []
+    reader = threading.Thread(target=lambda: found.append(list(read(pipe))), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert found, "reading a FIFO named on the command line never returned"
+    [refused] = found[0]
+    assert isinstance(refused, BadRecord) and "not a regular file" in refused.error
