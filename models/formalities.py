@@ -35,7 +35,10 @@ _NAME = r"(?-i:[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’.-]*){0,3})
 _FORMULA = re.compile(rf"(?:(?:{'|'.join(GREETINGS)})(?:\s+{_NAME}|\s+(?:{'|'.join(GROUPS)}))?"
                       rf"|(?:{'|'.join(CLOSINGS)})(?:\s*[,!.]?\s*{_NAME})?)\s*[,!.:;]*", re.IGNORECASE)
 _NAME_ONLY = re.compile(rf"{_NAME}\s*[,.]?")
-_CONTACT = re.compile(r"\S+@\S+\.\w+|(?:\+|\b)\d[\d ()./-]{6,}\d|https?://|\bwww\.", re.IGNORECASE)
+_CONTACT = re.compile(r"[^\s@]+@[^\s@]+\.\w+|(?:\+|\b)\d[\d ()./-]{6,}\d|https?://|\bwww\.", re.IGNORECASE)
+SIGNATURE_LINE_MAX = 200
+"""A signature's contact line is short; longer text is never read as one (and the contact pattern never runs
+over a long run of text without spaces, where it would backtrack for minutes)."""
 
 
 def is_formality(sentence: str) -> bool:
@@ -47,4 +50,4 @@ def is_formality(sentence: str) -> bool:
         return True
     words = re.findall(r"[^\W\d_]{2,}", text)
     # A signature line: contact details with few words around them ("Ana Souza | +49 30 1234 567").
-    return bool(_CONTACT.search(text)) and len(words) <= 6
+    return len(text) <= SIGNATURE_LINE_MAX and len(words) <= 6 and bool(_CONTACT.search(text))

@@ -199,3 +199,12 @@ def test_threads_sharing_the_sentence_cache_each_get_their_own_answer(
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+@pytest.mark.timeout(60)  # before the bound, these three sentences took many minutes of backtracking
+def test_a_long_run_without_spaces_is_read_in_linear_time_not_backtracked() -> None:
+    from models.formalities import is_formality
+
+    assert is_formality("Ana Souza | ana@example.com | +49 30 1234 567")  # a signature line still is one
+    for hostile in ("x@" * 20_000, "a" * 200_000, "x@y." * 10_000):
+        assert not is_formality(hostile)
