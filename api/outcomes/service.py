@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from api.accounts import service as accounts
 from api.accounts.models import Account
+from api.db import utcnow
 from api.outcomes.models import Outcome, OutcomeCreate, OutcomeKind
 from api.users.models import User
 
@@ -32,14 +33,21 @@ def get_all(*, session: Session, user: User, account_id: int) -> list[Outcome]:
                              .order_by(col(Outcome.occurred_on), col(Outcome.id))))
 
 
+def happened() -> ColumnElement[bool]:
+    """An outcome dated today or earlier (UTC). A churn recorded ahead, for the day a contract ends, takes the
+    account out of the queue only on that day: until then it is still a customer, and a later renewal recorded
+    today is not outranked by a date typed far ahead."""
+    return col(Outcome.occurred_on) <= utcnow().date()
+
+
 def latest(session: Session, account_ids: Sequence[int]) -> dict[int, Outcome]:
-    """Each account's latest outcome (the latest date; the later record on the same day)."""
+    """Each account's latest outcome that has happened (the latest date; the later record on the same day)."""
     if not account_ids:
         return {}
     newest_first = func.row_number().over(partition_by=col(Outcome.account_id),
                                           order_by=(col(Outcome.occurred_on).desc(), col(Outcome.id).desc()))
     ranked = (select(Outcome.id, newest_first.label("rank"))
-              .where(col(Outcome.account_id).in_(list(account_ids)))).subquery()
+              .where(col(Outcome.account_id).in_(list(account_ids)), happened())).subquery()
     rows = session.exec(select(Outcome).join(ranked, col(Outcome.id) == ranked.c.id).where(ranked.c.rank == 1))
     return {row.account_id: row for row in rows}
 
@@ -53,8 +61,9 @@ def churned(outcome: Outcome | None) -> bool:
 def churned_sql() -> ColumnElement[bool]:
     """SQL on the account in hand: the same rule as `churned`, so the queue and the account list agree."""
     later = aliased(Outcome)
-    newer = exists().where(col(later.account_id) == col(Outcome.account_id),
+    newer = exists().where(col(later.account_id) == col(Outcome.account_id), col(later.occurred_on) <= utcnow().date(),
                            or_(col(later.occurred_on) > col(Outcome.occurred_on),
                                and_(col(later.occurred_on) == col(Outcome.occurred_on),
                                     col(later.id) > col(Outcome.id))))
-    return exists().where(col(Outcome.account_id) == col(Account.id), col(Outcome.kind) == OutcomeKind.CHURNED, ~newer)
+    return exists().where(col(Outcome.account_id) == col(Account.id), col(Outcome.kind) == OutcomeKind.CHURNED,
+                          happened(), ~newer)
