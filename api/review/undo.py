@@ -38,6 +38,7 @@ def withdraw(*, session: Session, user: User, suggestion_id: int) -> Suggestion:
         answer = checks.latest_answers(session, [suggestion_id]).get(suggestion_id)
         standing = None if answer is None or checks.withdrawn(session, [answer.id]) else (
             answer.id, answer.user_id, answer.created_at)
+        replaced = answer is not None and _replaced_a_standing(session, checks.previous_answer_id(session, answer))
     else:
         if suggestion.scope == Scope.ACCOUNT:
             raise UnprocessableError(f"suggestion {suggestion_id} is an account roll-up: its decision set the "
@@ -45,14 +46,25 @@ def withdraw(*, session: Session, user: User, suggestion_id: int) -> Suggestion:
         head = session.get(DecisionHead, suggestion_id)
         decision = session.get(Decision, head.decision_id) if head else None
         standing = (decision.id, decision.user_id, decision.created_at) if decision else None
+        replaced = decision is not None and _replaced_a_standing(session, decision.supersedes_id)
     if standing is None or standing[1] != user.id:
         raise ConflictError(f"suggestion {suggestion_id} has no decision of yours standing to withdraw")
+    if replaced:
+        raise ConflictError(f"the decision on suggestion {suggestion_id} replaced an earlier one, which an undo "
+                            "cannot bring back; change it with a new decision instead")
     withdrawn_id, _, made_at = standing
     if utcnow() - made_at > UNDO_WINDOW:
         raise ConflictError(f"the decision on suggestion {suggestion_id} was made more than "
                             f"{UNDO_WINDOW.seconds // 60} minutes ago; change it with a new decision instead")
     _record(session, suggestion_id, withdrawn_id or 0, user)
     return suggestion
+
+
+def _replaced_a_standing(session: Session, previous_id: int | None) -> bool:
+    """Whether a decision (or a copy's answer) superseded one that stood, not one its maker had withdrawn.
+    Withdrawing it would leave nothing standing, so an old decision, or a colleague's, could be made to stop
+    counting in the audit and the exports by deciding again and undoing."""
+    return previous_id is not None and not checks.withdrawn(session, [previous_id])
 
 
 def _record(session: Session, suggestion_id: int, withdrawn_id: int, user: User) -> None:

@@ -160,11 +160,13 @@ def test_a_withdrawn_answer_on_a_copy_reads_as_a_withdrawn_decision(
     world = served_copy(client, make_user, make_account, post_message)
     reader, copy, plain = world["reader"], world["copy"], world["plain"]
     other = {"Red": "Yellow", "Yellow": "Green", "Green": "Red"}
-    # Answered, changed (a second revision) and withdrawn, on the copy and on an ordinary item alike.
+    # Answered and withdrawn, answered again (a second revision) and withdrawn, on the copy and on an ordinary
+    # item alike; a change of mind over an answer that stood cannot be undone, on either.
     made = {}
     for item in (copy, plain):
         decide(client, reader, item, other[item["label"]])
-        made[item["id"]] = decide(client, reader | {"If-Match": '"1"'}, item, item["label"])
+        assert withdraw(client, reader, item).status_code == 200
+        made[item["id"]] = decide(client, reader | {"If-Match": '"0"'}, item, item["label"])
         assert withdraw(client, reader, item).status_code == 200
     queue = [i["id"] for i in pending(client, reader)]
     assert copy["id"] in queue and plain["id"] in queue  # both pending again
@@ -179,6 +181,10 @@ def test_a_withdrawn_answer_on_a_copy_reads_as_a_withdrawn_decision(
                          json={"label": item["label"]}) for item in (copy, plain)]
     assert [a.status_code for a in again] == [201, 201], [a.text for a in again]
     assert [a.json()["revision"] for a in again] == [3, 3]
+    for item in (copy, plain):  # a change of mind over an answer that stands: no undo, on either
+        decide(client, reader | {"If-Match": '"3"'}, item, other[item["label"]])
+        refused = withdraw(client, reader, item)
+        assert refused.status_code == 409 and "replaced an earlier one" in refused.json()["detail"]
 
 
 def test_ten_withdrawals_of_one_answer_at_once(client: TestClient, session: Session, make_user: UserFactory,
@@ -191,3 +197,21 @@ def test_ten_withdrawals_of_one_answer_at_once(client: TestClient, session: Sess
     assert sorted(a.status_code for a in answers) == [200] + [409] * 9, [a.text for a in answers]
     answer_ids = session.exec(select(CheckAnswer.id)).all()
     assert session.exec(select(Withdrawal.withdrawn_id)).all() == answer_ids
+
+
+def test_deciding_again_and_undoing_never_makes_an_earlier_decision_stop_counting(
+        client: TestClient, make_user: UserFactory, make_account: Callable[..., dict[str, Any]],
+        post_message: Callable[..., dict[str, Any]]) -> None:
+    _, csm = make_user(name="Tired CSM")
+    _, lead = make_user(Role.LEAD, name="Lead")
+    account = make_account(headers=csm)
+    item = post_message(account["id"], "Please send the invoice again.", headers=csm)["suggestion"]
+    other = next(label for label in ("Red", "Yellow", "Green") if label != item["label"])
+    first = decide(client, csm, item, item["label"])
+    decide(client, csm, item, other)  # a change of mind: the first decision no longer stands
+    refused = withdraw(client, csm, item)  # an undo now would leave nothing standing
+    assert refused.status_code == 409 and "replaced an earlier one" in refused.json()["detail"]
+    overridden = decide(client, lead, item, item["label"])  # the lead overrides the CSM, then tries to undo
+    assert withdraw(client, lead, item).status_code == 409
+    standing = client.get("/v1/decisions", headers=lead, params={"current": "true"}).json()["data"]
+    assert [d["id"] for d in standing] == [overridden["id"]] and overridden["supersedes_id"] != first["id"]
