@@ -24,9 +24,16 @@ def encoder(threads: int = 2) -> Any:
     return USE(threads=threads)
 
 
+EMBED_MAX_CHARS = 4000
+"""The encoder reads at most this much of each text (as much as the colour gate reads of a message). Its cost
+grows faster than a text's length: one 200 KB "sentence" with no break in it (a pasted log, `x@x@…`) took 30 to
+70 s on 2 cores, where a real sentence is a few hundred characters."""
+
+
 def embed(texts: Sequence[str], batch: int = 64) -> NDArray[np.float64]:
-    """Sentence embeddings (512 wide, L2-normalised) of texts."""
+    """Sentence embeddings (512 wide, L2-normalised) of texts, each read to its first EMBED_MAX_CHARS."""
     if not texts:
         return np.zeros((0, 512))
-    return np.vstack([np.asarray(encoder().encode(list(texts[i : i + batch])), dtype=np.float64)
-                      for i in range(0, len(texts), batch)])
+    bounded = [text[:EMBED_MAX_CHARS] for text in texts]
+    return np.vstack([np.asarray(encoder().encode(bounded[i : i + batch]), dtype=np.float64)
+                      for i in range(0, len(bounded), batch)])

@@ -77,3 +77,16 @@ def test_units_of_both_routes_share_the_micro_batcher_and_give_the_same_answer(r
     assert np.allclose(router.finish(plan, outputs), router.predict_proba(texts), atol=1e-6)
     batcher = MicroBatcher(router, max_texts=4)
     assert np.allclose(batcher.predict_proba(texts), router.predict_proba(texts), atol=1e-6)
+
+
+def test_the_encoder_reads_a_bounded_part_of_each_text() -> None:
+    """A 200 KB "sentence" with no break in it cost the encoder 30 to 70 s; it now reads the first
+    EMBED_MAX_CHARS of any text, as the colour gate reads the first GATE_CHARS of a message."""
+    from models.colour import GATE_CHARS
+    from models.encoder import EMBED_MAX_CHARS, embed
+
+    assert EMBED_MAX_CHARS >= GATE_CHARS  # the gate's openings are embedded whole
+    head = "We will not renew. " * 150
+    long, bounded = head + "x@" * 50_000, (head + "x@" * 50_000)[:EMBED_MAX_CHARS]
+    assert np.allclose(embed([long]), embed([bounded]))
+    assert not np.allclose(embed([head[:300]]), embed([bounded]))  # what it reads still matters
