@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlalchemy.orm import aliased
@@ -33,11 +34,11 @@ def get_all(*, session: Session, user: User, account_id: int) -> list[Outcome]:
                              .order_by(col(Outcome.occurred_on), col(Outcome.id))))
 
 
-def happened() -> ColumnElement[bool]:
-    """An outcome dated today or earlier (UTC). A churn recorded ahead, for the day a contract ends, takes the
-    account out of the queue only on that day: until then it is still a customer, and a later renewal recorded
-    today is not outranked by a date typed far ahead."""
-    return col(Outcome.occurred_on) <= utcnow().date()
+def happened(outcome: Any = Outcome) -> ColumnElement[bool]:
+    """An outcome (the table, or an alias of it) dated today or earlier (UTC). A churn recorded ahead, for the day
+    a contract ends, takes the account out of the queue only on that day: until then it is still a customer, and a
+    later renewal recorded today is not outranked by a date typed far ahead."""
+    return col(outcome.occurred_on) <= utcnow().date()
 
 
 def latest(session: Session, account_ids: Sequence[int]) -> dict[int, Outcome]:
@@ -61,7 +62,7 @@ def churned(outcome: Outcome | None) -> bool:
 def churned_sql() -> ColumnElement[bool]:
     """SQL on the account in hand: the same rule as `churned`, so the queue and the account list agree."""
     later = aliased(Outcome)
-    newer = exists().where(col(later.account_id) == col(Outcome.account_id), col(later.occurred_on) <= utcnow().date(),
+    newer = exists().where(col(later.account_id) == col(Outcome.account_id), happened(later),
                            or_(col(later.occurred_on) > col(Outcome.occurred_on),
                                and_(col(later.occurred_on) == col(Outcome.occurred_on),
                                     col(later.id) > col(Outcome.id))))
