@@ -9,7 +9,8 @@ model card, not assumed). Text too short to identify, or English, stays with the
 
 An artifact of this kind holds the transformer artifact under `english/`, the head
 (`head.safetensors`: coef 3x512, intercept 3), `config.json` (temperature of the head, the
-languages each route reads, and `cues`, the cue kinds) and where it has one the cue head over the same
+languages each route reads, `cues`, the cue kinds, and `shift_temperature`, the temperature for text the
+version did not train on (training/shift.py; 1 where it has none)) and where it has one the cue head over the same
 encoder (`cues.safetensors`, models.cues) that names every text's risk and health cues, and the colour head
 (`colour.safetensors`, models.colour) that reads Red as risk to the account where the text reads like
 customer-success mail. Scoring splits
@@ -81,6 +82,7 @@ class MultilingualRouter:
         self.cue_head: Any = None  # models.cues.CueHead where the artifact has one
         self.combiner: Any = None  # models.cues.Combiner: the colour from the probabilities and the cues
         self.colour: Any = None  # models.colour.ColourHead: the customer-success reading of the colour, gated
+        self.shift_temperature = 1.0  # the last step: softens every answer for text the version did not train on
 
     @property
     def version(self) -> str:
@@ -150,6 +152,8 @@ class MultilingualRouter:
                 openings = embed([gate_text(t) for t in texts])
                 toned = self.colour.blend(toned, probs, reading, openings)
             probs = toned
+        if self.shift_temperature != 1.0 and n_texts:
+            probs = softmax(np.log(np.clip(probs, 1e-12, 1.0)) / self.shift_temperature)
         return probs, openings
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
@@ -172,6 +176,7 @@ class MultilingualRouter:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         router = cls(version, english, head["coef"].astype(np.float64), head["intercept"].astype(np.float64),
                      float(config["temperature"]), config["languages"])
+        router.shift_temperature = float(config.get("shift_temperature", 1.0))
         if config.get("cues"):
             from models.cues import Combiner, CueHead
 

@@ -73,6 +73,24 @@ def xed(open_dir: Path) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str
     return train, held_out
 
 
+SOURCE_ROWS = 1440
+"""Rows a colour of GoEmotions in the one-source mixes: 4,320 in all, as many as DynaSent's rows."""
+
+
+def one_source(open_dir: Path) -> dict[str, list[tuple[str, str]]]:
+    """Each open English source alone, to train without the other and read it (training/shift.py): the mix's
+    GoEmotions rows (SOURCE_ROWS a colour of them) and its DynaSent rows, and each source's test split."""
+    rng = np.random.default_rng(SEED)
+    goemotions = sample(sample(read(open_dir / "goemotions" / "train.csv"), PER_COLOUR, None, rng), SOURCE_ROWS,
+                        None, np.random.default_rng(SEED))
+    dynasent = read(open_dir / "dynasent" / "r1_yelp_dev.csv") + read(open_dir / "dynasent" / "r2_dynabench_dev.csv")
+    shuffle = np.random.default_rng(SEED)
+    return {"goemotions_train.csv": [goemotions[i] for i in shuffle.permutation(len(goemotions))],
+            "dynasent_train.csv": [dynasent[i] for i in shuffle.permutation(len(dynasent))],
+            "goemotions_test.csv": read(open_dir / "goemotions" / "test.csv"),
+            "dynasent_test.csv": read(open_dir / "dynasent" / "r1_yelp_test.csv")}
+
+
 def write(rows: list[tuple[str, str]], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -94,6 +112,9 @@ def main() -> None:
     (args.out / "xed_heldout").mkdir(exist_ok=True)
     for language, rows in held_out.items():
         write(rows, args.out / "xed_heldout" / f"{language}.csv")
+    (args.out / "one_source").mkdir(exist_ok=True)
+    for name, rows in one_source(args.open).items():
+        write(rows, args.out / "one_source" / name)
     print(f"train {len(train)} rows, dev {len(dev)} rows, XED {len(xed_train)} Red-versus-Green rows and "
           f"{len(held_out)} × {XED_HELD_OUT} held out, in {args.out}")
 

@@ -7,7 +7,7 @@ from models.artifacts import ArtifactError
 
 # Each module registers its commands; this order is the order `pulse --help` lists them in.
 # isort: off
-from api.cli import serving, people, data, sources, signals, versions, registry, adapting, lab  # noqa: F401, E402
+from api.cli import serving, people, data, sources, signals, versions, registry, adapting, shifting, lab  # noqa: F401, E402
 # isort: on
 
 __all__ = ["app", "main"]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from models import registry
 from training.datasets import read_csv
-from training.open_mix import XED_HELD_OUT, XED_LANGUAGES, build, xed
+from training.open_mix import XED_HELD_OUT, XED_LANGUAGES, build, one_source, xed
 from training.suite import evaluate_suite, line_figures, red_green_accuracy, served, suite_sets, table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,3 +101,9 @@ def test_the_open_mix_is_the_same_on_every_run(tmp_path: Path) -> None:
     assert (train, held_out) == xed(open_dir) and len(train) == 40 * len(XED_LANGUAGES)
     assert all(len(rows) == XED_HELD_OUT for rows in held_out.values())
     assert not {text for text, _ in train} & {text for rows in held_out.values() for text, _ in rows}
+    write(open_dir / "goemotions" / "test.csv", [(f"test comment {n}", colours[n % 3]) for n in range(12)])
+    alone = one_source(open_dir)
+    assert alone == one_source(open_dir)
+    assert set(alone["goemotions_train.csv"]) <= set(first[0]) and set(alone["dynasent_train.csv"]) <= set(first[0])
+    assert len(alone["dynasent_train.csv"]) == 18 and len(alone["goemotions_test.csv"]) == 12
+    assert not set(alone["goemotions_train.csv"]) & set(alone["dynasent_train.csv"])
