@@ -119,6 +119,8 @@ def shiftable(source: Path, out: Path) -> dict[str, Any]:
                            f"shift the version it came from, {manifest['shift']['from']}")
     if out.resolve() == source.resolve() or source.resolve() in out.resolve().parents:
         raise DatasetError(f"{out} is {source} or inside it; write the shifted version beside it")
+    if out.exists() and not (out / "manifest.json").is_file() and (not out.is_dir() or any(out.iterdir())):
+        raise DatasetError(f"{out} exists and is not a model artifact; give a new or empty folder")
     return manifest
 
 

@@ -88,6 +88,12 @@ def test_a_shifted_version_is_its_source_with_softer_answers_under_an_id_of_its_
         write_shifted(tmp_path / "shifted", tmp_path / "twice", 1.2, {"held_out": [], "own": []}, "x")
     with pytest.raises(DatasetError, match="inside it"):
         write_shifted(source, source / "shifted", 1.2, {"held_out": [], "own": []}, "x")
+    keep = tmp_path / "notes"
+    keep.mkdir()
+    (keep / "mine.txt").write_text("not a model")
+    with pytest.raises(DatasetError, match="not a model artifact"):
+        write_shifted(source, keep, 1.2, {"held_out": [], "own": []}, "x")
+    assert (keep / "mine.txt").read_text() == "not a model"
     assert verify(source)["version"] == original  # refused before anything was written
 
 
@@ -117,8 +123,12 @@ def test_the_command_fits_measures_writes_and_says_what_is_wrong(tmp_path: Path,
     missing = runner.invoke(app, ["models", "shift-temperature", str(source), "--out",
                                   str(tmp_path / "z"), "--held-out", f"{tiny_model}={tmp_path / 'none.csv'}"])
     assert missing.exit_code != 0 and "no such file" in missing.output
+    for bad in ("nan", "0", "-1", "inf"):
+        refused = runner.invoke(app, ["models", "shift-temperature", str(source), "--out", str(tmp_path / "v"),
+                                      "--held-out", f"{tiny_model}={data}", "--temperature", bad])
+        assert refused.exit_code != 0 and "between 0.05 and 20" in refused.output, (bad, refused.output)
     again = runner.invoke(app, ["models", "shift-temperature", str(registry.shipped_default()), "--out",
                                 str(tmp_path / "w"), "--held-out", f"{tiny_model}={data}"])
     assert again.exit_code != 0 and "already has a shift temperature (1.72)" in again.output
-    assert not (tmp_path / "w").exists()
+    assert not (tmp_path / "w").exists() and not (tmp_path / "v").exists()
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists() and not (tmp_path / "z").exists()
