@@ -176,7 +176,7 @@ class MultilingualRouter:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         router = cls(version, english, head["coef"].astype(np.float64), head["intercept"].astype(np.float64),
                      float(config["temperature"]), config["languages"])
-        router.shift_temperature = float(config.get("shift_temperature", 1.0))
+        router.shift_temperature = _shift_temperature(directory, config.get("shift_temperature", 1.0))
         if config.get("cues"):
             from models.cues import Combiner, CueHead
 
@@ -186,3 +186,17 @@ class MultilingualRouter:
 
             router.colour = ColourHead.load(directory)
         return router
+
+
+def _shift_temperature(directory: Path, value: Any) -> float:
+    """The artifact's shift temperature, where it is a number between 0.05 and 20 (0 or less would break or
+    reverse every answer); ArtifactError naming it otherwise."""
+    from models.artifacts import ArtifactError
+
+    try:
+        found = float(value)
+    except (TypeError, ValueError):
+        found = float("nan")
+    if not 0.05 <= found <= 20.0:  # false for nan too
+        raise ArtifactError(f"{directory}: shift_temperature must be a number between 0.05 and 20, got {value!r}")
+    return found

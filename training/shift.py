@@ -41,6 +41,9 @@ from training.datasets import Dataset, DatasetError, concat, read_csv
 
 DIGITS = 2
 """The temperature is kept to two decimals: it is part of the version id, and a third would be noise."""
+LOWEST, HIGHEST = 0.05, 20.0
+"""The temperatures a version may take (models.multilingual refuses others at load): below 1 sharpens, above
+softens; 0 or less would reverse or break it."""
 SHIFTABLE = "multilingual-router"  # models.multilingual.KIND: the kind whose last step is the shift temperature
 
 
@@ -90,7 +93,7 @@ def fit_shift(pairs: Sequence[tuple[NDArray[np.float64], NDArray[np.int64]]]) ->
     if not logs or not all(len(y) for _, y in logs):
         raise DatasetError("fitting a shift temperature needs labelled rows the versions never saw")
     found = minimize_scalar(lambda t: float(np.mean([nll(z, y, float(np.exp(t))) for z, y in logs])),
-                            bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+                            bounds=(np.log(LOWEST), np.log(HIGHEST)), method="bounded")
     return round(float(np.exp(found.x)), DIGITS)
 
 
@@ -109,62 +112,99 @@ def shifted_version(version: str, temperature: float) -> str:
     return f"{kind}-{digest[:10]}"
 
 
+def check_temperature(temperature: float) -> float:
+    """`temperature`, where it is a number between LOWEST and HIGHEST; DatasetError saying so otherwise."""
+    if not LOWEST <= temperature <= HIGHEST:  # false for nan too
+        raise DatasetError(f"the shift temperature must be between {LOWEST} and {HIGHEST:g}, got {temperature}")
+    return temperature
+
+
 def shiftable(source: Path, out: Path) -> dict[str, Any]:
-    """The manifest of the version at `source`, where a shift temperature can be given it and written to `out`."""
+    """The manifest of the version at `source`, where a shift temperature can be given it and written to `out`
+    (a new or empty folder, apart from the source: nothing is ever replaced)."""
     manifest = verify(source)
     if manifest["kind"] != SHIFTABLE:
         raise DatasetError(f"{source} is a {manifest['kind']} version; only a {SHIFTABLE} takes a shift temperature")
     if "shift" in manifest:
         raise DatasetError(f"{source} already has a shift temperature ({manifest['shift']['temperature']}); "
                            f"shift the version it came from, {manifest['shift']['from']}")
-    if out.resolve() == source.resolve() or source.resolve() in out.resolve().parents:
-        raise DatasetError(f"{out} is {source} or inside it; write the shifted version beside it")
-    if out.exists() and not (out / "manifest.json").is_file() and (not out.is_dir() or any(out.iterdir())):
-        raise DatasetError(f"{out} exists and is not a model artifact; give a new or empty folder")
+    here, there = source.resolve(), out.resolve()
+    if there == here or here in there.parents or there in here.parents:
+        raise DatasetError(f"{out} is {source}, inside it or above it; write the shifted version beside it")
+    if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
+        raise DatasetError(f"{out} already exists and is not an empty folder; give a new or empty folder")
     return manifest
 
 
 def write_shifted(source: Path, out: Path, temperature: float, evidence: dict[str, Any], command: str
                   ) -> dict[str, Any]:
     """A copy of the version at `source` whose answers end with the shift temperature, sealed at `out` under
-    its own version id; its card states the temperature, how it was fitted, and the trade (`evidence`)."""
-    manifest = shiftable(source, out)
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(source, out)
-    (out / "manifest.json").unlink()
-    config = json.loads((out / "config.json").read_text())
-    (out / "config.json").write_text(json.dumps(config | {"shift_temperature": temperature}, indent=2))
-    meta = {k: v for k, v in manifest.items() if k != "files"}
-    meta |= {"version": shifted_version(manifest["version"], temperature),
-             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-             "shift": {"temperature": temperature, "from": manifest["version"], **evidence, "command": command}}
-    card = (out / "MODEL_CARD.md").read_text().replace(manifest["version"], meta["version"], 1)
-    (out / "MODEL_CARD.md").write_text(card.rstrip() + "\n\n" + card_section(meta["shift"]))
-    return seal(out, meta)
+    its own version id; its card states the temperature, how it was fitted, and the trade (`evidence`). It is
+    built beside `out` and moved there whole, so a failure leaves no half-written version."""
+    manifest, temperature = shiftable(source, out), check_temperature(temperature)
+    version = shifted_version(manifest["version"], temperature)
+    building = out.parent / f".{out.name}.building"
+    if building.exists():
+        shutil.rmtree(building)
+    shutil.copytree(source, building)
+    try:
+        (building / "manifest.json").unlink()
+        config = json.loads((building / "config.json").read_text())
+        (building / "config.json").write_text(json.dumps(config | {"shift_temperature": temperature}, indent=2))
+        meta = {k: v for k, v in manifest.items() if k not in ("files", "metrics")}
+        meta |= {"version": version, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                 "metrics": _metrics(manifest.get("metrics") or {}, manifest["version"], version),
+                 "shift": {"temperature": temperature, "from": manifest["version"], **evidence, "command": command}}
+        card = (building / "MODEL_CARD.md").read_text().replace(manifest["version"], version, 1)
+        (building / "MODEL_CARD.md").write_text(card.rstrip() + "\n\n" + card_section(meta["shift"]))
+        sealed = seal(building, meta)
+        if out.exists():
+            out.rmdir()  # empty, as shiftable checked
+        building.rename(out)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return sealed
+
+
+def _metrics(metrics: dict[str, Any], source: str, version: str) -> dict[str, Any]:
+    """The source's figures, which hold for the shifted version (no message's colour changes) except its
+    calibration error: that is kept as `ece_before_shift`, and the card's table gives it after."""
+    found: dict[str, Any] = {}
+    for name, entry in metrics.items():
+        if isinstance(entry, dict) and "ece" in entry:
+            entry = {k: v for k, v in entry.items() if k != "ece"} | {"ece_before_shift": entry["ece"]}
+            entry |= {"model_version": version} if entry.get("model_version") == source else {}
+        found[name] = entry
+    return found
 
 
 def card_section(shift: dict[str, Any]) -> str:
     """The card's account of the shift temperature: what it is, how it was fitted, and what it costs."""
-    held = [_row(f"{pair['data']}, read by {pair['version']} (never read it)", pair["reading"])
+    held = [_row(f"{pair['data']}, read by {pair['version']}, which never read it", pair["reading"])
             for pair in shift["held_out"]]
-    own = [_row(f"{pair['data']}, read by this version", pair["reading"]) for pair in shift["own"]]
+    own = [_row(f"{pair['data']}, read by {pair['version']} and shifted", pair["reading"]) for pair in shift["own"]]
+    how = ("**How it was fitted** (`training/shift.py`): versions trained by the same recipe without a source were "
+           "scored on that source, and the temperature is the one with the lowest mean log-loss there, each source "
+           "counting alike. For the open sources, `python -m training.open_mix --out DIR` writes each alone under "
+           "`DIR/one_source/`, and `pulse train --data DIR/one_source/<source>_train.csv --out DIR/only_<source> "
+           "--epochs 2` trains the version that never read the other."
+           if shift.get("fitted", True) else
+           "**It was given, not fitted** (`--temperature`); the table measures it on the sets below.")
     return "\n".join([
         "## Calibration for text it did not train on", "",
         f"Every answer ends with a temperature of **{shift['temperature']}** (softmax of the log-probabilities "
-        f"over it): on text of a domain it never read, a version is surer than it is right. It changes no colour, "
-        f"only how sure each answer is. This version is {shift['from']} with that last step.", "",
-        "**How it was fitted** (`training/shift.py`): versions trained by the same recipe without a source were "
-        "scored on that source, and the temperature is the one with the lowest mean log-loss there, each source "
-        "counting alike. For the open sources, `python -m training.open_mix --out DIR` writes each alone under "
-        "`DIR/one_source/`, and `pulse train --data DIR/one_source/<source>_train.csv --epochs 2` trains the "
-        "version that never read the other.", "",
+        f"over it): on text of a domain it never read, a version is surer than it is right. No message's colour "
+        f"changes, only how sure each answer is; an account's pulse, which averages its messages' probabilities, "
+        f"can change where they disagree, and the review queue's order and the audit's low-confidence figures move "
+        f"with the probabilities. This version is {shift['from']} with that last step; its other figures above "
+        f"are that version's, and they hold here except the calibration error, which the table gives.", "",
+        how, "",
         "**The trade** (expected calibration error over 15 bins, and log-loss, at 1 and at the temperature):", "",
         "| set | rows | macro-F1 | ECE at 1 | ECE shifted | log-loss at 1 | log-loss shifted |",
         "|---|---|---|---|---|---|---|", *held, *own, "",
-        "On its own domains it is now less sure than it is right; on text like a deployment's own, which it never "
-        "read, it is about as sure as it is right. An adapted version (`pulse models adapt`) fits its own "
-        "temperature on the team's labels.", "", f"    {shift['command']}", ""])
+        "An adapted version (`pulse models adapt`) fits its own temperature on the team's labels.", "",
+        f"    {shift['command']}", ""])
 
 
 def _named(path: Path) -> str:
@@ -198,6 +238,8 @@ def shift(source: Path, out: Path, held_out: Sequence[HeldOut], own: Sequence[Pa
     from models import registry
 
     shiftable(source, out)
+    if temperature is not None:
+        check_temperature(temperature)
     if not held_out:
         raise DatasetError("a shift temperature needs at least one version trained without a source (--held-out)")
     pairs: list[tuple[str, str, NDArray[np.float64], NDArray[np.int64]]] = []
@@ -207,9 +249,8 @@ def shift(source: Path, out: Path, held_out: Sequence[HeldOut], own: Sequence[Pa
         name = ", ".join(_named(p) for p in entry.data)
         pairs.append((name, manifest["version"], score(model, data.texts, partial(say, name)),
                       data.labels))
-    fitted = fit_shift([(p, y) for _, _, p, y in pairs]) if temperature is None else round(temperature, DIGITS)
-    if not 0.05 <= fitted <= 20.0:
-        raise DatasetError(f"the shift temperature must be between 0.05 and 20, got {fitted}")
+    fitted = check_temperature(fit_shift([(p, y) for _, _, p, y in pairs]) if temperature is None
+                               else round(temperature, DIGITS))
     model, manifest = registry.load(source)
     mine = []
     for path in own:

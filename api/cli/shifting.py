@@ -32,7 +32,8 @@ def models_shift_temperature(
         out: Annotated[Path, typer.Option("--out", help="folder for the shifted version")],
         held_out: Annotated[list[str], typer.Option(
             "--held-out", help="MODEL=DATA: a version trained without a source, and that source's labelled CSV "
-                               "or folder (comma-separated for several); repeat for each source")],
+                               "or folder (comma-separated for several; no path with '=' or ','); repeat for "
+                               "each source")],
         own: Annotated[list[Path] | None, typer.Option(
             "--own", help="labelled CSV or folder of the version's own domains, held out from its training: "
                           "the card states what the temperature costs there")] = None,
@@ -57,6 +58,8 @@ def models_shift_temperature(
             manifest = shift(source, out, pairs, own or [], command, say, temperature)
     except (DatasetError, ArtifactError) as error:
         raise fail(str(error)) from error
+    except OSError as error:  # a folder that cannot be written, a disk that is full
+        raise fail(f"cannot write {out}: {error}") from error
     found = manifest["shift"]
     if format == OutputFormat.JSON:
         print(json.dumps({"version": manifest["version"], "directory": str(out), **found}, indent=2))

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from models import registry
-from models.artifacts import seal, verify
+from models.artifacts import ArtifactError, seal, verify
 from models.classifier import softmax
 from training.datasets import DatasetError
 from training.shift import fit_shift, shifted, shifted_version, write_shifted
@@ -40,7 +40,11 @@ def unshifted(folder: Path) -> Path:
     source = manifest.get("shift", {}).get("from", manifest["version"])
     card = (folder / "MODEL_CARD.md").read_text().replace(manifest["version"], source, 1)
     (folder / "MODEL_CARD.md").write_text(card.split("\n## Calibration for text it did not train on")[0])
-    seal(folder, {k: v for k, v in manifest.items() if k not in ("files", "shift")} | {"version": source})
+    shifted_id = manifest["version"]
+    metrics = {name: {("ece" if k == "ece_before_shift" else k): (source if v == shifted_id else v)
+                      for k, v in entry.items()} for name, entry in manifest["metrics"].items()}
+    seal(folder, {k: v for k, v in manifest.items() if k not in ("files", "shift")} | {"version": source,
+                                                                                       "metrics": metrics})
     return folder
 
 
@@ -72,6 +76,10 @@ def test_a_shifted_version_is_its_source_with_softer_answers_under_an_id_of_its_
     assert manifest["version"] == shifted_version(original, 1.7) != original
     assert shifted_version(original, 1.8) != manifest["version"]  # the temperature is part of the id
     assert manifest["command"] == verify(source)["command"]  # how the source was trained stays reproducible
+    dev = manifest["metrics"]["dev"]  # its figures hold, except the calibration error, kept as it was before
+    assert "ece" not in dev and dev["ece_before_shift"] == verify(source)["metrics"]["dev"]["ece"]
+    assert dev["model_version"] == manifest["version"]
+    assert dev["macro_f1"] == verify(source)["metrics"]["dev"]["macro_f1"]
     assert json.loads((tmp_path / "shifted" / "config.json").read_text())["shift_temperature"] == 1.7
     card = (tmp_path / "shifted" / "MODEL_CARD.md").read_text()
     assert card.startswith(f"# Model card: {manifest['version']}") and "temperature of **1.7**" in card
@@ -91,10 +99,31 @@ def test_a_shifted_version_is_its_source_with_softer_answers_under_an_id_of_its_
     keep = tmp_path / "notes"
     keep.mkdir()
     (keep / "mine.txt").write_text("not a model")
-    with pytest.raises(DatasetError, match="not a model artifact"):
+    with pytest.raises(DatasetError, match="not an empty folder"):
         write_shifted(source, keep, 1.2, {"held_out": [], "own": []}, "x")
     assert (keep / "mine.txt").read_text() == "not a model"
+    with pytest.raises(DatasetError, match="not an empty folder"):  # an artifact is never replaced either
+        write_shifted(source, tmp_path / "shifted", 1.2, {"held_out": [], "own": []}, "x")
+    assert verify(tmp_path / "shifted")["version"] == manifest["version"]
+    with pytest.raises(DatasetError, match="above it"):
+        write_shifted(source, tmp_path, 1.2, {"held_out": [], "own": []}, "x")
+    for bad in (0.0, -1.0, float("nan"), 25.0):
+        with pytest.raises(DatasetError, match="between 0.05 and 20"):
+            write_shifted(source, tmp_path / "bad", bad, {"held_out": [], "own": []}, "x")
+    assert not (tmp_path / "bad").exists() and not list(tmp_path.glob(".*building"))
     assert verify(source)["version"] == original  # refused before anything was written
+
+
+def test_a_shift_temperature_that_would_break_or_reverse_answers_is_refused_at_load(tmp_path: Path) -> None:
+    for bad in (-1.72, 0, "warm", None):
+        folder = unshifted(tmp_path / f"t{bad}")
+        manifest = verify(folder)
+        config = json.loads((folder / "config.json").read_text())
+        (folder / "config.json").write_text(json.dumps(config | {"shift_temperature": bad}))
+        (folder / "manifest.json").unlink()
+        seal(folder, {k: v for k, v in manifest.items() if k != "files"})  # sealed again, as a forger would
+        with pytest.raises(ArtifactError, match="shift_temperature must be a number between 0.05 and 20"):
+            registry.load(folder)
 
 
 def test_the_command_fits_measures_writes_and_says_what_is_wrong(tmp_path: Path, tiny_model: Path) -> None:
@@ -112,7 +141,8 @@ def test_the_command_fits_measures_writes_and_says_what_is_wrong(tmp_path: Path,
     assert held["data"] == f"{tmp_path.name}/source.csv"
     assert held["reading"]["rows"] == 30 and own["reading"]["rows"] == 30
     assert held["reading"]["nll_shifted"] <= held["reading"]["nll"]  # fitted where it was measured
-    assert f"| {tmp_path.name}/source.csv, read by this version | 30 |" in (out / "MODEL_CARD.md").read_text()
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"| {tmp_path.name}/source.csv, read by {found['from']} and shifted | 30 |" in card
 
     wrong = runner.invoke(app, ["models", "shift-temperature", str(source), "--out",
                                 str(tmp_path / "x"), "--held-out", str(data)])
@@ -123,6 +153,10 @@ def test_the_command_fits_measures_writes_and_says_what_is_wrong(tmp_path: Path,
     missing = runner.invoke(app, ["models", "shift-temperature", str(source), "--out",
                                   str(tmp_path / "z"), "--held-out", f"{tiny_model}={tmp_path / 'none.csv'}"])
     assert missing.exit_code != 0 and "no such file" in missing.output
+    given = runner.invoke(app, ["models", "shift-temperature", str(source), "--out", str(tmp_path / "given"),
+                                "--held-out", f"{tiny_model}={data}", "--temperature", "1.5"])
+    assert given.exit_code == 0, given.output
+    assert "It was given, not fitted" in (tmp_path / "given" / "MODEL_CARD.md").read_text()
     for bad in ("nan", "0", "-1", "inf"):
         refused = runner.invoke(app, ["models", "shift-temperature", str(source), "--out", str(tmp_path / "v"),
                                       "--held-out", f"{tiny_model}={data}", "--temperature", bad])
