@@ -196,12 +196,6 @@ def latest_answers(session: Session, suggestion_ids: Sequence[int]) -> dict[int,
     return {row.suggestion_id: row for row in session.exec(select(CheckAnswer).where(col(CheckAnswer.id).in_(last)))}
 
 
-def previous_answer_id(session: Session, answer: CheckAnswer) -> int | None:
-    """The answer on the same copy that this one replaced (its revision before), if any."""
-    return session.exec(select(CheckAnswer.id).where(CheckAnswer.suggestion_id == answer.suggestion_id,
-                                                     CheckAnswer.revision == answer.revision - 1)).first()
-
-
 def withdrawn(session: Session, ids: Sequence[int | None]) -> set[int]:
     """Which of these decisions or answers their makers withdrew."""
     return set(withdrawals(session, ids))

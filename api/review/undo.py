@@ -34,11 +34,13 @@ def withdraw(*, session: Session, user: User, suggestion_id: int) -> Suggestion:
     the account's pulse (and may have told the CRM), so it is changed with a new decision instead (422).
     """
     suggestion = checking.get_or_raise(session=session, user=user, suggestion_id=suggestion_id, deciding=True)
-    if checks.copy_of(session, suggestion_id) is not None:
+    is_copy = checks.copy_of(session, suggestion_id) is not None
+    if is_copy:
         answer = checks.latest_answers(session, [suggestion_id]).get(suggestion_id)
         standing = None if answer is None or checks.withdrawn(session, [answer.id]) else (
             answer.id, answer.user_id, answer.created_at)
-        replaced = answer is not None and _replaced_a_standing(session, checks.previous_answer_id(session, answer))
+        previous = checks.previous_answer(session, answer) if answer is not None else None
+        replaced = previous is not None and _replaced_a_standing(session, previous.id)
     else:
         if suggestion.scope == Scope.ACCOUNT:
             raise UnprocessableError(f"suggestion {suggestion_id} is an account roll-up: its decision set the "
@@ -56,7 +58,7 @@ def withdraw(*, session: Session, user: User, suggestion_id: int) -> Suggestion:
     if utcnow() - made_at > UNDO_WINDOW:
         raise ConflictError(f"the decision on suggestion {suggestion_id} was made more than "
                             f"{UNDO_WINDOW.seconds // 60} minutes ago; change it with a new decision instead")
-    _record(session, suggestion_id, withdrawn_id or 0, user)
+    _record(session, suggestion_id, withdrawn_id or 0, user, is_copy)
     return suggestion
 
 
@@ -67,7 +69,7 @@ def _replaced_a_standing(session: Session, previous_id: int | None) -> bool:
     return previous_id is not None and not checks.withdrawn(session, [previous_id])
 
 
-def _record(session: Session, suggestion_id: int, withdrawn_id: int, user: User) -> None:
+def _record(session: Session, suggestion_id: int, withdrawn_id: int, user: User, is_copy: bool) -> None:
     """Record the withdrawal and remove the head, only if that head still names the decision withdrawn.
 
     Between reading what stands and writing, another request may have withdrawn it already (ten presses of u at
@@ -77,7 +79,7 @@ def _record(session: Session, suggestion_id: int, withdrawn_id: int, user: User)
     """
     lost = ConflictError(f"suggestion {suggestion_id} has no decision of yours standing to withdraw")
     try:
-        if checks.copy_of(session, suggestion_id) is None:
+        if not is_copy:  # a copy's answers have no head: the withdrawal alone takes one back
             gone = session.execute(delete(DecisionHead).where(col(DecisionHead.suggestion_id) == suggestion_id,
                                                               col(DecisionHead.decision_id) == withdrawn_id))
             if cast(CursorResult[Any], gone).rowcount != 1:
