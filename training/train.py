@@ -112,7 +112,7 @@ def _fit_tfidf(fit: Dataset, params: BaselineParams) -> tuple[CountVectorizer, T
     """The vocabulary, the idf weights and the logistic regression over them."""
     counter = CountVectorizer(ngram_range=(1, params.ngram_max), min_df=min(params.min_df, max(1, len(fit) // 50)),
                               max_features=params.max_features, lowercase=True,
-                              token_pattern=r"(?u)\b\w[\w']*\b")
+                              token_pattern=baseline.TOKEN.pattern)  # as serving counts them
     tfidf = TfidfTransformer(sublinear_tf=params.sublinear_tf)
     features = tfidf.fit_transform(counter.fit_transform(fit.texts))
     model = LogisticRegression(C=params.c, class_weight=params.class_weight, max_iter=2000,
