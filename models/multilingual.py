@@ -153,7 +153,7 @@ class MultilingualRouter:
                 toned = self.colour.blend(toned, probs, reading, openings)
             probs = toned
         if self.shift_temperature != 1.0 and n_texts:
-            probs = softmax(np.log(np.clip(probs, 1e-12, 1.0)) / self.shift_temperature)
+            probs = soften(probs, self.shift_temperature)
         return probs, openings
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
@@ -188,15 +188,25 @@ class MultilingualRouter:
         return router
 
 
+SHIFT_RANGE = (0.05, 20.0)
+"""The shift temperatures a version may take: below 1 sharpens, above softens; 0 or less would break or reverse
+every answer."""
+
+
+def soften(probabilities: NDArray[np.float64], temperature: float) -> NDArray[np.float64]:
+    """Probabilities with the shift temperature applied: softmax of their logarithms over it (no argmax moves)."""
+    return softmax(np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature)
+
+
 def _shift_temperature(directory: Path, value: Any) -> float:
-    """The artifact's shift temperature, where it is a number between 0.05 and 20 (0 or less would break or
-    reverse every answer); ArtifactError naming it otherwise."""
+    """The artifact's shift temperature, where it is a number in SHIFT_RANGE; ArtifactError naming it otherwise."""
     from models.artifacts import ArtifactError
 
     try:
         found = float(value)
     except (TypeError, ValueError):
         found = float("nan")
-    if not 0.05 <= found <= 20.0:  # false for nan too
-        raise ArtifactError(f"{directory}: shift_temperature must be a number between 0.05 and 20, got {value!r}")
+    if not SHIFT_RANGE[0] <= found <= SHIFT_RANGE[1]:  # false for nan too
+        raise ArtifactError(f"{directory}: shift_temperature must be a number between {SHIFT_RANGE[0]} and "
+                            f"{SHIFT_RANGE[1]:g}, got {value!r}")
     return found

@@ -34,17 +34,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.artifacts import seal, verify
-from models.classifier import softmax
 from models.metrics import expected_calibration_error, macro_f1
-from training.calibrate import nll
+from models.multilingual import KIND, SHIFT_RANGE, soften
+from training.calibrate import fit_temperature_across, nll
 from training.datasets import Dataset, DatasetError, concat, read_csv
 
 DIGITS = 2
 """The temperature is kept to two decimals: it is part of the version id, and a third would be noise."""
-LOWEST, HIGHEST = 0.05, 20.0
-"""The temperatures a version may take (models.multilingual refuses others at load): below 1 sharpens, above
-softens; 0 or less would reverse or break it."""
-SHIFTABLE = "multilingual-router"  # models.multilingual.KIND: the kind whose last step is the shift temperature
+LOWEST, HIGHEST = SHIFT_RANGE  # the temperatures a version may take; models.multilingual refuses others at load
+SHIFTABLE = KIND  # the kind whose last step is the shift temperature
 
 
 @dataclass(frozen=True)
@@ -79,22 +77,16 @@ def score(model: Any, texts: Sequence[str], say: Callable[[int, int], None], chu
     return np.vstack(found) if found else np.zeros((0, 3))
 
 
-def shifted(probabilities: NDArray[np.float64], temperature: float) -> NDArray[np.float64]:
-    """Probabilities as the shift temperature serves them (models.multilingual's last step)."""
-    return softmax(np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature)
+shifted = soften  # probabilities as the shift temperature serves them (models.multilingual's last step)
 
 
 def fit_shift(pairs: Sequence[tuple[NDArray[np.float64], NDArray[np.int64]]]) -> float:
     """The temperature, to DIGITS decimals, with the lowest mean log-loss over pairs of (probabilities, labels)
     of versions on text they never saw, each pair counting alike whatever its number of rows."""
-    from scipy.optimize import minimize_scalar
-
     logs = [(np.log(np.clip(p, 1e-12, 1.0)), y) for p, y in pairs]
     if not logs or not all(len(y) for _, y in logs):
         raise DatasetError("fitting a shift temperature needs labelled rows the versions never saw")
-    found = minimize_scalar(lambda t: float(np.mean([nll(z, y, float(np.exp(t))) for z, y in logs])),
-                            bounds=(np.log(LOWEST), np.log(HIGHEST)), method="bounded")
-    return round(float(np.exp(found.x)), DIGITS)
+    return round(fit_temperature_across(logs), DIGITS)
 
 
 def reading(probabilities: NDArray[np.float64], labels: NDArray[np.int64], temperature: float) -> Reading:
