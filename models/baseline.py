@@ -21,7 +21,7 @@ KIND = "tfidf-logreg"
 WEIGHTS = "weights.safetensors"
 VOCABULARY = "vocabulary.json"
 CONFIG = "config.json"
-TOKEN = re.compile(r"(?u)\b\w[\w']*\b")  # training.train's token_pattern
+TOKEN = re.compile(r"(?u)\b\w[\w']*\b")  # training.train counts with this pattern too
 
 
 def terms(text: str, ngram_max: int) -> list[str]:
